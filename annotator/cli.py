@@ -1,0 +1,261 @@
+"""The command line: a thin shell over the core. Typed errors become one-line messages here."""
+
+from __future__ import annotations
+
+import getpass
+import importlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from annotator import __version__
+from annotator.errors import AnnotatorError
+from annotator.store import Store, default_db_path
+
+
+def default_annotator() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers): fall back to something readable
+        return "analyst"
+
+
+class _Group(click.Group):
+    """Turns errors into one line on stderr; ``--debug`` shows the traceback instead."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except AnnotatorError as e:
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(str(e)) from e
+        except Exception as e:
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(
+                f"unexpected {type(e).__name__}: {e} (run with --debug to see the traceback)"
+            ) from e
+
+
+class Context:
+    def __init__(self, db: Path, annotator: str, schema: Path | None, debug: bool) -> None:
+        self.db_path = db
+        self.annotator = annotator
+        self.schema_path = schema
+        self.debug = debug
+        self._store: Store | None = None
+
+    def store(self) -> Store:
+        if self._store is None:
+            from annotator.schema import load_schema
+
+            schema = load_schema(self.schema_path) if self.schema_path else None
+            self._store = Store(self.db_path, schema)
+        return self._store
+
+
+@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Project database file (default: $ANNOTATOR_DB, else default.db in your data folder).")
+@click.option("--annotator", "annotator_name", default=None,
+              help="Your name on the decisions you make (default: $ANNOTATOR_NAME or your login name).")
+@click.option("--schema", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="A schema TOML layered over the default one when a project is created.")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="annotator")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, annotator_name: str | None, schema: Path | None, debug: bool) -> None:
+    """Annotate news articles: correct spaCy's entities, tag claims, quotes and sources.
+
+    Every decision is saved to a SQLite project file as it is made. With no command, the
+    window opens.
+
+    \b
+    Examples:
+      annotator                                   # open the window on the default project
+      annotator --db ukraine.db import articles/  # import a folder of .txt files
+      annotator --db ukraine.db preannotate       # add the model's suggestions
+      annotator --db ukraine.db stats --json
+    """
+    ctx.obj = Context(
+        db or default_db_path(),
+        annotator_name or os.environ.get("ANNOTATOR_NAME") or default_annotator(),
+        schema,
+        debug,
+    )
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(gui)
+
+
+@cli.command()
+@click.option("--no-samples", is_flag=True, help="Do not put the sample articles in a new, empty project.")
+@click.pass_obj
+def gui(obj: Context, no_samples: bool) -> None:
+    """Open the annotation window.
+
+    A new, empty project gets the sample articles from resources/samples; the model's
+    suggestions are added in the background once the window is shown.
+
+    \b
+    Examples:
+      annotator gui
+      annotator --db colleague.db gui
+    """
+    app = importlib.import_module("annotator.gui.app")
+    sys.exit(app.run(obj.db_path, obj.annotator, samples=not no_samples))
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "file_format", type=click.Choice(["auto", "txt", "jsonl", "csv"]), default="auto",
+              show_default=True, help="Input format; auto goes by file extension.")
+@click.option("--annotator", "annotator_name", default="import", show_default=True,
+              help="Name under which spans that come with the documents are stored.")
+@click.option("--lang", default=None, help="Language of documents that do not say (default: detected es/en).")
+@click.option("--add-labels", is_flag=True, help="Add labels the schema does not know (entity layer).")
+@click.pass_obj
+def import_(obj: Context, paths: tuple[Path, ...], file_format: str, annotator_name: str,
+            lang: str | None, add_labels: bool) -> None:
+    """Import articles from .txt files, folders, JSONL or CSV.
+
+    \b
+    JSONL: one {"text", "id"?, "title"?, "meta"?, "lang"?} per line, with optional spans as
+    Prodigy "spans": [{"start","end","label"}] or doccano "label": [[start,end,"LABEL"]] or
+    "entities": [{"start_offset","end_offset","label"}]. CSV: a "text" column, optional
+    title, id, url, date, lang. A file with any bad line is rejected whole; the others go on.
+    Exit status 1 if anything was rejected.
+
+    \b
+    Examples:
+      annotator import resources/samples/
+      annotator import --annotator maria maria_export.jsonl
+      annotator import --format csv --lang en feed.tsv.csv
+    """
+    from annotator.importers import import_paths
+
+    store = obj.store()
+    with click.progressbar(length=1, label="Importing", file=sys.stderr, show_pos=True) as bar:
+        def progress(done: int, total: int, _path: str) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        report = import_paths(store, paths, format=file_format, annotator=annotator_name, lang=lang,
+                              add_labels=add_labels, progress=progress)
+    for result in report.rejected_files:
+        click.echo(f"rejected {result.path} (nothing imported from it):", err=True)
+        for rejection in result.rejections:
+            click.echo(f"  {rejection}", err=True)
+        hidden = result.rejected_count - len(result.rejections)
+        if hidden > 0:
+            click.echo(f"  ... and {hidden} more problem(s) in this file", err=True)
+    click.echo(report.summary())
+    if report.rejected_files:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--model", default=None, help="spaCy pipeline name or path for every document "
+              "(default: the schema's language map, es -> es_core_news_sm).")
+@click.option("--all", "redo", is_flag=True, help="Also documents already pre-annotated or marked done.")
+@click.option("--n-process", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes for spaCy (more cores, more memory).")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 10_000),
+              help="Documents per spaCy batch and per database transaction.")
+@click.pass_obj
+def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, batch_size: int) -> None:
+    """Add the model's and the gazetteer's suggestions to documents.
+
+    Suggestions never replace a decision; running again adds nothing twice. Ctrl-C keeps
+    every finished batch; run the command again to continue.
+
+    \b
+    Examples:
+      annotator preannotate
+      annotator preannotate --all --n-process 2
+      annotator preannotate --model ./my_trained_pipeline
+    """
+    from annotator.nlp import documents_to_preannotate
+    from annotator.nlp import preannotate as run
+
+    store = obj.store()
+    planned = len(documents_to_preannotate(store, redo))
+    with click.progressbar(length=max(planned, 1), label="Pre-annotating", file=sys.stderr, show_pos=True) as bar:
+        report = run(store, model=model, redo=redo, n_process=n_process, batch_size=batch_size,
+                     progress=lambda done, total: bar.update(done - bar.pos))
+    for message in report.messages:
+        click.echo(message, err=True)
+    if report.interrupted:
+        click.echo(f"Interrupted: {report.summary()}. Every finished batch is saved; "
+                   "run the command again to continue.", err=True)
+        sys.exit(130)
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def stats(obj: Context, as_json: bool) -> None:
+    """Documents by status; spans by layer, label, annotator, origin and status.
+
+    \b
+    Examples:
+      annotator stats
+      annotator --db colleague.db stats --json
+    """
+    figures = obj.store().stats()
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Project {figures['database']}")
+    documents = figures["documents"]
+    click.echo(f"Documents: {documents['total']}")
+    for status, count in documents["by_status"].items():
+        click.echo(f"  {status:<12} {count:>8}")
+    spans = figures["spans"]
+    click.echo(f"Spans: {spans['total']}")
+    for key in ("layer", "label", "annotator", "origin", "status"):
+        click.echo(f"  by {key}:")
+        for name, count in spans[f"by_{key}"].items():
+            click.echo(f"    {name:<28} {count:>8}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="The schema as JSON.")
+@click.pass_obj
+def labels(obj: Context, as_json: bool) -> None:
+    """Show the project's labels, their keys, attributes and link labels.
+
+    \b
+    Examples:
+      annotator labels
+      annotator --db project.db labels --json
+    """
+    from annotator.schema import schema_to_dict
+
+    schema = obj.store().schema
+    if as_json:
+        click.echo(json.dumps(schema_to_dict(schema), indent=2, ensure_ascii=False))
+        return
+    for layer in ("entities", "analysis"):
+        click.echo(f"{layer.capitalize()} layer" + (" (no overlap)" if layer == "entities" else " (may overlap)"))
+        for label in schema.labels.values():
+            if label.layer != layer:
+                continue
+            key = f"[{label.shortcut}]" if label.shortcut else "   "
+            click.echo(f"  {key} {label.name:<8} {label.colour}  {label.description}")
+            for attribute in label.attributes:
+                values = ", ".join(attribute.values) if attribute.values else "free text"
+                click.echo(f"        {attribute.name}: {values}")
+    click.echo("Links")
+    for link in schema.link_labels.values():
+        click.echo(f"  {link.name}: {'|'.join(link.heads)} -> {'|'.join(link.tails)}  {link.description}")
+
+
+def main() -> None:
+    cli(prog_name="annotator")

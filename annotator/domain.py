@@ -1,0 +1,217 @@
+"""Plain data and the rules about it: no Qt, no SQL.
+
+Offsets everywhere are character offsets into the document's text (Python ``str`` indices,
+i.e. Unicode code points), ``start`` inclusive and ``end`` exclusive, as spaCy's
+``Doc.char_span``, Prodigy and doccano use them. The rules that other modules must not
+restate live here once: :func:`check_offsets`, :func:`overlaps`, :func:`snap_to_tokens`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotator.errors import InvalidSpanError, OverlapError
+
+ENTITIES = "entities"
+ANALYSIS = "analysis"
+LAYERS = (ENTITIES, ANALYSIS)
+#: Layers in which two spans of one annotator may not overlap (exported as ``doc.ents``).
+EXCLUSIVE_LAYERS = frozenset({ENTITIES})
+
+DOCUMENT_STATUSES = ("new", "in_progress", "done", "reviewed")
+SPAN_STATUSES = ("suggested", "accepted", "rejected")
+ORIGINS = ("model", "rule", "manual", "import")
+ANNOTATOR_KINDS = ("human", "model", "rule", "import", "gold")
+
+#: Longest text accepted for one document, in characters. Large enough for a 1,000,000-character
+#: article; a larger "document" is nearly always a wrong file.
+MAX_TEXT_CHARS = 10_000_000
+
+
+def text_sha256(text: str) -> str:
+    """The key that identifies a text across databases: sha256 of its UTF-8 bytes, hex."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AttributeDef:
+    """An attribute of a label: ``values`` lists the allowed values, or is empty for free text."""
+
+    name: str
+    values: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Label:
+    name: str
+    layer: str
+    colour: str
+    shortcut: str = ""
+    description: str = ""
+    attributes: tuple[AttributeDef, ...] = ()
+
+
+@dataclass(frozen=True)
+class LinkLabel:
+    """A relation from a span of one of ``heads`` to a span of one of ``tails``."""
+
+    name: str
+    heads: tuple[str, ...] = ()
+    tails: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass
+class Schema:
+    labels: dict[str, Label] = field(default_factory=dict)
+    link_labels: dict[str, LinkLabel] = field(default_factory=dict)
+    #: model label -> schema label (e.g. PERSON -> PER); a model label absent here and from
+    #: ``labels`` is dropped.
+    label_map: dict[str, str] = field(default_factory=dict)
+    #: language code -> spaCy pipeline name or path.
+    models: dict[str, str] = field(default_factory=dict)
+    default_language: str = "es"
+    #: analysis label of rule matches -> entity label also suggested over the same characters
+    #: (a gazetteer hit for KCNA is a SOURCE and also an ORG).
+    rule_entities: dict[str, str] = field(default_factory=dict)
+    #: analysis label -> attribute that receives the pattern's id (SOURCE -> agency).
+    rule_id_attribute: dict[str, str] = field(default_factory=dict)
+
+    def layer_of(self, label: str) -> str:
+        return self.labels[label].layer
+
+    def map_model_label(self, label: str) -> str | None:
+        """The schema label for a label a model or a file uses, or None if it has none."""
+        if label in self.labels:
+            return label
+        mapped = self.label_map.get(label)
+        return mapped if mapped in self.labels else None
+
+
+@dataclass
+class Document:
+    id: int
+    title: str
+    text: str
+    sha256: str
+    lang: str = ""
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    external_id: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    status: str = "new"
+    note: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass
+class Span:
+    id: int
+    document_id: int
+    start: int
+    end: int
+    label: str
+    layer: str
+    annotator: str
+    origin: str
+    status: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+    origin_detail: str = ""
+    suggestion_id: int | None = None
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass
+class Link:
+    id: int
+    head_id: int
+    tail_id: int
+    label: str
+    annotator: str
+    created_at: str = ""
+
+
+def check_offsets(start: Any, end: Any, text_length: int) -> None:
+    """Raise InvalidSpanError unless ``0 <= start < end <= text_length`` with integer offsets."""
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidSpanError(f"{name} must be an integer, got {value!r}")
+    if start < 0:
+        raise InvalidSpanError(f"start {start} is negative")
+    if start >= end:
+        kind = "empty" if start == end else "inverted"
+        raise InvalidSpanError(f"{kind} span {start}-{end} (start must be before end)")
+    if end > text_length:
+        raise InvalidSpanError(f"span {start}-{end} ends after the text ({text_length} characters)")
+
+
+def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    """True when the half-open ranges share at least one character."""
+    return a_start < b_end and b_start < a_end
+
+
+def first_overlap(ranges: Iterable[tuple[int, int]]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first pair of overlapping ranges (in start order), or None. Identical ranges overlap."""
+    previous: tuple[int, int] | None = None
+    for current in sorted(ranges):
+        if previous is not None and overlaps(*previous, *current):
+            return previous, current
+        if previous is None or current[1] > previous[1]:
+            previous = current
+    return None
+
+
+def check_no_overlap(ranges: Iterable[tuple[int, int]], layer: str) -> None:
+    """Raise OverlapError if ``layer`` forbids overlap and two of the ranges overlap."""
+    if layer not in EXCLUSIVE_LAYERS:
+        return
+    pair = first_overlap(ranges)
+    if pair is not None:
+        (a_start, a_end), (b_start, b_end) = pair
+        raise OverlapError(
+            f"spans {a_start}-{a_end} and {b_start}-{b_end} overlap in the {layer} layer"
+        )
+
+
+def snap_to_tokens(
+    start: int, end: int, token_starts: Sequence[int], token_ends: Sequence[int]
+) -> tuple[int, int]:
+    """The tokens a character selection touches, start of the first to end of the last
+    (spaCy's ``alignment_mode="expand"``): a partial word grows to the whole word, whitespace
+    at either edge of the selection is dropped.
+
+    ``token_starts``/``token_ends`` are the sorted character offsets of each token (end
+    exclusive). A selection touching no token (only whitespace) is returned unchanged.
+    """
+    if not token_starts or start >= end:
+        return start, end
+    # First token whose end is after start; last token whose start is before end.
+    first = bisect.bisect_right(token_ends, start)
+    last = bisect.bisect_left(token_starts, end) - 1
+    if first > last:
+        return start, end
+    return token_starts[first], token_ends[last]
+
+
+def token_step(
+    position: int, token_starts: Sequence[int], token_ends: Sequence[int], direction: int
+) -> int:
+    """The boundary one token away from ``position``: next token end (+1) or previous start (-1).
+
+    Used to grow or shrink a span boundary by one token; returns ``position`` unchanged at the
+    edges of the text.
+    """
+    if direction > 0:
+        index = bisect.bisect_right(token_ends, position)
+        return token_ends[index] if index < len(token_ends) else position
+    index = bisect.bisect_left(token_starts, position) - 1
+    return token_starts[index] if index >= 0 else position

@@ -1,0 +1,557 @@
+"""Bringing articles in: ``.txt`` files and folders, JSONL (Prodigy and doccano shapes), CSV.
+
+One file is one transaction: a file with any bad line is rejected whole and leaves the project
+as it was, every bad line is reported (file, line, what is wrong), and the rest of the batch
+goes on. The same text imported twice is one document (its sha256); spans that come with it are
+added once, under the annotator given, as accepted decisions of origin ``import``.
+
+Texts are kept exactly as decoded, line endings included (CRLF stays CRLF), so that offsets
+given in a file mean the same characters after import.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.domain import (
+    ENTITIES,
+    MAX_TEXT_CHARS,
+    check_no_overlap,
+    check_offsets,
+    text_sha256,
+)
+from annotator.errors import InputFileError, InvalidSpanError
+from annotator.store import Store
+
+FORMATS = ("txt", "jsonl", "csv")
+EXTENSIONS = {".txt": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+#: Longest JSONL line read, in bytes; a longer one is refused without being held in memory.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+#: Largest .txt or .csv file read whole, in bytes.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+#: How many rejected lines a file reports one by one before summing up the rest.
+MAX_REPORTED_PER_FILE = 50
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+@dataclass
+class Rejection:
+    """Why a file, or a line or row of it, was refused."""
+
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class FileResult:
+    path: str
+    format: str = ""
+    documents_new: int = 0
+    documents_existing: int = 0
+    spans_added: int = 0
+    skipped: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    rejected_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected_count == 0
+
+
+@dataclass
+class ImportReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def rejected_files(self) -> list[FileResult]:
+        return [f for f in self.files if not f.ok]
+
+    @property
+    def imported_files(self) -> list[FileResult]:
+        return [f for f in self.files if f.ok]
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(f, attribute) for f in self.imported_files)
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.imported_files)} file(s) imported",
+            f"{self.total('documents_new')} new document(s)",
+            f"{self.total('documents_existing')} already present (same text)",
+            f"{self.total('spans_added')} span(s) added",
+        ]
+        if self.total("skipped"):
+            parts.append(f"{self.total('skipped')} example(s) skipped (answer reject/ignore)")
+        if self.rejected_files:
+            parts.append(f"{len(self.rejected_files)} file(s) rejected")
+        return ", ".join(parts)
+
+
+@dataclass
+class Record:
+    """A document read from a file, before it is stored."""
+
+    text: str
+    title: str = ""
+    external_id: str = ""
+    lang: str = ""
+    url: str = ""
+    published: str = ""
+    source: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: (start, end, label, attributes) in characters of ``text``, labels as the file wrote them.
+    spans: list[tuple[int, int, str, dict[str, Any]]] = field(default_factory=list)
+
+
+class LineError(Exception):
+    """A line or row of a file is wrong; the importer reports it with the line number."""
+
+
+# -- decoding -------------------------------------------------------------------------------
+
+
+def decode(data: bytes, path: str) -> str:
+    """Bytes of a text file as str: UTF-8 with or without BOM, or UTF-16 with BOM.
+
+    Raises InputFileError naming the file and the first bad byte otherwise.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding)
+            except UnicodeDecodeError as e:
+                raise InputFileError(
+                    f"{path}: not valid {encoding.upper()} after its byte-order mark "
+                    f"(bad bytes at offset {e.start + len(bom)})"
+                ) from e
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputFileError(
+            f"{path}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
+            "save it as UTF-8, or UTF-16 with a byte-order mark"
+        ) from e
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    size = path.stat().st_size
+    if size > limit:
+        raise InputFileError(f"{path}: {size / 1e6:.0f} MB is larger than the {limit / 1e6:.0f} MB accepted")
+    return path.read_bytes()
+
+
+def check_text(text: Any) -> str:
+    """The rules every document text keeps: a string, no NUL, not too long, encodable."""
+    if not isinstance(text, str):
+        raise LineError(f"'text' must be a string, got {type(text).__name__}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise LineError(f"text of {len(text):,} characters is longer than the {MAX_TEXT_CHARS:,} accepted")
+    if "\x00" in text:
+        raise LineError(f"text contains a NUL character at offset {text.index(chr(0))} (a binary file?)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise LineError(f"text contains an unpaired surrogate at offset {e.start}") from e
+    return text
+
+
+def title_from_text(text: str, limit: int = 200) -> str:
+    """The first non-empty line, trimmed to ``limit`` characters."""
+    for line in text.splitlines():
+        if line.strip():
+            title = line.strip()
+            return title if len(title) <= limit else title[: limit - 1] + "…"
+    return ""
+
+
+_STOPWORDS = {
+    "es": {"el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "por", "con", "para", "según", "dijo"},
+    "en": {"the", "of", "and", "to", "in", "a", "that", "is", "was", "for", "on", "with", "said", "by"},
+}
+_WORD = re.compile(r"\w+")
+
+
+def guess_language(text: str, default: str) -> str:
+    """A documented guess between Spanish and English by common words; ``default`` if unsure."""
+    counts = dict.fromkeys(_STOPWORDS, 0)
+    for word in _WORD.findall(text[:5000].lower()):
+        for lang, words in _STOPWORDS.items():
+            if word in words:
+                counts[lang] += 1
+    best = max(counts, key=counts.get)
+    others = max(v for k, v in counts.items() if k != best)
+    return best if counts[best] >= 5 and counts[best] > 2 * others else default
+
+
+# -- readers: each yields (line number or None, Record or LineError) -------------------------
+
+ReadResult = Iterator[tuple[int | None, Record | LineError]]
+
+
+def read_txt(path: Path) -> ReadResult:
+    text = decode(read_bytes(path), str(path))
+    try:
+        check_text(text)
+    except LineError as e:
+        yield None, e
+        return
+    yield None, Record(text=text, title=title_from_text(text), external_id=path.name, source=path.name)
+
+
+def _iter_lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, bytes) for each line; bytes None for a line longer than MAX_LINE_BYTES,
+    which is skipped without holding it in memory."""
+    with open(path, "rb") as f:
+        head = f.read(4)
+        f.seek(0)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # UTF-16 cannot be split on b"\n": decode whole (bounded by MAX_FILE_BYTES).
+            for number, line in enumerate(decode(read_bytes(path), str(path)).split("\n"), 1):
+                yield number, line.encode("utf-8")
+            return
+        number = 0
+        while True:
+            line = f.readline(MAX_LINE_BYTES + 1)
+            if not line:
+                return
+            number += 1
+            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+                while line and not line.endswith(b"\n"):
+                    line = f.readline(MAX_LINE_BYTES)
+                yield number, None
+                continue
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            yield number, line
+
+
+def _offset(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise LineError(f"span {name} must be an integer, got {json.dumps(value)}")
+    return value
+
+
+def _spans_of(record: dict[str, Any]) -> list[tuple[int, int, str, dict[str, Any]]]:
+    """Spans in any of the accepted shapes: Prodigy ``spans``, doccano ``label`` / ``entities``."""
+    spans = []
+    if "spans" in record:
+        items = record["spans"]
+        if not isinstance(items, list):
+            raise LineError("'spans' must be a list of {start, end, label}")
+        for item in items:
+            if not isinstance(item, dict) or not {"start", "end", "label"} <= item.keys():
+                raise LineError(f"each of 'spans' needs start, end and label, got {json.dumps(item)[:80]}")
+            attributes = item.get("attributes", {})
+            if not isinstance(attributes, dict):
+                raise LineError("span 'attributes' must be an object")
+            spans.append((_offset(item["start"], "start"), _offset(item["end"], "end"), item["label"], attributes))
+    if "label" in record and isinstance(record["label"], list):
+        for item in record["label"]:
+            if not isinstance(item, list) or len(item) != 3:
+                raise LineError(f"each of 'label' must be [start, end, \"LABEL\"], got {json.dumps(item)[:80]}")
+            spans.append((_offset(item[0], "start"), _offset(item[1], "end"), item[2], {}))
+    if "entities" in record:
+        items = record["entities"]
+        if not isinstance(items, list):
+            raise LineError("'entities' must be a list of {start_offset, end_offset, label}")
+        for item in items:
+            if not isinstance(item, dict) or not {"start_offset", "end_offset", "label"} <= item.keys():
+                raise LineError(
+                    f"each of 'entities' needs start_offset, end_offset and label, got {json.dumps(item)[:80]}"
+                )
+            spans.append(
+                (_offset(item["start_offset"], "start"), _offset(item["end_offset"], "end"), item["label"], {})
+            )
+    return spans
+
+
+def _string_field(record: dict[str, Any], key: str) -> str:
+    value = record.get(key, "")
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and key == "id":
+        return str(value)
+    if not isinstance(value, str):
+        raise LineError(f"'{key}' must be a string, got {type(value).__name__}")
+    return value
+
+
+class _Skip(Exception):
+    """An example a reviewer answered 'reject' or 'ignore' in Prodigy: not imported, counted."""
+
+
+def record_from_json(record: Any) -> Record:
+    if not isinstance(record, dict):
+        raise LineError(f"expected a JSON object, got {type(record).__name__}")
+    if record.get("answer") in ("reject", "ignore"):
+        raise _Skip()
+    if "text" not in record:
+        raise LineError("missing 'text'")
+    text = check_text(record["text"])
+    meta = record.get("meta", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise LineError(f"'meta' must be an object, got {type(meta).__name__}")
+    title = _string_field(record, "title") or str(meta.get("title", "") or "") or title_from_text(text)
+    return Record(
+        text=text,
+        title=title,
+        external_id=_string_field(record, "id"),
+        lang=_string_field(record, "lang") or str(meta.get("lang", "") or ""),
+        url=_string_field(record, "url") or str(meta.get("url", "") or ""),
+        published=_string_field(record, "date") or str(meta.get("date", "") or ""),
+        source=str(meta.get("source", "") or ""),
+        meta=meta,
+        spans=_spans_of(record),
+    )
+
+
+def read_jsonl(path: Path) -> ReadResult:
+    for number, line in _iter_lines(path):
+        if line is None:
+            yield number, LineError(f"line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB")
+            continue
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except UnicodeDecodeError as e:
+            yield number, LineError(f"not UTF-8 (byte 0x{line[e.start]:02x} at column {e.start + 1})")
+            continue
+        except json.JSONDecodeError as e:
+            yield number, LineError(f"not valid JSON ({e.msg} at column {e.colno})")
+            continue
+        except RecursionError:
+            yield number, LineError("JSON nested too deeply")
+            continue
+        try:
+            yield number, record_from_json(data)
+        except LineError as e:
+            yield number, e
+        except _Skip:
+            yield number, _SKIPPED
+
+
+_SKIPPED = LineError("skipped")
+CSV_COLUMNS = {"text", "title", "id", "url", "date", "lang", "source"}
+
+
+def read_csv(path: Path) -> ReadResult:
+    content = decode(read_bytes(path), str(path))
+    csv.field_size_limit(MAX_TEXT_CHARS + 1)
+    reader = csv.reader(io.StringIO(content, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield None, LineError("empty file (a header row with a 'text' column is needed)")
+        return
+    except csv.Error as e:
+        yield 1, LineError(f"unreadable CSV header ({e})")
+        return
+    names = [name.strip().lower() for name in header]
+    if "text" not in names:
+        yield 1, LineError(f"no 'text' column in the header (columns: {', '.join(header)[:200]})")
+        return
+    first_line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield first_line, LineError(f"unreadable CSV row ({e})")
+            return
+        line, first_line = first_line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(names):
+            yield line, LineError(f"{len(row)} cells where the header has {len(names)}")
+            continue
+        cells = dict(zip(names, row))
+        try:
+            text = check_text(cells["text"])
+        except LineError as e:
+            yield line, e
+            continue
+        yield line, Record(
+            text=text,
+            title=cells.get("title", "") or title_from_text(text),
+            external_id=cells.get("id", ""),
+            lang=cells.get("lang", ""),
+            url=cells.get("url", ""),
+            published=cells.get("date", ""),
+            source=cells.get("source", ""),
+            meta={k: v for k, v in cells.items() if k not in CSV_COLUMNS and v != ""},
+        )
+
+
+READERS: dict[str, Callable[[Path], ReadResult]] = {"txt": read_txt, "jsonl": read_jsonl, "csv": read_csv}
+
+
+# -- the batch ------------------------------------------------------------------------------
+
+
+def expand_paths(paths: Iterable[str | Path], format: str = "auto") -> list[tuple[Path, str | None]]:
+    """Files to read with their format (None: unknown). Folders give their files, sorted."""
+    found: list[tuple[Path, str | None]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                guessed = EXTENSIONS.get(child.suffix.lower())
+                if format != "auto":
+                    if guessed == format or (guessed is None and child.suffix == ""):
+                        found.append((child, format))
+                elif guessed is not None:
+                    found.append((child, guessed))
+        else:
+            found.append((path, format if format != "auto" else EXTENSIONS.get(path.suffix.lower())))
+    return found
+
+
+class _Rejected(Exception):
+    pass
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    *,
+    format: str = "auto",
+    annotator: str = "import",
+    lang: str | None = None,
+    add_labels: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportReport:
+    """Import files and folders; see the module docstring for the rules. Never raises for bad
+    input: every problem is in the report."""
+    report = ImportReport()
+    files = expand_paths(paths, format)
+    for index, (path, file_format) in enumerate(files):
+        if progress is not None:
+            progress(index, len(files), str(path))
+        result = FileResult(str(path), file_format or "")
+        report.files.append(result)
+        if file_format is None:
+            _reject(result, None, f"unknown format (extension {path.suffix or 'none'}); use --format "
+                    + "|".join(FORMATS))
+            continue
+        if not path.exists():
+            _reject(result, None, "no such file")
+            continue
+        try:
+            _import_file(store, path, file_format, result, annotator, lang, add_labels)
+        except InputFileError as e:
+            _reject(result, None, str(e).removeprefix(f"{path}: "))
+        except OSError as e:
+            _reject(result, None, f"cannot read ({e.strerror or e})")
+        except _Rejected:
+            # Labels that --add-labels added for this file were rolled back with it.
+            store.reload_schema()
+    if progress is not None:
+        progress(len(files), len(files), "")
+    return report
+
+
+def _reject(result: FileResult, line: int | None, message: str) -> None:
+    result.rejected_count += 1
+    if len(result.rejections) < MAX_REPORTED_PER_FILE:
+        result.rejections.append(Rejection(result.path, line, message))
+
+
+def _import_file(
+    store: Store, path: Path, file_format: str, result: FileResult, annotator: str,
+    lang: str | None, add_labels: bool,
+) -> None:
+    annotator_id = store.annotator_id(annotator, "import" if annotator == "import" else "human")
+    schema = store.schema
+    default_lang = lang or schema.default_language
+    pending: list[tuple] = []
+    with store.transaction():
+        for line, item in READERS[file_format](path):
+            if item is _SKIPPED:
+                result.skipped += 1
+                continue
+            if isinstance(item, LineError):
+                _reject(result, line, str(item))
+                continue
+            if result.rejected_count:
+                continue  # the file is lost anyway; keep reading only to report every bad line
+            try:
+                rows = _span_rows(store, item, add_labels)
+            except (LineError, InvalidSpanError) as e:
+                _reject(result, line, str(e))
+                continue
+            document_lang = item.lang or lang or guess_language(item.text, default_lang)
+            document_id, created = store.add_document(
+                item.text, item.title, external_id=item.external_id, lang=document_lang,
+                source=item.source, url=item.url, published=item.published, meta=item.meta,
+                sha256=text_sha256(item.text),
+            )
+            if created:
+                result.documents_new += 1
+            else:
+                result.documents_existing += 1
+            pending.extend((document_id, s, e, label, annotator_id, "import", "", "accepted", a) for s, e, label, a in rows)
+            if len(pending) >= 20_000:
+                result.spans_added += store.insert_spans(pending)
+                pending.clear()
+        if result.rejected_count:
+            raise _Rejected()  # rolls the whole file back
+        result.spans_added += store.insert_spans(pending)
+        store.log("import", annotator, {
+            "file": str(path), "format": file_format, "documents_new": result.documents_new,
+            "documents_existing": result.documents_existing, "spans_added": result.spans_added,
+        })
+
+
+def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int, int, str, str]]:
+    """Check a record's spans and map their labels: [(start, end, label, attributes_json)]."""
+    schema = store.schema
+    length = len(record.text)
+    rows = []
+    by_layer: dict[str, list[tuple[int, int]]] = {}
+    seen = set()
+    for start, end, label, attributes in record.spans:
+        if not isinstance(label, str) or not label.strip():
+            raise LineError(f"span {start}-{end}: label must be a non-empty string, got {json.dumps(label)}")
+        try:
+            check_offsets(start, end, length)
+        except InvalidSpanError as e:
+            raise LineError(f"span {start}-{end} {label}: {e}") from e
+        mapped = schema.map_model_label(label)
+        if mapped is None:
+            if not add_labels:
+                raise LineError(
+                    f"span {start}-{end}: unknown label {label!r} (known: {', '.join(schema.labels)}; "
+                    "--add-labels adds it)"
+                )
+            store.add_label(label, ENTITIES)
+            schema = store.schema
+            mapped = label
+        if (start, end, mapped) in seen:
+            continue
+        seen.add((start, end, mapped))
+        by_layer.setdefault(schema.layer_of(mapped), []).append((start, end))
+        rows.append((start, end, mapped, json.dumps(attributes, ensure_ascii=False) if attributes else "{}"))
+    for layer, ranges in by_layer.items():
+        check_no_overlap(ranges, layer)
+    return rows

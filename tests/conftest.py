@@ -1,0 +1,52 @@
+import os
+
+# Qt tests run headless; set before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from annotator.store import Store  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+SAMPLES = REPO / "resources" / "samples"
+
+
+@pytest.fixture
+def store():
+    """A fresh in-memory project with the default schema."""
+    with Store(":memory:") as s:
+        yield s
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "project.db"
+
+
+@pytest.fixture
+def shared_data():
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real corpus not present at {SHARED_DATA} (see README: tests and data)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def spanish_pipeline():
+    """The real Spanish pipeline with the gazetteer, loaded once for the session."""
+    from annotator.nlp import load_pipeline
+    from annotator.schema import load_schema
+
+    pipeline = load_pipeline("es", load_schema())
+    assert pipeline.has_model, pipeline.message
+    return pipeline
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """Keep QSettings, the default project and the login name of tests away from the user's."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("ANNOTATOR_DB", raising=False)

@@ -1,0 +1,102 @@
+import hashlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annotator.domain import (
+    check_no_overlap,
+    check_offsets,
+    first_overlap,
+    overlaps,
+    snap_to_tokens,
+    text_sha256,
+    token_step,
+)
+from annotator.errors import InvalidSpanError, OverlapError
+
+TEXT = "Kim Jong-un visitó Pionyang."
+# Tokens of TEXT as a tokenizer would give them: "Kim" "Jong-un" "visitó" "Pionyang" "."
+STARTS = [0, len("Kim "), len("Kim Jong-un "), len("Kim Jong-un visitó "), len("Kim Jong-un visitó Pionyang")]
+ENDS = [len("Kim"), len("Kim Jong-un"), len("Kim Jong-un visitó"), len("Kim Jong-un visitó Pionyang"), len(TEXT)]
+
+
+def test_offsets_accepted_inside_the_text():
+    check_offsets(0, len(TEXT), len(TEXT))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (-1, 3, "negative"),
+        (3, 3, "empty"),
+        (5, 3, "inverted"),
+        (0, len(TEXT) + 1, "ends after the text"),
+        (0.0, 3, "integer"),
+        (True, 3, "integer"),
+        ("0", 3, "integer"),
+    ],
+)
+def test_bad_offsets_refused_with_reason(start, end, message):
+    with pytest.raises(InvalidSpanError, match=message):
+        check_offsets(start, end, len(TEXT))
+
+
+def test_overlap_is_half_open():
+    assert overlaps(0, 5, 4, 8)
+    assert not overlaps(0, 5, 5, 8)  # touching is not overlapping
+    assert overlaps(2, 3, 0, 10)
+
+
+def test_first_overlap_finds_nested_and_identical():
+    assert first_overlap([(0, 3), (4, 6)]) is None
+    assert first_overlap([(0, 10), (12, 14), (2, 3)]) == ((0, 10), (2, 3))
+    assert first_overlap([(4, 6), (4, 6)]) == ((4, 6), (4, 6))
+    # a long span hides behind a short one that starts after it
+    assert first_overlap([(0, 20), (5, 6), (10, 12)]) == ((0, 20), (5, 6))
+
+
+def test_exclusive_layer_only():
+    check_no_overlap([(0, 5), (2, 6)], "analysis")
+    with pytest.raises(OverlapError, match="0-5 and 2-6 overlap in the entities layer"):
+        check_no_overlap([(0, 5), (2, 6)], "entities")
+
+
+def test_snap_expands_partial_selection_to_whole_tokens():
+    # "im Jong" -> "Kim Jong-un"
+    assert snap_to_tokens(1, len("Kim Jong"), STARTS, ENDS) == (0, len("Kim Jong-un"))
+    # already on boundaries: unchanged
+    assert snap_to_tokens(STARTS[3], ENDS[3], STARTS, ENDS) == (STARTS[3], ENDS[3])
+    # whitespace only: unchanged; whitespace at the edges is dropped
+    assert snap_to_tokens(3, 4, STARTS, ENDS) == (3, 4)
+    assert snap_to_tokens(0, len("Kim "), STARTS, ENDS) == (0, len("Kim"))
+
+
+def test_token_step_moves_one_token():
+    assert token_step(ENDS[0], STARTS, ENDS, +1) == ENDS[1]
+    assert token_step(STARTS[2], STARTS, ENDS, -1) == STARTS[1]
+    assert token_step(ENDS[-1], STARTS, ENDS, +1) == ENDS[-1]
+    assert token_step(0, STARTS, ENDS, -1) == 0
+
+
+@given(st.integers(0, len(TEXT) - 1), st.integers(1, len(TEXT)))
+def test_snap_contains_selection_and_lands_on_boundaries(a, b):
+    start, end = min(a, b), max(a, b)
+    if start == end:
+        return
+    snapped_start, snapped_end = snap_to_tokens(start, end, STARTS, ENDS)
+    selected = TEXT[start:end]
+    if selected.strip():
+        # every non-blank selected character is kept, and both ends are token boundaries
+        first_visible = start + len(selected) - len(selected.lstrip())
+        last_visible = end - (len(selected) - len(selected.rstrip()))
+        assert snapped_start <= first_visible and snapped_end >= last_visible
+        assert snapped_start in STARTS
+        assert snapped_end in ENDS
+    else:
+        assert (snapped_start, snapped_end) == (start, end)
+
+
+def test_sha256_is_of_utf8_bytes():
+    assert text_sha256("ñ") == hashlib.sha256(b"\xc3\xb1").hexdigest()
+    assert text_sha256("a") != text_sha256("a\r\n")
