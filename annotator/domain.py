@@ -177,9 +177,7 @@ def check_no_overlap(ranges: Iterable[tuple[int, int]], layer: str) -> None:
     pair = first_overlap(ranges)
     if pair is not None:
         (a_start, a_end), (b_start, b_end) = pair
-        raise OverlapError(
-            f"spans {a_start}-{a_end} and {b_start}-{b_end} overlap in the {layer} layer"
-        )
+        raise OverlapError(f"spans {a_start}-{a_end} and {b_start}-{b_end} overlap in the {layer} layer")
 
 
 def snap_to_tokens(
@@ -202,9 +200,7 @@ def snap_to_tokens(
     return token_starts[first], token_ends[last]
 
 
-def token_step(
-    position: int, token_starts: Sequence[int], token_ends: Sequence[int], direction: int
-) -> int:
+def token_step(position: int, token_starts: Sequence[int], token_ends: Sequence[int], direction: int) -> int:
     """The boundary one token away from ``position``: next token end (+1) or previous start (-1).
 
     Used to grow or shrink a span boundary by one token; returns ``position`` unchanged at the

@@ -135,7 +135,7 @@ def decode(data: bytes, path: str) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(encoding)
+                return data[len(bom) :].decode(encoding)
             except UnicodeDecodeError as e:
                 raise InputFileError(
                     f"{path}: not valid {encoding.upper()} after its byte-order mark "
@@ -182,7 +182,24 @@ def title_from_text(text: str, limit: int = 200) -> str:
 
 
 _STOPWORDS = {
-    "es": {"el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "por", "con", "para", "según", "dijo"},
+    "es": {
+        "el",
+        "la",
+        "los",
+        "las",
+        "de",
+        "del",
+        "que",
+        "y",
+        "en",
+        "un",
+        "una",
+        "por",
+        "con",
+        "para",
+        "según",
+        "dijo",
+    },
     "en": {"the", "of", "and", "to", "in", "a", "that", "is", "was", "for", "on", "with", "said", "by"},
 }
 _WORD = re.compile(r"\w+")
@@ -261,11 +278,15 @@ def _spans_of(record: dict[str, Any]) -> list[tuple[int, int, str, dict[str, Any
             attributes = item.get("attributes", {})
             if not isinstance(attributes, dict):
                 raise LineError("span 'attributes' must be an object")
-            spans.append((_offset(item["start"], "start"), _offset(item["end"], "end"), item["label"], attributes))
+            spans.append(
+                (_offset(item["start"], "start"), _offset(item["end"], "end"), item["label"], attributes)
+            )
     if "label" in record and isinstance(record["label"], list):
         for item in record["label"]:
             if not isinstance(item, list) or len(item) != 3:
-                raise LineError(f"each of 'label' must be [start, end, \"LABEL\"], got {json.dumps(item)[:80]}")
+                raise LineError(
+                    f"each of 'label' must be [start, end, \"LABEL\"], got {json.dumps(item)[:80]}"
+                )
             spans.append((_offset(item[0], "start"), _offset(item[1], "end"), item[2], {}))
     if "entities" in record:
         items = record["entities"]
@@ -277,7 +298,12 @@ def _spans_of(record: dict[str, Any]) -> list[tuple[int, int, str, dict[str, Any
                     f"each of 'entities' needs start_offset, end_offset and label, got {json.dumps(item)[:80]}"
                 )
             spans.append(
-                (_offset(item["start_offset"], "start"), _offset(item["end_offset"], "end"), item["label"], {})
+                (
+                    _offset(item["start_offset"], "start"),
+                    _offset(item["end_offset"], "end"),
+                    item["label"],
+                    {},
+                )
             )
     return spans
 
@@ -332,12 +358,12 @@ def read_jsonl(path: Path) -> ReadResult:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json.loads(line.rstrip(b"\r\n"))
         except UnicodeDecodeError as e:
             yield number, LineError(f"not UTF-8 (byte 0x{line[e.start]:02x} at column {e.start + 1})")
             continue
         except json.JSONDecodeError as e:
-            yield number, LineError(f"not valid JSON ({e.msg} at column {e.colno})")
+            yield number, LineError(f"not valid JSON at column {e.colno}: {e.msg}")
             continue
         except RecursionError:
             yield number, LineError("JSON nested too deeply")
@@ -385,21 +411,24 @@ def read_csv(path: Path) -> ReadResult:
         if len(row) != len(names):
             yield line, LineError(f"{len(row)} cells where the header has {len(names)}")
             continue
-        cells = dict(zip(names, row))
+        cells = dict(zip(names, row, strict=True))
         try:
             text = check_text(cells["text"])
         except LineError as e:
             yield line, e
             continue
-        yield line, Record(
-            text=text,
-            title=cells.get("title", "") or title_from_text(text),
-            external_id=cells.get("id", ""),
-            lang=cells.get("lang", ""),
-            url=cells.get("url", ""),
-            published=cells.get("date", ""),
-            source=cells.get("source", ""),
-            meta={k: v for k, v in cells.items() if k not in CSV_COLUMNS and v != ""},
+        yield (
+            line,
+            Record(
+                text=text,
+                title=cells.get("title", "") or title_from_text(text),
+                external_id=cells.get("id", ""),
+                lang=cells.get("lang", ""),
+                url=cells.get("url", ""),
+                published=cells.get("date", ""),
+                source=cells.get("source", ""),
+                meta={k: v for k, v in cells.items() if k not in CSV_COLUMNS and v != ""},
+            ),
         )
 
 
@@ -451,8 +480,11 @@ def import_paths(
         result = FileResult(str(path), file_format or "")
         report.files.append(result)
         if file_format is None:
-            _reject(result, None, f"unknown format (extension {path.suffix or 'none'}); use --format "
-                    + "|".join(FORMATS))
+            _reject(
+                result,
+                None,
+                f"unknown format (extension {path.suffix or 'none'}); use --format " + "|".join(FORMATS),
+            )
             continue
         if not path.exists():
             _reject(result, None, "no such file")
@@ -478,8 +510,13 @@ def _reject(result: FileResult, line: int | None, message: str) -> None:
 
 
 def _import_file(
-    store: Store, path: Path, file_format: str, result: FileResult, annotator: str,
-    lang: str | None, add_labels: bool,
+    store: Store,
+    path: Path,
+    file_format: str,
+    result: FileResult,
+    annotator: str,
+    lang: str | None,
+    add_labels: bool,
 ) -> None:
     annotator_id = store.annotator_id(annotator, "import" if annotator == "import" else "human")
     schema = store.schema
@@ -502,25 +539,41 @@ def _import_file(
                 continue
             document_lang = item.lang or lang or guess_language(item.text, default_lang)
             document_id, created = store.add_document(
-                item.text, item.title, external_id=item.external_id, lang=document_lang,
-                source=item.source, url=item.url, published=item.published, meta=item.meta,
+                item.text,
+                item.title,
+                external_id=item.external_id,
+                lang=document_lang,
+                source=item.source,
+                url=item.url,
+                published=item.published,
+                meta=item.meta,
                 sha256=text_sha256(item.text),
             )
             if created:
                 result.documents_new += 1
             else:
                 result.documents_existing += 1
-            pending.extend((document_id, s, e, label, annotator_id, "import", "", "accepted", a) for s, e, label, a in rows)
+            pending.extend(
+                (document_id, s, e, label, annotator_id, "import", "", "accepted", a)
+                for s, e, label, a in rows
+            )
             if len(pending) >= 20_000:
                 result.spans_added += store.insert_spans(pending)
                 pending.clear()
         if result.rejected_count:
             raise _Rejected()  # rolls the whole file back
         result.spans_added += store.insert_spans(pending)
-        store.log("import", annotator, {
-            "file": str(path), "format": file_format, "documents_new": result.documents_new,
-            "documents_existing": result.documents_existing, "spans_added": result.spans_added,
-        })
+        store.log(
+            "import",
+            annotator,
+            {
+                "file": str(path),
+                "format": file_format,
+                "documents_new": result.documents_new,
+                "documents_existing": result.documents_existing,
+                "spans_added": result.spans_added,
+            },
+        )
 
 
 def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int, int, str, str]]:

@@ -89,7 +89,10 @@ def load_pipeline(lang: str, schema: Schema, model: str | None = None) -> Pipeli
         nlp = spacy.blank(lang)
         pipeline_name, has_model = f"rules-{lang}", False
     else:
-        pipeline_name, has_model = f"{nlp.meta.get('lang', lang)}_{nlp.meta.get('name', name)}-{nlp.meta.get('version', '')}", True
+        pipeline_name, has_model = (
+            f"{nlp.meta.get('lang', lang)}_{nlp.meta.get('name', name)}-{nlp.meta.get('version', '')}",
+            True,
+        )
     patterns = read_patterns()
     if patterns:
         ruler = nlp.add_pipe("entity_ruler", before="ner" if "ner" in nlp.pipe_names else None)
@@ -144,7 +147,9 @@ def documents_to_preannotate(store: Store, redo: bool = False) -> list[int]:
     return [i for i in store.document_ids(status=("new", "in_progress")) if i not in done]
 
 
-def _decided_ranges(store: Store, document_ids: list[int]) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
+def _decided_ranges(
+    store: Store, document_ids: list[int]
+) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
     """Live decisions of people (kind human or gold), by (document, layer)."""
     decided: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
     if not document_ids:
@@ -204,7 +209,9 @@ def preannotate(
             if pipeline.message and pipeline.message not in report.messages:
                 report.messages.append(pipeline.message)
             report.pipelines.append(pipeline.name)
-            if not _run_pipeline(store, pipeline, lang_ids, n_process, batch_size, report, progress, should_stop):
+            if not _run_pipeline(
+                store, pipeline, lang_ids, n_process, batch_size, report, progress, should_stop
+            ):
                 report.interrupted = True
                 break
     except KeyboardInterrupt:
@@ -214,7 +221,7 @@ def preannotate(
 
 def _texts(store: Store, ids: list[int], chunk: int = 256) -> Iterator[tuple[str, int]]:
     for begin in range(0, len(ids), chunk):
-        part = ids[begin:begin + chunk]
+        part = ids[begin : begin + chunk]
         marks = ",".join("?" * len(part))
         texts = dict(store.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", part))
         for document_id in part:
@@ -222,8 +229,13 @@ def _texts(store: Store, ids: list[int], chunk: int = 256) -> Iterator[tuple[str
 
 
 def _run_pipeline(
-    store: Store, pipeline: Pipeline, ids: list[int], n_process: int, batch_size: int,
-    report: PreannotateReport, progress: Callable[[int, int], None] | None,
+    store: Store,
+    pipeline: Pipeline,
+    ids: list[int],
+    n_process: int,
+    batch_size: int,
+    report: PreannotateReport,
+    progress: Callable[[int, int], None] | None,
     should_stop: Callable[[], bool] | None,
 ) -> bool:
     schema = store.schema
@@ -243,11 +255,24 @@ def _run_pipeline(
                     layer = layers[suggestion[2]]
                     if _keep(suggestion, layer, decided.get((document_id, layer), [])):
                         start, end, label, origin, detail, attributes = suggestion
-                        rows.append((document_id, start, end, label, annotator_id, origin, detail, "suggested",
-                                     json.dumps(attributes, ensure_ascii=False) if attributes else "{}"))
+                        rows.append(
+                            (
+                                document_id,
+                                start,
+                                end,
+                                label,
+                                annotator_id,
+                                origin,
+                                detail,
+                                "suggested",
+                                json.dumps(attributes, ensure_ascii=False) if attributes else "{}",
+                            )
+                        )
                 count = store.insert_spans(rows)
                 added += count
-                store.set_tokens(document_id, [t.idx for t in doc], [t.idx + len(t) for t in doc], pipeline.name)
+                store.set_tokens(
+                    document_id, [t.idx for t in doc], [t.idx + len(t) for t in doc], pipeline.name
+                )
                 store.mark_preannotated(document_id, pipeline.name, count)
             store.log("preannotate", pipeline.name, {"documents": len(batch), "suggestions": added})
         report.documents += len(batch)
@@ -264,4 +289,4 @@ def _run_pipeline(
                 return False
     if batch:
         flush()
-    return True
+    return should_stop is None or not should_stop()

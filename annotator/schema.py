@@ -157,8 +157,7 @@ def schema_to_dict(schema: Schema) -> dict:
                 "shortcut": label.shortcut,
                 "description": label.description,
                 "attributes": {
-                    a.name: {"values": list(a.values), "description": a.description}
-                    for a in label.attributes
+                    a.name: {"values": list(a.values), "description": a.description} for a in label.attributes
                 },
             }
             for label in schema.labels.values()

@@ -185,9 +185,20 @@ _SPAN_SELECT = """
 
 def _span_from_row(row: Sequence[Any]) -> Span:
     return Span(
-        id=row[0], document_id=row[1], start=row[2], end=row[3], label=row[4], layer=row[5],
-        annotator=row[6], origin=row[7], status=row[8], attributes=json.loads(row[9]),
-        note=row[10], origin_detail=row[11], suggestion_id=row[12], created_at=row[13],
+        id=row[0],
+        document_id=row[1],
+        start=row[2],
+        end=row[3],
+        label=row[4],
+        layer=row[5],
+        annotator=row[6],
+        origin=row[7],
+        status=row[8],
+        attributes=json.loads(row[9]),
+        note=row[10],
+        origin_detail=row[11],
+        suggestion_id=row[12],
+        created_at=row[13],
         updated_at=row[14],
     )
 
@@ -195,17 +206,25 @@ def _span_from_row(row: Sequence[Any]) -> Span:
 def _span_state(span: Span) -> dict[str, Any]:
     """What the history keeps of a span: enough to restore it exactly."""
     return {
-        "id": span.id, "document_id": span.document_id, "start": span.start, "end": span.end,
-        "label": span.label, "annotator": span.annotator, "origin": span.origin,
-        "status": span.status, "attributes": span.attributes, "note": span.note,
-        "origin_detail": span.origin_detail, "suggestion_id": span.suggestion_id,
+        "id": span.id,
+        "document_id": span.document_id,
+        "start": span.start,
+        "end": span.end,
+        "label": span.label,
+        "annotator": span.annotator,
+        "origin": span.origin,
+        "status": span.status,
+        "attributes": span.attributes,
+        "note": span.note,
+        "origin_detail": span.origin_detail,
+        "suggestion_id": span.suggestion_id,
     }
 
 
 def pack_offsets(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     """Token boundaries as little-endian uint32 pairs (start, end, start, end, ...)."""
     packed = array("I")
-    for start, end in zip(starts, ends):
+    for start, end in zip(starts, ends, strict=True):
         packed.append(start)
         packed.append(end)
     if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
@@ -368,8 +387,13 @@ class Store:
             self.conn.execute(
                 'INSERT OR REPLACE INTO label_attributes (label, name, "values", description, position) '
                 "VALUES (?, ?, ?, ?, ?)",
-                (label.name, attribute.name, json.dumps(attribute.values), attribute.description,
-                 attribute_position),
+                (
+                    label.name,
+                    attribute.name,
+                    json.dumps(attribute.values),
+                    attribute.description,
+                    attribute_position,
+                ),
             )
 
     @property
@@ -385,20 +409,26 @@ class Store:
 
     def _read_schema(self) -> Schema:
         attributes: dict[str, list[AttributeDef]] = {}
-        for row in self.db.query('SELECT * FROM label_attributes ORDER BY label, position'):
+        for row in self.db.query("SELECT * FROM label_attributes ORDER BY label, position"):
             attributes.setdefault(row["label"], []).append(
                 AttributeDef(row["name"], tuple(json.loads(row["values"])), row["description"])
             )
         labels = {
             row["name"]: Label(
-                row["name"], row["layer"], row["colour"], row["shortcut"], row["description"],
+                row["name"],
+                row["layer"],
+                row["colour"],
+                row["shortcut"],
+                row["description"],
                 tuple(attributes.get(row["name"], ())),
             )
             for row in self.db.query("SELECT * FROM labels ORDER BY position, name")
         }
         link_labels = {
             row["name"]: LinkLabel(
-                row["name"], tuple(json.loads(row["heads"])), tuple(json.loads(row["tails"])),
+                row["name"],
+                tuple(json.loads(row["heads"])),
+                tuple(json.loads(row["tails"])),
                 row["description"],
             )
             for row in self.db.query("SELECT * FROM link_labels ORDER BY name")
@@ -474,8 +504,20 @@ class Store:
             "INSERT INTO documents (external_id, title, text, text_length, sha256, lang, source, url, "
             "published, meta, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(sha256) DO NOTHING RETURNING id",
-            (external_id, title, text, len(text), digest, lang, source, url, published,
-             json.dumps(meta or {}, ensure_ascii=False), stamp, stamp),
+            (
+                external_id,
+                title,
+                text,
+                len(text),
+                digest,
+                lang,
+                source,
+                url,
+                published,
+                json.dumps(meta or {}, ensure_ascii=False),
+                stamp,
+                stamp,
+            ),
         ).fetchone()
         if row is not None:
             return row[0], True
@@ -577,8 +619,15 @@ class Store:
         order = ' ORDER BY spans.document_id, spans.start, spans."end", spans.id'
         return [_span_from_row(r) for r in self.conn.execute(_SPAN_SELECT + where + order, params)]
 
-    def _check_span(self, document_id: int, start: int, end: int, label: str, annotator_id: int,
-                    ignore_span_id: int | None = None) -> None:
+    def _check_span(
+        self,
+        document_id: int,
+        start: int,
+        end: int,
+        label: str,
+        annotator_id: int,
+        ignore_span_id: int | None = None,
+    ) -> None:
         """The rules a decision must keep: offsets inside the text, known label, no overlap in
         an exclusive layer with the same annotator's other live spans."""
         if label not in self.schema.labels:
@@ -624,8 +673,20 @@ class Store:
                     'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, '
                     "attributes, note, suggestion_id, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (document_id, start, end, label, annotator_id, origin, status,
-                     json.dumps(attributes or {}, ensure_ascii=False), note, suggestion_id, stamp, stamp),
+                    (
+                        document_id,
+                        start,
+                        end,
+                        label,
+                        annotator_id,
+                        origin,
+                        status,
+                        json.dumps(attributes or {}, ensure_ascii=False),
+                        note,
+                        suggestion_id,
+                        stamp,
+                        stamp,
+                    ),
                 ).fetchone()[0]
             except sqlite3.IntegrityError as e:
                 raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
@@ -657,13 +718,21 @@ class Store:
             self.conn.execute(
                 'UPDATE spans SET start = ?, "end" = ?, label = ?, attributes = ?, note = ?, status = ?, '
                 "updated_at = ? WHERE id = ?",
-                (new_start, new_end, new_label,
-                 json.dumps(before.attributes if attributes is None else attributes, ensure_ascii=False),
-                 before.note if note is None else note, before.status if status is None else status,
-                 now(), span_id),
+                (
+                    new_start,
+                    new_end,
+                    new_label,
+                    json.dumps(before.attributes if attributes is None else attributes, ensure_ascii=False),
+                    before.note if note is None else note,
+                    before.status if status is None else status,
+                    now(),
+                    span_id,
+                ),
             )
             after = self.span(span_id)
-            self._log("update span", before.document_id, span_id, _span_state(before), _span_state(after), annotator)
+            self._log(
+                "update span", before.document_id, span_id, _span_state(before), _span_state(after), annotator
+            )
             self._touch_document(before.document_id)
         return after
 
@@ -719,9 +788,13 @@ class Store:
             if head.document_id != tail.document_id:
                 raise InvalidSpanError("a link joins two spans of the same document")
             if link_label.heads and head.label not in link_label.heads:
-                raise InvalidSpanError(f"a {label} link starts at {', '.join(link_label.heads)}, not {head.label}")
+                raise InvalidSpanError(
+                    f"a {label} link starts at {', '.join(link_label.heads)}, not {head.label}"
+                )
             if link_label.tails and tail.label not in link_label.tails:
-                raise InvalidSpanError(f"a {label} link ends at {', '.join(link_label.tails)}, not {tail.label}")
+                raise InvalidSpanError(
+                    f"a {label} link ends at {', '.join(link_label.tails)}, not {tail.label}"
+                )
             stamp = now()
             try:
                 link_id = self.conn.execute(
@@ -732,8 +805,14 @@ class Store:
             except sqlite3.IntegrityError as e:
                 raise InvalidSpanError(f"link {head_id} -> {tail_id} ({label}) cannot be stored: {e}") from e
             link = Link(link_id, head_id, tail_id, label, annotator, stamp)
-            self._log("add link", head.document_id, head_id, None,
-                      {"id": link_id, "head_id": head_id, "tail_id": tail_id, "label": label}, annotator)
+            self._log(
+                "add link",
+                head.document_id,
+                head_id,
+                None,
+                {"id": link_id, "head_id": head_id, "tail_id": tail_id, "label": label},
+                annotator,
+            )
         return link
 
     def links(self, document_id: int) -> list[Link]:
@@ -748,7 +827,9 @@ class Store:
 
     # -- tokens and pre-annotation bookkeeping ---------------------------------------------
 
-    def set_tokens(self, document_id: int, starts: Sequence[int], ends: Sequence[int], tokenizer: str) -> None:
+    def set_tokens(
+        self, document_id: int, starts: Sequence[int], ends: Sequence[int], tokenizer: str
+    ) -> None:
         self.conn.execute(
             "INSERT OR REPLACE INTO tokens (document_id, tokenizer, offsets) VALUES (?, ?, ?)",
             (document_id, tokenizer, pack_offsets(starts, ends)),
@@ -770,17 +851,32 @@ class Store:
 
     # -- history and statistics ------------------------------------------------------------
 
-    def _log(self, action: str, document_id: int | None, span_id: int | None,
-             before: Any, after: Any, annotator: str) -> None:
+    def _log(
+        self,
+        action: str,
+        document_id: int | None,
+        span_id: int | None,
+        before: Any,
+        after: Any,
+        annotator: str,
+    ) -> None:
         self.conn.execute(
             "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (now(), annotator, action, document_id, span_id,
-             None if before is None else json.dumps(before, ensure_ascii=False),
-             None if after is None else json.dumps(after, ensure_ascii=False)),
+            (
+                now(),
+                annotator,
+                action,
+                document_id,
+                span_id,
+                None if before is None else json.dumps(before, ensure_ascii=False),
+                None if after is None else json.dumps(after, ensure_ascii=False),
+            ),
         )
 
-    def log(self, action: str, annotator: str, details: dict[str, Any], document_id: int | None = None) -> None:
+    def log(
+        self, action: str, annotator: str, details: dict[str, Any], document_id: int | None = None
+    ) -> None:
         """Record a bulk action (an import, a pre-annotation batch) as one history entry."""
         self._log(action, document_id, None, None, details, annotator)
 
@@ -788,8 +884,11 @@ class Store:
         where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])
         rows = self.db.query(f"SELECT * FROM history {where} ORDER BY id", params)
         return [
-            {**row, "before": json.loads(row["before"]) if row["before"] else None,
-             "after": json.loads(row["after"]) if row["after"] else None}
+            {
+                **row,
+                "before": json.loads(row["before"]) if row["before"] else None,
+                "after": json.loads(row["after"]) if row["after"] else None,
+            }
             for row in rows
         ]
 

@@ -18,7 +18,13 @@ from annotator.errors import InvalidSpanError, OverlapError
 TEXT = "Kim Jong-un visitó Pionyang."
 # Tokens of TEXT as a tokenizer would give them: "Kim" "Jong-un" "visitó" "Pionyang" "."
 STARTS = [0, len("Kim "), len("Kim Jong-un "), len("Kim Jong-un visitó "), len("Kim Jong-un visitó Pionyang")]
-ENDS = [len("Kim"), len("Kim Jong-un"), len("Kim Jong-un visitó"), len("Kim Jong-un visitó Pionyang"), len(TEXT)]
+ENDS = [
+    len("Kim"),
+    len("Kim Jong-un"),
+    len("Kim Jong-un visitó"),
+    len("Kim Jong-un visitó Pionyang"),
+    len(TEXT),
+]
 
 
 def test_offsets_accepted_inside_the_text():

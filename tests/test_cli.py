@@ -1,0 +1,111 @@
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from annotator.cli import cli
+from tests.conftest import SAMPLES
+
+
+def run(*args, db=None):
+    prefix = ["--db", str(db)] if db else []
+    return CliRunner().invoke(cli, [*prefix, *map(str, args)], catch_exceptions=False)
+
+
+def all_commands():
+    return sorted(cli.commands)
+
+
+@pytest.mark.parametrize("command", all_commands())
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+    assert f"annotator {command}" in result.output or "annotator --db" in result.output
+
+
+def test_top_level_help_lists_commands():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("import", "preannotate", "stats", "labels", "gui"):
+        assert command in result.output
+
+
+def test_import_preannotate_stats_end_to_end(db_path):
+    imported = run("import", SAMPLES, db=db_path)
+    assert imported.exit_code == 0, imported.output
+    assert "8 new document(s)" in imported.output
+    pre = run("preannotate", "--batch-size", "4", db=db_path)
+    assert pre.exit_code == 0, pre.output
+    assert "8 of 8 document(s) pre-annotated" in pre.output
+    assert "en_core_web_sm" in pre.output  # the one line that says how to get the English model
+    stats = json.loads(run("stats", "--json", db=db_path).output)
+    assert stats["documents"]["total"] == 8
+    assert stats["spans"]["by_status"]["suggested"] == stats["spans"]["total"] > 0
+    assert set(stats["spans"]["by_origin"]) == {"model", "rule"}
+    assert stats["spans"]["by_label"]["SOURCE"] >= 8
+    again = run("preannotate", "--all", db=db_path)
+    assert "0 new suggestion(s)" in again.output
+    readable = run("stats", db=db_path).output
+    assert "by label:" in readable and "SOURCE" in readable
+
+
+def test_import_with_rejections_exits_1_and_names_line(db_path, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Hola", "spans": [{"start": 0, "end": 99, "label": "PER"}]}\n', encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("Bien\nTexto.", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "import", str(bad), str(good)])
+    assert result.exit_code == 1
+    assert f"{bad}:1: span 0-99 PER: span 0-99 ends after the text (4 characters)" in result.output
+    assert "1 file(s) imported, 1 new document(s)" in result.output
+    assert "1 file(s) rejected" in result.output
+
+
+def test_labels_show_schema(db_path):
+    result = run("labels", db=db_path)
+    assert "[p] PER" in result.output
+    assert "agency: KCNA" in result.output
+    assert "speaker: QUOTE -> PER|ORG|SOURCE" in result.output
+    schema = json.loads(run("labels", "--json", db=db_path).output)
+    assert schema["labels"]["SOURCE"]["layer"] == "analysis"
+
+
+def test_errors_are_one_line_without_traceback_unless_debug(tmp_path):
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_text("hello " * 200)
+    result = CliRunner().invoke(cli, ["--db", str(not_a_db), "stats"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "not an annotator project" in result.output
+    assert "Traceback" not in result.output
+    debug = CliRunner().invoke(cli, ["--db", str(not_a_db), "--debug", "stats"])
+    assert debug.exit_code == 1
+    assert debug.exception is not None and not isinstance(debug.exception, click.ClickException)
+
+
+def test_annotator_db_environment_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANNOTATOR_DB", str(tmp_path / "env.db"))
+    assert CliRunner().invoke(cli, ["stats"]).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_python_dash_m_runs_as_a_real_process(tmp_path):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "annotator",
+            "--db",
+            str(tmp_path / "p.db"),
+            "import",
+            str(SAMPLES / "01-pionyang-pacto.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 new document(s)" in result.stdout

@@ -1,0 +1,369 @@
+import json
+
+import pytest
+
+from annotator.errors import InputFileError
+from annotator.importers import MAX_LINE_BYTES, decode, guess_language, import_paths
+
+TEXT = "Kim Jong-un habló, según la agencia KCNA.\nPionyang respondió."
+KIM = (0, len("Kim Jong-un"))
+KCNA = (len("Kim Jong-un habló, según la agencia "), len("Kim Jong-un habló, según la agencia KCNA"))
+
+
+def write_jsonl(path, records):
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records) + "\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def snapshot(store):
+    """Everything a rejected file must leave as it was."""
+    return (
+        store.conn.execute("SELECT count(*) FROM documents").fetchone()[0],
+        store.conn.execute("SELECT count(*) FROM spans").fetchone()[0],
+        store.conn.execute("SELECT count(*) FROM history").fetchone()[0],
+        sorted(store.schema.labels),
+    )
+
+
+# -- .txt -------------------------------------------------------------------------------------
+
+
+def test_txt_title_is_first_nonempty_line_and_whole_file_is_text(store, tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "\n\n  Título del artículo  \nCuerpo con acentos: ñandú.\n", encoding="utf-8"
+    )
+    report = import_paths(store, [tmp_path / "a.txt"])
+    assert report.rejected_files == []
+    document = store.document(store.document_ids()[0])
+    assert document.title == "Título del artículo"
+    assert document.text == "\n\n  Título del artículo  \nCuerpo con acentos: ñandú.\n"
+    assert document.external_id == "a.txt"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xef\xbb\xbfT\xc3\xadtulo\r\nTexto", "Título\r\nTexto"),  # UTF-8 BOM, CRLF kept
+        ("Título\nTexto".encode("utf-16"), "Título\nTexto"),  # UTF-16 with BOM (native order)
+        (b"\xfe\xff" + "Año".encode("utf-16-be"), "Año"),
+        ("Año".encode(), "Año"),
+    ],
+)
+def test_encodings_accepted(store, tmp_path, data, expected):
+    (tmp_path / "x.txt").write_bytes(data)
+    report = import_paths(store, [tmp_path / "x.txt"])
+    assert report.rejected_files == []
+    assert store.document(store.document_ids()[0]).text == expected
+
+
+def test_latin1_file_rejected_naming_the_byte(store, tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Año".encode("latin-1"))
+    report = import_paths(store, [path])
+    (rejected,) = report.rejected_files
+    assert (
+        str(rejected.rejections[0]) == f"{path}: not UTF-8 text (byte 0xf1 at offset 1); "
+        "save it as UTF-8, or UTF-16 with a byte-order mark"
+    )
+    assert store.document_ids() == []
+
+
+def test_decode_names_bad_utf16():
+    with pytest.raises(InputFileError, match="not valid UTF-16-LE"):
+        decode(b"\xff\xfe\x00\xd8", "f.txt")  # a lone high surrogate
+
+
+def test_folder_is_read_recursively_and_rest_of_batch_goes_on(store, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "one.txt").write_text("Uno\nTexto uno.", encoding="utf-8")
+    (tmp_path / "sub" / "two.txt").write_text("Dos\nTexto dos.", encoding="utf-8")
+    (tmp_path / "sub" / "bad.txt").write_bytes(b"\xff\x00\xfe")
+    (tmp_path / "notes.docx").write_bytes(b"PK")  # unknown extensions in a folder are left alone
+    report = import_paths(store, [tmp_path])
+    assert [f.path.split("/")[-1] for f in report.imported_files] == ["one.txt", "two.txt"]
+    assert [f.path.split("/")[-1] for f in report.rejected_files] == ["bad.txt"]
+    assert len(store.document_ids()) == 2
+
+
+def test_same_text_twice_is_one_document_and_summary_says_so(store, tmp_path):
+    (tmp_path / "a.txt").write_text("Igual\nTexto.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Igual\nTexto.", encoding="utf-8")
+    report = import_paths(store, [tmp_path / "a.txt", tmp_path / "b.txt"])
+    assert len(store.document_ids()) == 1
+    assert "1 new document(s), 1 already present (same text)" in report.summary()
+
+
+def test_unknown_extension_and_missing_file_named(store, tmp_path):
+    (tmp_path / "x.pdf").write_bytes(b"%PDF")
+    report = import_paths(store, [tmp_path / "x.pdf", tmp_path / "missing.txt"])
+    messages = [str(r.rejections[0]) for r in report.rejected_files]
+    assert messages[0].endswith("unknown format (extension .pdf); use --format txt|jsonl|csv")
+    assert messages[1].endswith("missing.txt: no such file")
+
+
+def test_language_detected_unless_given(store, tmp_path):
+    assert guess_language("The president said that the agency was wrong and the talks failed.", "es") == "en"
+    assert guess_language("El presidente dijo que la agencia de la capital y los ministros...", "en") == "es"
+    assert guess_language("Pionyang. Seúl.", "es") == "es"
+    (tmp_path / "en.txt").write_text(
+        "The minister said that the launch was a success for the country.", encoding="utf-8"
+    )
+    import_paths(store, [tmp_path / "en.txt"])
+    assert store.document(store.document_ids()[0]).lang == "en"
+
+
+# -- JSONL ------------------------------------------------------------------------------------
+
+
+def test_jsonl_all_span_shapes_stored_as_accepted_import(store, tmp_path):
+    path = write_jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {
+                "text": TEXT,
+                "id": "n1",
+                "title": "Kim",
+                "meta": {"source": "KCNA", "date": "2024-03-14"},
+                "lang": "es",
+                "spans": [
+                    {"start": KIM[0], "end": KIM[1], "label": "PER"},
+                    {"start": KCNA[0], "end": KCNA[1], "label": "SOURCE", "attributes": {"agency": "KCNA"}},
+                ],
+            },
+            {"text": "Seúl lo niega.", "label": [[0, 4, "LOC"]]},
+            {"text": "Moscú calla.", "entities": [{"start_offset": 0, "end_offset": 5, "label": "GPE"}]},
+        ],
+    )
+    report = import_paths(store, [path], annotator="maria")
+    assert report.rejected_files == [], [str(r) for f in report.files for r in f.rejections]
+    first, second, third = store.document_ids()
+    document = store.document(first)
+    assert (document.title, document.external_id, document.lang, document.source) == (
+        "Kim",
+        "n1",
+        "es",
+        "KCNA",
+    )
+    assert document.meta == {"source": "KCNA", "date": "2024-03-14"}
+    spans = store.spans(first)
+    assert [(s.start, s.end, s.label, s.status, s.origin, s.annotator) for s in spans] == [
+        (*KIM, "PER", "accepted", "import", "maria"),
+        (*KCNA, "SOURCE", "accepted", "import", "maria"),
+    ]
+    assert document.text[spans[1].start : spans[1].end] == "KCNA"
+    assert spans[1].attributes == {"agency": "KCNA"}
+    assert [(s.start, s.end, s.label) for s in store.spans(second)] == [(0, 4, "LOC")]
+    # an English model label is mapped onto the schema (GPE -> LOC)
+    assert [(s.start, s.end, s.label) for s in store.spans(third)] == [(0, 5, "LOC")]
+    assert {a["name"]: a["kind"] for a in store.annotators()}["maria"] == "human"
+
+
+def test_reimport_adds_nothing_twice(store, tmp_path):
+    path = write_jsonl(
+        tmp_path / "in.jsonl", [{"text": TEXT, "spans": [{"start": 0, "end": 3, "label": "PER"}]}]
+    )
+    import_paths(store, [path])
+    report = import_paths(store, [path])
+    assert (report.total("documents_existing"), report.total("spans_added")) == (1, 0)
+    assert len(store.spans()) == 1
+
+
+BAD_LINES = [
+    (
+        {"text": TEXT, "spans": [{"start": 0, "end": len(TEXT) + 5, "label": "PER"}]},
+        f"span 0-{len(TEXT) + 5} PER: span 0-{len(TEXT) + 5} ends after the text ({len(TEXT)} characters)",
+    ),
+    ({"text": TEXT, "spans": [{"start": 4, "end": 4, "label": "PER"}]}, "span 4-4 PER: empty span 4-4"),
+    ({"text": TEXT, "spans": [{"start": 9, "end": 2, "label": "PER"}]}, "span 9-2 PER: inverted span 9-2"),
+    (
+        {"text": TEXT, "spans": [{"start": -1, "end": 2, "label": "PER"}]},
+        "span -1-2 PER: start -1 is negative",
+    ),
+    (
+        {"text": TEXT, "spans": [{"start": "0", "end": 2, "label": "PER"}]},
+        'span start must be an integer, got "0"',
+    ),
+    (
+        {"text": TEXT, "spans": [{"start": 0, "end": 2.5, "label": "PER"}]},
+        "span end must be an integer, got 2.5",
+    ),
+    (
+        {"text": TEXT, "spans": [{"start": 0, "end": 3, "label": "WEAPON"}]},
+        "span 0-3: unknown label 'WEAPON'",
+    ),
+    (
+        {
+            "text": TEXT,
+            "spans": [{"start": 0, "end": 11, "label": "PER"}, {"start": 4, "end": 15, "label": "ORG"}],
+        },
+        "spans 0-11 and 4-15 overlap in the entities layer",
+    ),
+    ({"title": "no text"}, "missing 'text'"),
+    ({"text": 42}, "'text' must be a string, got int"),
+    ({"text": "a\u0000b"}, "text contains a NUL character at offset 1"),
+    ('{"text": "\\ud800"}', "text contains an unpaired surrogate at offset 0"),
+    ({"text": TEXT, "meta": "x"}, "'meta' must be an object, got str"),
+    ({"text": TEXT, "label": [[0, 3]]}, "each of 'label' must be [start, end, \"LABEL\"]"),
+    ([1, 2], "expected a JSON object, got list"),
+    ('{"text": "unfinished', "not valid JSON at column 10: Unterminated string"),
+]
+
+
+@pytest.mark.parametrize(("record", "message"), BAD_LINES, ids=[m[:30] for _, m in BAD_LINES])
+def test_bad_line_rejects_whole_file_with_line_and_reason(store, tmp_path, record, message):
+    good = {"text": "Una línea buena.", "spans": [{"start": 0, "end": 3, "label": "MISC"}]}
+    path = write_jsonl(tmp_path / "mixed.jsonl", [good, record, good | {"text": "Otra buena."}])
+    other = tmp_path / "other.txt"
+    other.write_text("Otro\nartículo que sí entra.", encoding="utf-8")
+    before = snapshot(store)
+    report = import_paths(store, [path, other])
+    (rejected,) = report.rejected_files
+    assert rejected.path == str(path)
+    assert [r.line for r in rejected.rejections] == [2]
+    assert message in rejected.rejections[0].message
+    assert str(rejected.rejections[0]).startswith(f"{path}:2: ")
+    # nothing of the rejected file is stored; the other file of the batch is
+    documents, spans, history, labels = before
+    assert store.conn.execute("SELECT count(*) FROM spans").fetchone()[0] == spans
+    assert [store.document(i).external_id for i in store.document_ids()] == ["other.txt"]
+    assert sorted(store.schema.labels) == labels
+
+
+def test_every_bad_line_of_a_file_is_reported(store, tmp_path):
+    path = write_jsonl(tmp_path / "bad.jsonl", ["not json", {"text": TEXT}, {"nope": 1}, "[]"])
+    (rejected,) = import_paths(store, [path]).rejected_files
+    assert [r.line for r in rejected.rejections] == [1, 3, 4]
+
+
+def test_add_labels_adds_unknown_labels_and_rolls_them_back_with_a_rejected_file(store, tmp_path):
+    bad = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [{"text": TEXT, "spans": [{"start": 0, "end": 3, "label": "WEAPON"}]}, {"text": 3}],
+    )
+    import_paths(store, [bad], add_labels=True)
+    assert "WEAPON" not in store.schema.labels
+    good = write_jsonl(
+        tmp_path / "good.jsonl", [{"text": TEXT, "spans": [{"start": 0, "end": 3, "label": "WEAPON"}]}]
+    )
+    report = import_paths(store, [good], add_labels=True)
+    assert report.rejected_files == []
+    assert store.schema.labels["WEAPON"].layer == "entities"
+    assert [s.label for s in store.spans()] == ["WEAPON"]
+
+
+def test_prodigy_rejected_and_ignored_examples_are_skipped_and_counted(store, tmp_path):
+    path = write_jsonl(
+        tmp_path / "prodigy.jsonl",
+        [
+            {"text": "Uno.", "answer": "accept"},
+            {"text": "Dos.", "answer": "reject"},
+            {"text": "Tres.", "answer": "ignore"},
+        ],
+    )
+    report = import_paths(store, [path])
+    assert report.total("skipped") == 2
+    assert len(store.document_ids()) == 1
+    assert "2 example(s) skipped" in report.summary()
+
+
+def test_overlong_line_refused_without_reading_it_whole(store, tmp_path, monkeypatch):
+    monkeypatch.setattr("annotator.importers.MAX_LINE_BYTES", 1000)
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"text": "x" * 5000}) + "\n" + json.dumps({"text": "ok"}) + "\n")
+    (rejected,) = import_paths(store, [path]).rejected_files
+    assert [(r.line, r.message) for r in rejected.rejections] == [(1, "line longer than 0 MB")]
+    assert MAX_LINE_BYTES == 64 * 1024 * 1024
+
+
+def test_crlf_offsets_mean_the_same_characters(store, tmp_path):
+    text = "Línea uno\r\nKim Jong-un\r\n"
+    start = text.index("Kim")
+    path = write_jsonl(
+        tmp_path / "crlf.jsonl",
+        [{"text": text, "spans": [{"start": start, "end": start + 11, "label": "PER"}]}],
+    )
+    import_paths(store, [path])
+    (span,) = store.spans()
+    assert store.document(span.document_id).text[span.start : span.end] == "Kim Jong-un"
+
+
+# -- CSV --------------------------------------------------------------------------------------
+
+
+def test_csv_columns_and_extra_columns_as_meta(store, tmp_path):
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        "id,title,text,url,date,lang,desk\n"
+        'a1,Primera,"Texto con ""comillas"",\ny salto de línea.",http://x/1,2024-05-01,es,Asia\n'
+        "a2,,Segundo texto sin título.,,,,\n",
+        encoding="utf-8",
+    )
+    report = import_paths(store, [path])
+    assert report.rejected_files == []
+    first, second = (store.document(i) for i in store.document_ids())
+    assert first.text == 'Texto con "comillas",\ny salto de línea.'
+    assert (first.external_id, first.title, first.url, first.published, first.lang) == (
+        "a1",
+        "Primera",
+        "http://x/1",
+        "2024-05-01",
+        "es",
+    )
+    assert first.meta == {"desk": "Asia"}
+    assert second.title == "Segundo texto sin título."
+
+
+def test_csv_without_text_column_or_with_short_rows_rejected(store, tmp_path):
+    no_text = tmp_path / "no_text.csv"
+    no_text.write_text("title,body\nA,B\n", encoding="utf-8")
+    short = tmp_path / "short.csv"
+    short.write_text("title,text\nA,uno\nB\nC,tres\n", encoding="utf-8")
+    report = import_paths(store, [no_text, short])
+    messages = {
+        f.path.split("/")[-1]: [str(r).split("/")[-1] for r in f.rejections] for f in report.rejected_files
+    }
+    assert messages == {
+        "no_text.csv": ["no_text.csv:1: no 'text' column in the header (columns: title, body)"],
+        "short.csv": ["short.csv:3: 1 cells where the header has 2"],
+    }
+    assert store.document_ids() == []
+
+
+# -- the real corpus --------------------------------------------------------------------------
+
+
+def test_conll2002_articles_import_with_offsets_intact(store, shared_data):
+    path = shared_data / "conll2002" / "esp.train.articles.jsonl"
+    report = import_paths(store, [path])
+    assert report.rejected_files == []
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    unique_texts = {line["text"] for line in lines}
+    assert len(store.document_ids()) == len(unique_texts)
+    # every stored span covers the same characters as in the source file
+    by_text = {}
+    for line in lines:
+        by_text.setdefault(line["text"], set()).update(
+            (s["start"], s["end"], s["label"]) for s in line["spans"]
+        )
+    stored = {}
+    for span in store.spans():
+        stored.setdefault(span.document_id, set()).add((span.start, span.end, span.label))
+    for document_id in store.document_ids():
+        assert stored.get(document_id, set()) == by_text[store.document(document_id).text]
+
+
+def test_doccano_and_prodigy_examples_import(store, shared_data):
+    report = import_paths(
+        store,
+        [
+            shared_data / "formats" / "doccano" / "export_sequence_labeling.jsonl",
+            shared_data / "formats" / "prodigy",
+        ],
+    )
+    assert report.rejected_files == []
+    labels = sorted(s.label for s in store.spans())
+    assert labels.count("PER") >= 2  # doccano's PERSON mapped onto PER
+    assert any(store.document(i).meta.get("source") == "The New York Times" for i in store.document_ids())
