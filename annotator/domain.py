@@ -142,6 +142,8 @@ class Link:
 
 def check_offsets(start: Any, end: Any, text_length: int) -> None:
     """Raise InvalidSpanError unless ``0 <= start < end <= text_length`` with integer offsets."""
+    if type(start) is int and type(end) is int and 0 <= start < end <= text_length:
+        return  # the common case, checked once; the rest only explains what is wrong
     for name, value in (("start", start), ("end", end)):
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidSpanError(f"{name} must be an integer, got {value!r}")

@@ -182,37 +182,22 @@ def title_from_text(text: str, limit: int = 200) -> str:
 
 
 _STOPWORDS = {
-    "es": {
-        "el",
-        "la",
-        "los",
-        "las",
-        "de",
-        "del",
-        "que",
-        "y",
-        "en",
-        "un",
-        "una",
-        "por",
-        "con",
-        "para",
-        "según",
-        "dijo",
-    },
-    "en": {"the", "of", "and", "to", "in", "a", "that", "is", "was", "for", "on", "with", "said", "by"},
+    "es": ("el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "por", "con", "para", "según", "dijo"),
+    "en": ("the", "of", "and", "to", "in", "a", "that", "is", "was", "for", "on", "with", "said", "by"),
 }
+_LANGUAGE_OF_WORD = {word: lang for lang, words in _STOPWORDS.items() for word in words}
 _WORD = re.compile(r"\w+")
 
 
 def guess_language(text: str, default: str) -> str:
-    """A documented guess between Spanish and English by common words; ``default`` if unsure."""
+    """A documented guess between Spanish and English by common words in the first 2,000
+    characters: a language needs 5 hits and twice as many as the other; else ``default``."""
     counts = dict.fromkeys(_STOPWORDS, 0)
-    for word in _WORD.findall(text[:5000].lower()):
-        for lang, words in _STOPWORDS.items():
-            if word in words:
-                counts[lang] += 1
-    best = max(counts, key=counts.get)
+    for word in _WORD.findall(text[:2000].lower()):
+        lang = _LANGUAGE_OF_WORD.get(word)
+        if lang is not None:
+            counts[lang] += 1
+    best = max(counts, key=counts.__getitem__)
     others = max(v for k, v in counts.items() if k != best)
     return best if counts[best] >= 5 and counts[best] > 2 * others else default
 

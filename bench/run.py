@@ -1,0 +1,235 @@
+"""Benchmarks: the project's path against a bare baseline, in the same process, on the same data.
+
+Each benchmark prints ``name: ratio R (target <= T) ...details`` and its figures are merged into
+bench/results.json as ``{name: {"ratio": R, "target": T, ...}}``. Timings are medians of a few
+rounds, baseline and project alternating, since these machines are shared and noisy.
+
+    python bench/run.py                 # every benchmark
+    python bench/run.py import          # only the named ones
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from annotator.domain import text_sha256  # noqa: E402
+from annotator.importers import import_paths  # noqa: E402
+from annotator.nlp import load_pipeline, preannotate  # noqa: E402
+from annotator.schema import load_schema  # noqa: E402
+from annotator.store import Store, now  # noqa: E402
+
+RESULTS = REPO / "bench" / "results.json"
+SHARED_ARTICLES = REPO.parent / "shared" / "data" / "conll2002" / "esp.train.articles.jsonl"
+SAMPLES = REPO / "resources" / "samples"
+
+
+def median_times(rounds: int, *runs: Callable[[], float]) -> list[float]:
+    """Median seconds of each run over ``rounds``, the runs alternating within each round."""
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(rounds):
+        for index, run in enumerate(runs):
+            times[index].append(run())
+    return [statistics.median(t) for t in times]
+
+
+def report(name: str, ratio: float, target: float, **details: object) -> dict:
+    shown = " ".join(f"{k}={v}" for k, v in details.items())
+    verdict = "ok" if ratio <= target else "OVER TARGET"
+    print(f"{name}: ratio {ratio:.2f} (target <= {target}) {verdict} {shown}", flush=True)
+    return {"ratio": round(ratio, 3), "target": target, **details}
+
+
+# -- preannotate ------------------------------------------------------------------------------
+
+
+def article_texts(count: int) -> tuple[list[str], str]:
+    if SHARED_ARTICLES.exists():
+        lines = SHARED_ARTICLES.read_text(encoding="utf-8").splitlines()
+        texts = list(dict.fromkeys(json.loads(line)["text"] for line in lines))[:count]
+        return texts, "conll2002 EFE articles"
+    samples = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    # Distinct texts (a document is its sha256), same length and vocabulary as the samples.
+    texts = [f"{samples[i % len(samples)]}\n({i})" for i in range(count)]
+    return texts, "resources/samples repeated"
+
+
+def bench_preannotate(rounds: int) -> dict:
+    texts, source = article_texts(200)
+    schema = load_schema()
+    pipeline = load_pipeline("es", schema)
+    if not pipeline.has_model:
+        print(f"preannotate: {pipeline.message}", file=sys.stderr)
+    characters = sum(map(len, texts))
+    workdir = Path(tempfile.mkdtemp(prefix="bench-preannotate-"))
+
+    def bare() -> float:
+        started = time.perf_counter()
+        for doc in pipeline.nlp.pipe(texts, batch_size=64):
+            doc.ents  # noqa: B018 - what the project reads of each doc
+        return time.perf_counter() - started
+
+    counter = iter(range(1000))
+
+    def project() -> float:
+        path = workdir / f"p{next(counter)}.db"
+        with Store(path) as store:
+            with store.transaction():
+                for text in texts:
+                    store.add_document(text, lang="es")
+            started = time.perf_counter()
+            result = preannotate(store, pipelines={"es": pipeline}, batch_size=64)
+            elapsed = time.perf_counter() - started
+            assert result.documents == len(texts) and result.suggestions > 0
+        return elapsed
+
+    project()  # warm-up: first use of the pipeline's caches
+    bare_time, project_time = median_times(rounds, bare, project)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report(
+        "preannotate",
+        project_time / bare_time,
+        1.15,
+        documents=len(texts),
+        characters=characters,
+        data=source,
+        pipeline=pipeline.name,
+        bare_s=round(bare_time, 3),
+        project_s=round(project_time, 3),
+        rounds=rounds,
+    )
+
+
+# -- import -----------------------------------------------------------------------------------
+
+WORDS = (
+    "el la de que en los las del gobierno ministro presidente agencia dijo según informó capital "
+    "acuerdo tropas frontera misil lanzamiento portavoz consejo seguridad comunicado ejército "
+    "conversaciones sanciones embajada prensa reunión defensa cooperación declaró"
+).split()
+NAMES = ["Kim Jong-un", "Pionyang", "Seúl", "Moscú", "Consejo de Seguridad", "Shoigú", "KCNA", "Naciones Unidas"]
+LABELS = ["PER", "LOC", "LOC", "LOC", "ORG", "PER", "ORG", "ORG"]
+
+
+def make_import_file(path: Path, documents: int, spans_per_document: int, seed: int = 7) -> int:
+    """A JSONL of Spanish-like articles, each with non-overlapping entity spans. Returns spans."""
+    rng = random.Random(seed)
+    total = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for number in range(documents):
+            parts, spans, position = [], [], 0
+            for _ in range(spans_per_document):
+                filler = " ".join(rng.choices(WORDS, k=rng.randint(3, 9))) + " "
+                parts.append(filler)
+                position += len(filler)
+                which = rng.randrange(len(NAMES))
+                spans.append({"start": position, "end": position + len(NAMES[which]), "label": LABELS[which]})
+                parts.append(NAMES[which] + " ")
+                position += len(NAMES[which]) + 1
+            parts.append(f"fin del artículo {number}.")
+            total += len(spans)
+            record = {"id": f"doc-{number}", "text": "".join(parts), "meta": {"n": number}, "spans": spans}
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return total
+
+
+def bench_import(rounds: int) -> dict:
+    documents, per_document = 20_000, 25
+    workdir = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    source = workdir / "articles.jsonl"
+    total_spans = make_import_file(source, documents, per_document)
+    records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+    stamp = now()
+    document_rows = [
+        (r["id"], r["text"][:40], r["text"], len(r["text"]), text_sha256(r["text"]), "es", json.dumps(r["meta"]), stamp, stamp)
+        for r in records
+    ]
+    counter = iter(range(1000))
+
+    def fresh_db() -> Path:
+        path = workdir / f"db{next(counter)}.db"
+        Store(path).close()  # same tables, indexes, triggers and settings as the project's
+        return path
+
+    def bare() -> float:
+        path = fresh_db()
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        annotator_id = conn.execute(
+            "INSERT INTO annotators (name, kind, created_at) VALUES ('import', 'import', ?) RETURNING id", (stamp,)
+        ).fetchone()[0]
+        span_rows = [
+            (index + 1, s["start"], s["end"], s["label"], annotator_id, "import", "", "accepted", "{}", stamp, stamp)
+            for index, r in enumerate(records)
+            for s in r["spans"]
+        ]
+        started = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT INTO documents (external_id, title, text, text_length, sha256, lang, meta, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            document_rows,
+        )
+        conn.executemany(
+            'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, origin_detail, status, '
+            "attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            span_rows,
+        )
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == total_spans
+        conn.close()
+        return elapsed
+
+    def project() -> float:
+        path = fresh_db()
+        with Store(path) as store:
+            started = time.perf_counter()
+            result = import_paths(store, [source])
+            elapsed = time.perf_counter() - started
+            assert result.rejected_files == [] and result.total("spans_added") == total_spans
+        return elapsed
+
+    bare_time, project_time = median_times(rounds, bare, project)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report(
+        "import",
+        project_time / bare_time,
+        2.0,
+        documents=documents,
+        spans=total_spans,
+        bare_s=round(bare_time, 3),
+        project_s=round(project_time, 3),
+        rounds=rounds,
+    )
+
+
+BENCHMARKS: dict[str, Callable[[int], dict]] = {"preannotate": bench_preannotate, "import": bench_import}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], help="benchmarks to run (default: all)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per benchmark (median is reported)")
+    args = parser.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for name in args.names or list(BENCHMARKS):
+        results[name] = BENCHMARKS[name](args.rounds)
+        RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
