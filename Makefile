@@ -33,3 +33,8 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+
+# The window on a fresh sample project, rendered offscreen (the picture in the README).
+screenshot: setup
+	rm -f /tmp/annotator-screenshot.db*
+	$(BIN)/annotator --db /tmp/annotator-screenshot.db gui --screenshot resources/screenshot.png

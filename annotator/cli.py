@@ -111,8 +111,10 @@ def cli(
 
 @cli.command()
 @click.option("--no-samples", is_flag=True, help="Do not put the sample articles in a new, empty project.")
+@click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Render the window offscreen to this PNG once suggestions are ready, then quit.")
 @click.pass_obj
-def gui(obj: Context, no_samples: bool) -> None:
+def gui(obj: Context, no_samples: bool, screenshot: Path | None) -> None:
     """Open the annotation window.
 
     A new, empty project gets the sample articles from resources/samples; the model's
@@ -122,9 +124,10 @@ def gui(obj: Context, no_samples: bool) -> None:
     Examples:
       annotator gui
       annotator --db colleague.db gui
+      annotator --db /tmp/demo.db gui --screenshot window.png
     """
     app = importlib.import_module("annotator.gui.app")
-    sys.exit(app.run(obj.db_path, obj.annotator, samples=not no_samples))
+    sys.exit(app.run(obj.db_path, obj.annotator, samples=not no_samples, screenshot=screenshot))
 
 
 @cli.command("import")

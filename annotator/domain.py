@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -213,3 +213,20 @@ def token_step(position: int, token_starts: Sequence[int], token_ends: Sequence[
         return token_ends[index] if index < len(token_ends) else position
     index = bisect.bisect_left(token_starts, position) - 1
     return token_starts[index] if index >= 0 else position
+
+
+def utf16_positions(text: str) -> Callable[[int], int]:
+    """A function from a character offset (code point) of ``text`` to its UTF-16 offset.
+
+    Qt counts positions in UTF-16 code units, so a character outside the Basic Multilingual
+    Plane (most emoji) counts twice there and once here. Every conversion goes through this.
+    """
+    if not any(ord(c) > 0xFFFF for c in text):
+        return lambda offset: offset
+    table = [0] * (len(text) + 1)
+    position = 0
+    for index, character in enumerate(text):
+        table[index] = position
+        position += 2 if ord(character) > 0xFFFF else 1
+    table[len(text)] = position
+    return table.__getitem__

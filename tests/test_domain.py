@@ -12,6 +12,7 @@ from annotator.domain import (
     snap_to_tokens,
     text_sha256,
     token_step,
+    utf16_positions,
 )
 from annotator.errors import InvalidSpanError, OverlapError
 
@@ -106,3 +107,10 @@ def test_snap_contains_selection_and_lands_on_boundaries(a, b):
 def test_sha256_is_of_utf8_bytes():
     assert text_sha256("ñ") == hashlib.sha256(b"\xc3\xb1").hexdigest()
     assert text_sha256("a") != text_sha256("a\r\n")
+
+
+def test_utf16_positions_count_astral_characters_twice():
+    assert utf16_positions("abc")(3) == 3
+    text = "a😀b"
+    to_qt = utf16_positions(text)
+    assert [to_qt(i) for i in range(len(text) + 1)] == [0, 1, 3, 4]

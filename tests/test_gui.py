@@ -47,3 +47,22 @@ def test_selecting_a_row_shows_its_article(qtbot, project):
     assert window.text_view.toPlainText().startswith("North Korea says it put a reconnaissance satellite")
     qtbot.keyClick(window.list_view, Qt.Key.Key_Down)
     assert window.text_view.toPlainText().startswith("Russia and North Korea agree")
+
+
+def test_spans_drawn_at_the_right_characters_even_after_emoji(qtbot, project):
+    text = "Alerta 🚀 en Pionyang: KCNA informa."
+    document_id, _ = project.add_document(text, "Emoji")
+    pionyang = text.index("Pionyang")
+    kcna = text.index("KCNA")
+    project.add_span(document_id, pionyang, pionyang + len("Pionyang"), "LOC", "ana")
+    project.add_span(document_id, kcna, kcna + len("KCNA"), "ORG", "ana")
+    project.add_span(document_id, kcna, kcna + len("KCNA informa"), "QUOTE", "ana")  # analysis over an entity
+    window = MainWindow(project, "ana")
+    qtbot.addWidget(window)
+    selections = window.text_view.extraSelections()
+    assert [s.cursor.selectedText() for s in selections] == ["Pionyang", "KCNA", "KCNA informa"]
+    background, entity, quote = (s.format for s in selections)
+    assert entity.background().color().alpha() > 0
+    assert quote.underlineStyle() == quote.UnderlineStyle.SingleUnderline
+    assert quote.background().style() == Qt.BrushStyle.NoBrush  # the entity's background stays visible
+    assert background.toolTip().startswith("LOC · accepted · ana")

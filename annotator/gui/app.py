@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSettings, Qt, QThread, Signal
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
+    QTextEdit,
     QHeaderView,
     QLabel,
     QMainWindow,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
+from annotator.domain import ANALYSIS, Span, utf16_positions
 from annotator.importers import import_paths
 from annotator.nlp import documents_to_preannotate, preannotate
 from annotator.schema import resources_dir
@@ -126,7 +128,11 @@ class MainWindow(QMainWindow):
         self.list_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.list_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.list_view.verticalHeader().hide()
-        self.list_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.list_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.list_view.setWordWrap(False)
+        self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
         font = QFont()
@@ -135,7 +141,7 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self.list_view)
         splitter.addWidget(self.text_view)
-        splitter.setSizes([380, 720])
+        splitter.setSizes([460, 820])
         self.setCentralWidget(splitter)
         self.list_view.selectionModel().currentRowChanged.connect(self._show_current)
 
@@ -174,6 +180,35 @@ class MainWindow(QMainWindow):
         document = self.store.document(self.documents.rows[current.row()]["id"])
         # setPlainText: article text is never interpreted as HTML.
         self.text_view.setPlainText(document.text)
+        self._highlight(document.text, self.store.spans(document.id))
+
+    def _highlight(self, text: str, spans: list[Span]) -> None:
+        """Suggestions and decisions over the text: entities as a background in the label's
+        colour (paler while undecided), analysis spans as an underline that stays visible
+        over an entity's background."""
+        to_qt = utf16_positions(text)
+        labels = self.store.schema.labels
+        selections = []
+        for span in spans:
+            if span.status == "rejected" or span.label not in labels:
+                continue
+            colour = QColor(labels[span.label].colour)
+            char_format = QTextCharFormat()
+            if span.layer == ANALYSIS:
+                char_format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+                char_format.setUnderlineColor(colour)
+            else:
+                colour.setAlphaF(0.25 if span.status == "suggested" else 0.55)
+                char_format.setBackground(colour)
+            char_format.setToolTip(f"{span.label} · {span.status} · {span.annotator} ({span.origin})")
+            selection = QTextEdit.ExtraSelection()
+            cursor = QTextCursor(self.text_view.document())
+            cursor.setPosition(to_qt(span.start))
+            cursor.setPosition(to_qt(span.end), QTextCursor.MoveMode.KeepAnchor)
+            selection.cursor = cursor
+            selection.format = char_format
+            selections.append(selection)
+        self.text_view.setExtraSelections(selections)
 
     def start_preannotation(self) -> bool:
         """Pre-annotate what needs it on a worker thread; False if nothing needs it."""
@@ -213,10 +248,16 @@ class MainWindow(QMainWindow):
     def wait_for_background_work(self, timeout_ms: int = 60_000) -> bool:
         return self._thread is None or self._thread.wait(timeout_ms)
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        if self._worker is not None and self._thread is not None and self._thread.isRunning():
+    def stop_background_work(self) -> None:
+        """Cancel pre-annotation and wait for its thread (a finished batch stays saved)."""
+        if self._worker is not None:
             self._worker.cancel()
+        if self._thread is not None:
+            self._thread.quit()
             self._thread.wait(30_000)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self.stop_background_work()
         QSettings("annotator", "annotator").setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)
 
@@ -243,7 +284,10 @@ def display_problem() -> str | None:
     return None
 
 
-def run(db_path: Path, annotator: str, samples: bool = True) -> int:
+def run(db_path: Path, annotator: str, samples: bool = True, screenshot: Path | None = None) -> int:
+    """Open the window; with ``screenshot``, wait for suggestions, save the window as PNG, quit."""
+    if screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     problem = display_problem()
     if problem:
         print(f"annotator: {problem}", file=sys.stderr)
@@ -256,5 +300,20 @@ def run(db_path: Path, annotator: str, samples: bool = True) -> int:
         seed_samples(store)
     window = MainWindow(store, annotator)
     window.show()
-    window.start_preannotation()
-    return app.exec()
+    if screenshot is not None:
+        window.resize(1280, 760)
+
+        def save(_summary: str = "") -> None:
+            window.grab().save(str(screenshot))
+            print(f"saved {screenshot}")
+            app.quit()
+
+        window.preannotation_done.connect(save)
+        if not window.start_preannotation():
+            save()
+            return 0
+    else:
+        window.start_preannotation()
+    code = app.exec()
+    window.stop_background_work()
+    return code
