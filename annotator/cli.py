@@ -111,8 +111,12 @@ def cli(
 
 @cli.command()
 @click.option("--no-samples", is_flag=True, help="Do not put the sample articles in a new, empty project.")
-@click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Render the window offscreen to this PNG once suggestions are ready, then quit.")
+@click.option(
+    "--screenshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Render the window offscreen to this PNG once suggestions are ready, then quit.",
+)
 @click.pass_obj
 def gui(obj: Context, no_samples: bool, screenshot: Path | None) -> None:
     """Open the annotation window.

@@ -182,7 +182,24 @@ def title_from_text(text: str, limit: int = 200) -> str:
 
 
 _STOPWORDS = {
-    "es": ("el", "la", "los", "las", "de", "del", "que", "y", "en", "un", "una", "por", "con", "para", "según", "dijo"),
+    "es": (
+        "el",
+        "la",
+        "los",
+        "las",
+        "de",
+        "del",
+        "que",
+        "y",
+        "en",
+        "un",
+        "una",
+        "por",
+        "con",
+        "para",
+        "según",
+        "dijo",
+    ),
     "en": ("the", "of", "and", "to", "in", "a", "that", "is", "was", "for", "on", "with", "said", "by"),
 }
 _LANGUAGE_OF_WORD = {word: lang for lang, words in _STOPWORDS.items() for word in words}

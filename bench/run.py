@@ -119,7 +119,16 @@ WORDS = (
     "acuerdo tropas frontera misil lanzamiento portavoz consejo seguridad comunicado ejército "
     "conversaciones sanciones embajada prensa reunión defensa cooperación declaró"
 ).split()
-NAMES = ["Kim Jong-un", "Pionyang", "Seúl", "Moscú", "Consejo de Seguridad", "Shoigú", "KCNA", "Naciones Unidas"]
+NAMES = [
+    "Kim Jong-un",
+    "Pionyang",
+    "Seúl",
+    "Moscú",
+    "Consejo de Seguridad",
+    "Shoigú",
+    "KCNA",
+    "Naciones Unidas",
+]
 LABELS = ["PER", "LOC", "LOC", "LOC", "ORG", "PER", "ORG", "ORG"]
 
 
@@ -153,7 +162,17 @@ def bench_import(rounds: int) -> dict:
     records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
     stamp = now()
     document_rows = [
-        (r["id"], r["text"][:40], r["text"], len(r["text"]), text_sha256(r["text"]), "es", json.dumps(r["meta"]), stamp, stamp)
+        (
+            r["id"],
+            r["text"][:40],
+            r["text"],
+            len(r["text"]),
+            text_sha256(r["text"]),
+            "es",
+            json.dumps(r["meta"]),
+            stamp,
+            stamp,
+        )
         for r in records
     ]
     counter = iter(range(1000))
@@ -169,10 +188,23 @@ def bench_import(rounds: int) -> dict:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
         annotator_id = conn.execute(
-            "INSERT INTO annotators (name, kind, created_at) VALUES ('import', 'import', ?) RETURNING id", (stamp,)
+            "INSERT INTO annotators (name, kind, created_at) VALUES ('import', 'import', ?) RETURNING id",
+            (stamp,),
         ).fetchone()[0]
         span_rows = [
-            (index + 1, s["start"], s["end"], s["label"], annotator_id, "import", "", "accepted", "{}", stamp, stamp)
+            (
+                index + 1,
+                s["start"],
+                s["end"],
+                s["label"],
+                annotator_id,
+                "import",
+                "",
+                "accepted",
+                "{}",
+                stamp,
+                stamp,
+            )
             for index, r in enumerate(records)
             for s in r["spans"]
         ]
@@ -221,8 +253,12 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {"preannotate": bench_preannotate
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("names", nargs="*", choices=[[], *BENCHMARKS], help="benchmarks to run (default: all)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "names", nargs="*", choices=[[], *BENCHMARKS], help="benchmarks to run (default: all)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per benchmark (median is reported)")
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
