@@ -265,9 +265,19 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.conn = connect(self.path)
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot open ({e})") from e
+        try:
             self._check_and_migrate(schema)
         except sqlite3.DatabaseError as e:
+            self.conn.close()
+            if isinstance(e, sqlite3.OperationalError) and "not a database" not in str(e):
+                # locked, read-only, disk full...: the file may well be a project
+                raise StoreError(f"{self.path}: cannot open ({e})") from e
             raise NotAProjectError(f"{self.path}: not an annotator project ({e})") from e
+        except BaseException:
+            self.conn.close()
+            raise
         self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
         self._schema: Schema | None = None
         self._annotator_ids: dict[str, int] = {}
