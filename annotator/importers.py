@@ -28,7 +28,7 @@ from annotator.domain import (
     text_sha256,
 )
 from annotator.errors import InputFileError, InvalidSpanError
-from annotator.store import Store
+from annotator.store import Store, dump_json
 
 FORMATS = ("txt", "jsonl", "csv")
 EXTENSIONS = {".txt": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -606,7 +606,7 @@ def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int
             continue
         seen.add((start, end, mapped))
         by_layer.setdefault(schema.layer_of(mapped), []).append((start, end))
-        rows.append((start, end, mapped, json.dumps(attributes, ensure_ascii=False) if attributes else "{}"))
+        rows.append((start, end, mapped, dump_json(attributes)))
     for layer, ranges in by_layer.items():
         check_no_overlap(ranges, layer)
     return rows

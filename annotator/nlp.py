@@ -20,7 +20,7 @@ from typing import Any
 from annotator.domain import EXCLUSIVE_LAYERS, Schema, overlaps
 from annotator.errors import ModelError
 from annotator.schema import resources_dir
-from annotator.store import Store
+from annotator.store import Store, dump_json
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ def _run_pipeline(
                                 origin,
                                 detail,
                                 "suggested",
-                                json.dumps(attributes, ensure_ascii=False) if attributes else "{}",
+                                dump_json(attributes),
                             )
                         )
                 count = store.insert_spans(rows)

@@ -44,6 +44,17 @@ from annotator.errors import InvalidSpanError, NewerSchemaError, NotAProjectErro
 APPLICATION_ID = 0x414E4E54  # "ANNT"
 
 
+def dump_json(value: Any) -> str:
+    """The one JSON encoding of every JSON column (attributes, meta, history): UTF-8 as is."""
+    return (
+        json.dumps(value, ensure_ascii=False)
+        if value
+        else "{}"
+        if isinstance(value, dict)
+        else json.dumps(value)
+    )
+
+
 def now() -> str:
     """A UTC timestamp with milliseconds, as stored in every ``*_at`` column."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
@@ -247,7 +258,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 10000")
     # Functions in triggers, views and CHECKs of a file must be innocuous (SQLite's own advice
     # for files that may come from elsewhere). This is why JSON columns have no json_valid()
-    # CHECK: every JSON value is written by json.dumps in this module.
+    # CHECK: every JSON value is written by dump_json().
     conn.execute("PRAGMA trusted_schema = OFF")
     return conn
 
@@ -524,7 +535,7 @@ class Store:
                 source,
                 url,
                 published,
-                json.dumps(meta or {}, ensure_ascii=False),
+                dump_json(meta or {}),
                 stamp,
                 stamp,
             ),
@@ -691,7 +702,7 @@ class Store:
                         annotator_id,
                         origin,
                         status,
-                        json.dumps(attributes or {}, ensure_ascii=False),
+                        dump_json(attributes or {}),
                         note,
                         suggestion_id,
                         stamp,
@@ -732,7 +743,7 @@ class Store:
                     new_start,
                     new_end,
                     new_label,
-                    json.dumps(before.attributes if attributes is None else attributes, ensure_ascii=False),
+                    dump_json(before.attributes if attributes is None else attributes),
                     before.note if note is None else note,
                     before.status if status is None else status,
                     now(),
@@ -879,8 +890,8 @@ class Store:
                 action,
                 document_id,
                 span_id,
-                None if before is None else json.dumps(before, ensure_ascii=False),
-                None if after is None else json.dumps(after, ensure_ascii=False),
+                None if before is None else dump_json(before),
+                None if after is None else dump_json(after),
             ),
         )
 
