@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,6 +141,19 @@ class Link:
     created_at: str = ""
 
 
+@dataclass(frozen=True)
+class Change:
+    """One row's state before and after an action; ``None`` means the row did not exist.
+
+    ``kind`` is "span", "link" or "document"; undo writes ``before`` back, redo ``after``.
+    """
+
+    kind: str
+    row_id: int
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 def check_offsets(start: Any, end: Any, text_length: int) -> None:
     """Raise InvalidSpanError unless ``0 <= start < end <= text_length`` with integer offsets."""
     if type(start) is int and type(end) is int and 0 <= start < end <= text_length:
@@ -202,17 +216,48 @@ def snap_to_tokens(
     return token_starts[first], token_ends[last]
 
 
-def token_step(position: int, token_starts: Sequence[int], token_ends: Sequence[int], direction: int) -> int:
-    """The boundary one token away from ``position``: next token end (+1) or previous start (-1).
+def move_boundary(
+    start: int,
+    end: int,
+    side: str,
+    grow: bool,
+    token_starts: Sequence[int],
+    token_ends: Sequence[int],
+) -> tuple[int, int]:
+    """Grow or shrink one boundary of the span ``start``-``end`` by one token.
 
-    Used to grow or shrink a span boundary by one token; returns ``position`` unchanged at the
-    edges of the text.
+    ``side`` is "start" or "end". Growing the end takes the next token's end; shrinking it, the
+    end of the last token before it; the start moves the same way leftwards. A move that would
+    leave the text or empty the span returns the span unchanged.
     """
-    if direction > 0:
-        index = bisect.bisect_right(token_ends, position)
-        return token_ends[index] if index < len(token_ends) else position
-    index = bisect.bisect_left(token_starts, position) - 1
-    return token_starts[index] if index >= 0 else position
+    if side == "end":
+        if grow:
+            index = bisect.bisect_right(token_ends, end)
+            return (start, token_ends[index]) if index < len(token_ends) else (start, end)
+        index = bisect.bisect_left(token_ends, end) - 1
+        return (start, token_ends[index]) if index >= 0 and token_ends[index] > start else (start, end)
+    if grow:
+        index = bisect.bisect_left(token_starts, start) - 1
+        return (token_starts[index], end) if index >= 0 else (start, end)
+    index = bisect.bisect_right(token_starts, start)
+    return (
+        (token_starts[index], end)
+        if index < len(token_starts) and token_starts[index] < end
+        else (start, end)
+    )
+
+
+_SIMPLE_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+
+
+def simple_tokens(text: str) -> tuple[list[int], list[int]]:
+    """Word and punctuation boundaries by a regular expression: the snapping grid of a document
+    that spaCy has not tokenized yet (instant, no model needed)."""
+    starts, ends = [], []
+    for match in _SIMPLE_TOKEN.finditer(text):
+        starts.append(match.start())
+        ends.append(match.end())
+    return starts, ends
 
 
 def utf16_positions(text: str) -> Callable[[int], int]:

@@ -26,7 +26,9 @@ import sqlite_utils
 from annotator.domain import (
     ANNOTATOR_KINDS,
     DOCUMENT_STATUSES,
+    EXCLUSIVE_LAYERS,
     AttributeDef,
+    Change,
     Document,
     Label,
     Link,
@@ -232,6 +234,17 @@ def _span_state(span: Span) -> dict[str, Any]:
     }
 
 
+def _link_state(link: Link, document_id: int) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "document_id": document_id,
+        "head_id": link.head_id,
+        "tail_id": link.tail_id,
+        "label": link.label,
+        "annotator": link.annotator,
+    }
+
+
 def pack_offsets(starts: Sequence[int], ends: Sequence[int]) -> bytes:
     """Token boundaries as little-endian uint32 pairs (start, end, start, end, ...)."""
     packed = array("I")
@@ -292,6 +305,7 @@ class Store:
         self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
         self._schema: Schema | None = None
         self._annotator_ids: dict[str, int] = {}
+        self._recorder: list[Change] | None = None
         self.created = self._created
 
     # -- opening and migrating -------------------------------------------------------------
@@ -567,19 +581,103 @@ class Store:
             )
         ]
 
-    def document_rows(self) -> list[dict[str, Any]]:
-        """One row per document for lists: id, title, status, lang, length and span counts."""
+    def document_rows(
+        self,
+        *,
+        status: str | None = None,
+        label: str | None = None,
+        annotator: str | None = None,
+        text: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """One row per document for lists: id, title, status, lang, text_length, ``suggested``
+        (undecided suggestions) and ``decided`` (accepted spans of people, not of models).
+
+        Filters: document status; documents with a live span of ``label``; documents where
+        ``annotator`` has a span; ``text`` found in the title or the article (case-insensitive
+        for ASCII letters).
+        """
+        clauses, params = [], []
+        if status:
+            clauses.append("d.status = ?")
+            params.append(status)
+        if label:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM spans x WHERE x.document_id = d.id AND x.label = ? AND x.status != 'rejected')"
+            )
+            params.append(label)
+        if annotator:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM spans x JOIN annotators xa ON xa.id = x.annotator_id "
+                "WHERE x.document_id = d.id AND xa.name = ?)"
+            )
+            params.append(annotator)
+        if text:
+            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(d.title LIKE ? ESCAPE '\\' OR d.text LIKE ? ESCAPE '\\')")
+            params += [pattern, pattern]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return list(
             self.db.query(
-                """
+                f"""
                 SELECT d.id, d.title, d.status, d.lang, d.text_length,
                        count(s.id) FILTER (WHERE s.status = 'suggested') AS suggested,
-                       count(s.id) FILTER (WHERE s.status = 'accepted') AS accepted
+                       count(s.id) FILTER (WHERE s.status = 'accepted' AND a.kind NOT IN ('model', 'rule'))
+                           AS decided
                 FROM documents d LEFT JOIN spans s ON s.document_id = d.id
+                LEFT JOIN annotators a ON a.id = s.annotator_id
+                {where}
                 GROUP BY d.id ORDER BY d.id
-                """
+                """,
+                params,
             )
         )
+
+    def working_spans(self, document_id: int, annotator: str) -> list[Span]:
+        """What an analyst works on in a document: their own live decisions and every undecided
+        suggestion, in offset order."""
+        return [
+            _span_from_row(r)
+            for r in self.conn.execute(
+                _SPAN_SELECT + " WHERE spans.document_id = ? AND ((annotators.name = ? AND spans.status != "
+                "'rejected') OR spans.status = 'suggested') ORDER BY spans.start, spans.\"end\", spans.id",
+                (document_id, annotator),
+            )
+        ]
+
+    def accept_all_suggestions(self, document_id: int, annotator: str) -> tuple[int, int]:
+        """Accept every undecided suggestion of a document as one action: ``(accepted, left)``.
+
+        A suggestion that would overlap a decision (or an earlier accepted suggestion) in an
+        exclusive layer is left undecided for the analyst to settle.
+        """
+        accepted = left = 0
+        with self.transaction():
+            for span in self.working_spans(document_id, annotator):
+                if span.status != "suggested":
+                    continue
+                if span.layer in EXCLUSIVE_LAYERS:
+                    clash = any(
+                        other.annotator == annotator
+                        and other.layer == span.layer
+                        and overlaps(span.start, span.end, other.start, other.end)
+                        for other in self.working_spans(document_id, annotator)
+                        if other.status == "accepted"
+                    )
+                    if clash:
+                        left += 1
+                        continue
+                existing = self.conn.execute(
+                    'SELECT 1 FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? '
+                    "AND label = ?",
+                    (document_id, self.annotator_id(annotator), span.start, span.end, span.label),
+                ).fetchone()
+                if existing:
+                    # the analyst already has this very span: the suggestion is settled by it
+                    self.update_span(span.id, annotator, status="accepted")
+                else:
+                    self.accept_suggestion(span.id, annotator)
+                accepted += 1
+        return accepted, left
 
     def set_document_status(self, document_id: int, status: str, annotator: str) -> None:
         if status not in DOCUMENT_STATUSES:
@@ -589,7 +687,33 @@ class Store:
             self.conn.execute(
                 "UPDATE documents SET status = ?, updated_at = ? WHERE id = ?", (status, now(), document_id)
             )
-            self._log("set status", document_id, None, {"status": before}, {"status": status}, annotator)
+            self._log(
+                "set status",
+                document_id,
+                None,
+                {"status": before},
+                {"status": status},
+                annotator,
+                "document",
+                document_id,
+            )
+
+    def set_document_note(self, document_id: int, note: str, annotator: str) -> None:
+        with self.transaction():
+            before = self.document(document_id).note
+            self.conn.execute(
+                "UPDATE documents SET note = ?, updated_at = ? WHERE id = ?", (note, now(), document_id)
+            )
+            self._log(
+                "set note",
+                document_id,
+                None,
+                {"note": before},
+                {"note": note},
+                annotator,
+                "document",
+                document_id,
+            )
 
     # -- spans -----------------------------------------------------------------------------
 
@@ -712,8 +836,8 @@ class Store:
             except sqlite3.IntegrityError as e:
                 raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
             span = self.span(span_id)
-            self._log("add span", document_id, span_id, None, _span_state(span), annotator)
-            self._touch_document(document_id)
+            self._log("add span", document_id, span_id, None, _span_state(span), annotator, "span")
+            self._touch_document(document_id, annotator)
         return span
 
     def update_span(
@@ -752,9 +876,15 @@ class Store:
             )
             after = self.span(span_id)
             self._log(
-                "update span", before.document_id, span_id, _span_state(before), _span_state(after), annotator
+                "update span",
+                before.document_id,
+                span_id,
+                _span_state(before),
+                _span_state(after),
+                annotator,
+                "span",
             )
-            self._touch_document(before.document_id)
+            self._touch_document(before.document_id, annotator)
         return after
 
     def accept_suggestion(self, suggestion_id: int, annotator: str, **changes: Any) -> Span:
@@ -785,18 +915,40 @@ class Store:
             return self.update_span(suggestion_id, annotator, status="rejected")
 
     def delete_span(self, span_id: int, annotator: str) -> None:
+        """Delete a span and, first, its links (each logged, so that undo restores them)."""
         with self.transaction():
             before = self.span(span_id)
+            for (link_id,) in self.conn.execute(
+                "SELECT id FROM links WHERE head_id = ? OR tail_id = ?", (span_id, span_id)
+            ).fetchall():
+                self.delete_link(link_id, annotator)
             self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
-            self._log("delete span", before.document_id, span_id, _span_state(before), None, annotator)
-            self._touch_document(before.document_id)
+            self._log(
+                "delete span", before.document_id, span_id, _span_state(before), None, annotator, "span"
+            )
+            self._touch_document(before.document_id, annotator)
 
-    def _touch_document(self, document_id: int) -> None:
-        self.conn.execute(
-            "UPDATE documents SET updated_at = ?, "
-            "status = CASE status WHEN 'new' THEN 'in_progress' ELSE status END WHERE id = ?",
-            (now(), document_id),
-        )
+    def _touch_document(self, document_id: int, annotator: str) -> None:
+        """A decision was made: the document is at least "in progress" (a logged change, so
+        that undoing the first decision brings "new" back)."""
+        status = self.conn.execute("SELECT status FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
+        if status == "new":
+            self.conn.execute(
+                "UPDATE documents SET status = 'in_progress', updated_at = ? WHERE id = ?",
+                (now(), document_id),
+            )
+            self._log(
+                "set status",
+                document_id,
+                None,
+                {"status": "new"},
+                {"status": "in_progress"},
+                annotator,
+                "document",
+                document_id,
+            )
+        else:
+            self.conn.execute("UPDATE documents SET updated_at = ? WHERE id = ?", (now(), document_id))
 
     # -- links -----------------------------------------------------------------------------
 
@@ -831,10 +983,35 @@ class Store:
                 head.document_id,
                 head_id,
                 None,
-                {"id": link_id, "head_id": head_id, "tail_id": tail_id, "label": label},
+                _link_state(link, head.document_id),
                 annotator,
+                "link",
+                link_id,
             )
         return link
+
+    def delete_link(self, link_id: int, annotator: str) -> None:
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, spans.document_id "
+                "FROM links JOIN annotators ON annotators.id = links.annotator_id "
+                "JOIN spans ON spans.id = links.head_id WHERE links.id = ?",
+                (link_id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no link with id {link_id}")
+            link, document_id = Link(*row[:6]), row[6]
+            self.conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
+            self._log(
+                "delete link",
+                document_id,
+                link.head_id,
+                _link_state(link, document_id),
+                None,
+                annotator,
+                "link",
+                link_id,
+            )
 
     def links(self, document_id: int) -> list[Link]:
         rows = self.conn.execute(
@@ -880,7 +1057,11 @@ class Store:
         before: Any,
         after: Any,
         annotator: str,
+        kind: str | None = None,
+        row_id: int | None = None,
     ) -> None:
+        """Append to the history; a change of ``kind`` (span, link, document) is also handed to
+        the recorder of :meth:`recording`, which is what undo replays."""
         self.conn.execute(
             "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -894,6 +1075,101 @@ class Store:
                 None if after is None else dump_json(after),
             ),
         )
+        if kind is not None and self._recorder is not None:
+            self._recorder.append(Change(kind, row_id if row_id is not None else span_id, before, after))
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Change]]:
+        """Collect the changes made inside the block (for undo); one block at a time."""
+        if self._recorder is not None:
+            raise StoreError("already recording changes")
+        self._recorder = changes = []
+        try:
+            yield changes
+        finally:
+            self._recorder = None
+
+    def apply_changes(self, changes: Sequence[Change], direction: str, annotator: str) -> None:
+        """Undo (write every ``before``, last change first) or redo (every ``after``, in order)
+        as one transaction, logged as "undo"/"redo"."""
+        if direction not in ("undo", "redo"):
+            raise StoreError(f"direction must be undo or redo, not {direction!r}")
+        ordered = list(reversed(changes)) if direction == "undo" else list(changes)
+        with self.transaction():
+            for change in ordered:
+                current, target = (
+                    (change.after, change.before) if direction == "undo" else (change.before, change.after)
+                )
+                if change.kind == "span":
+                    self._set_span_state(change.row_id, target)
+                elif change.kind == "link":
+                    self._set_link_state(change.row_id, target)
+                elif change.kind == "document":
+                    self._set_document_state(change.row_id, target or {})
+                document_id = (target or current or {}).get("document_id")
+                self._log(
+                    f"{direction} {change.kind}", document_id, change.row_id, current, target, annotator
+                )
+
+    def _set_span_state(self, span_id: int, state: dict[str, Any] | None) -> None:
+        if state is None:
+            self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+            return
+        values = (
+            state["start"],
+            state["end"],
+            state["label"],
+            state["status"],
+            dump_json(state["attributes"]),
+            state["note"],
+            now(),
+        )
+        updated = self.conn.execute(
+            'UPDATE spans SET start = ?, "end" = ?, label = ?, status = ?, attributes = ?, note = ?, '
+            "updated_at = ? WHERE id = ?",
+            (*values, span_id),
+        ).rowcount
+        if not updated:
+            self.conn.execute(
+                'INSERT INTO spans (id, document_id, start, "end", label, status, attributes, note, updated_at, '
+                "annotator_id, origin, origin_detail, suggestion_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    span_id,
+                    state["document_id"],
+                    *values,
+                    self.annotator_id(state["annotator"]),
+                    state["origin"],
+                    state["origin_detail"],
+                    state["suggestion_id"],
+                    now(),
+                ),
+            )
+
+    def _set_link_state(self, link_id: int, state: dict[str, Any] | None) -> None:
+        if state is None:
+            self.conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
+            return
+        self.conn.execute(
+            "INSERT OR IGNORE INTO links (id, head_id, tail_id, label, annotator_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                link_id,
+                state["head_id"],
+                state["tail_id"],
+                state["label"],
+                self.annotator_id(state["annotator"]),
+                now(),
+            ),
+        )
+
+    def _set_document_state(self, document_id: int, state: dict[str, Any]) -> None:
+        for column in ("status", "note"):
+            if column in state:
+                self.conn.execute(
+                    f"UPDATE documents SET {column} = ?, updated_at = ? WHERE id = ?",
+                    (state[column], now(), document_id),
+                )
 
     def log(
         self, action: str, annotator: str, details: dict[str, Any], document_id: int | None = None

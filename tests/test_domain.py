@@ -11,7 +11,8 @@ from annotator.domain import (
     overlaps,
     snap_to_tokens,
     text_sha256,
-    token_step,
+    move_boundary,
+    simple_tokens,
     utf16_positions,
 )
 from annotator.errors import InvalidSpanError, OverlapError
@@ -79,11 +80,20 @@ def test_snap_expands_partial_selection_to_whole_tokens():
     assert snap_to_tokens(0, len("Kim "), STARTS, ENDS) == (0, len("Kim"))
 
 
-def test_token_step_moves_one_token():
-    assert token_step(ENDS[0], STARTS, ENDS, +1) == ENDS[1]
-    assert token_step(STARTS[2], STARTS, ENDS, -1) == STARTS[1]
-    assert token_step(ENDS[-1], STARTS, ENDS, +1) == ENDS[-1]
-    assert token_step(0, STARTS, ENDS, -1) == 0
+def test_move_boundary_by_one_token():
+    kim = (STARTS[0], ENDS[0])  # "Kim"
+    assert move_boundary(*kim, "end", True, STARTS, ENDS) == (0, ENDS[1])  # "Kim Jong-un"
+    assert move_boundary(0, ENDS[1], "end", False, STARTS, ENDS) == kim
+    assert move_boundary(*kim, "end", False, STARTS, ENDS) == kim  # would be empty
+    assert move_boundary(STARTS[1], ENDS[1], "start", True, STARTS, ENDS) == (0, ENDS[1])
+    assert move_boundary(0, ENDS[1], "start", False, STARTS, ENDS) == (STARTS[1], ENDS[1])
+    assert move_boundary(*kim, "start", True, STARTS, ENDS) == kim  # start of the text
+    last = (STARTS[-1], ENDS[-1])
+    assert move_boundary(*last, "end", True, STARTS, ENDS) == last  # end of the text
+
+
+def test_simple_tokens_match_words_and_punctuation():
+    assert simple_tokens(TEXT) == (STARTS, ENDS)
 
 
 @given(st.integers(0, len(TEXT) - 1), st.integers(1, len(TEXT)))

@@ -1,0 +1,195 @@
+"""An analyst's editing session over a project: every action, its undo and its redo. No Qt.
+
+Each action is one store transaction whose row changes are recorded
+(:meth:`Store.recording`); undo writes the recorded ``before`` states back and redo the
+``after`` states, each as one transaction of its own. The window calls these methods and
+redraws from the store; tests drive them without a window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from annotator.domain import Change, Span, move_boundary, simple_tokens, snap_to_tokens
+from annotator.errors import StoreError
+from annotator.store import Store
+
+T = TypeVar("T")
+
+
+@dataclass
+class Edit:
+    description: str
+    document_id: int | None
+    changes: list[Change] = field(default_factory=list)
+
+    def spans_touched(self) -> set[int]:
+        return {c.row_id for c in self.changes if c.kind == "span"}
+
+
+class Editor:
+    """Actions of ``annotator`` on ``store`` with unlimited undo and redo for the session."""
+
+    def __init__(self, store: Store, annotator: str) -> None:
+        self.store = store
+        self.annotator = annotator
+        self.undo_stack: list[Edit] = []
+        self.redo_stack: list[Edit] = []
+        self._tokens: dict[int, tuple[list[int], list[int]]] = {}
+
+    # -- the machinery ---------------------------------------------------------------------
+
+    def _run(self, description: str, document_id: int | None, action: Callable[[], T]) -> T:
+        with self.store.recording() as changes:
+            result = action()
+        if changes:
+            self.undo_stack.append(Edit(description, document_id, list(changes)))
+            self.redo_stack.clear()
+        return result
+
+    def undo(self) -> Edit | None:
+        """Undo the last action; returns it (None when there is nothing to undo)."""
+        if not self.undo_stack:
+            return None
+        edit = self.undo_stack.pop()
+        self.store.apply_changes(edit.changes, "undo", self.annotator)
+        self.redo_stack.append(edit)
+        return edit
+
+    def redo(self) -> Edit | None:
+        if not self.redo_stack:
+            return None
+        edit = self.redo_stack.pop()
+        self.store.apply_changes(edit.changes, "redo", self.annotator)
+        self.undo_stack.append(edit)
+        return edit
+
+    @property
+    def undo_text(self) -> str:
+        return self.undo_stack[-1].description if self.undo_stack else ""
+
+    @property
+    def redo_text(self) -> str:
+        return self.redo_stack[-1].description if self.redo_stack else ""
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def tokens(self, document_id: int) -> tuple[list[int], list[int]]:
+        """The document's token boundaries: spaCy's when pre-annotated, else word boundaries."""
+        cached = self._tokens.get(document_id)
+        if cached is None:
+            cached = self.store.tokens(document_id) or simple_tokens(self.store.document(document_id).text)
+            self._tokens[document_id] = cached
+        return cached
+
+    def forget_tokens(self) -> None:
+        """Drop cached boundaries (after a pre-annotation stored spaCy's)."""
+        self._tokens.clear()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def create_span(self, document_id: int, start: int, end: int, label: str, snap: bool = True) -> Span:
+        """A new decision over a selection of characters, snapped to whole tokens unless
+        ``snap`` is False. If it is exactly an undecided suggestion, that suggestion is taken."""
+        if snap:
+            start, end = snap_to_tokens(start, end, *self.tokens(document_id))
+        for span in self.store.working_spans(document_id, self.annotator):
+            if span.status == "suggested" and (span.start, span.end) == (start, end):
+                return self.accept(span.id, label=label)
+        return self._run(
+            f"tag {label}",
+            document_id,
+            lambda: self.store.add_span(document_id, start, end, label, self.annotator),
+        )
+
+    def accept(self, span_id: int, **changes: Any) -> Span:
+        """Take a suggestion as it is, or relabelled/resized by ``changes``."""
+        span = self.store.span(span_id)
+        return self._run(
+            f"accept {changes.get('label', span.label)}",
+            span.document_id,
+            lambda: self.store.accept_suggestion(span_id, self.annotator, **changes),
+        )
+
+    def reject(self, span_id: int) -> Span:
+        span = self.store.span(span_id)
+        return self._run(
+            f"reject {span.label}",
+            span.document_id,
+            lambda: self.store.reject_suggestion(span_id, self.annotator),
+        )
+
+    def _change(self, span_id: int, description: str, **changes: Any) -> Span:
+        """Change a decision in place, or accept a suggestion with the change."""
+        span = self.store.span(span_id)
+        if span.status == "suggested":
+            return self.accept(span_id, **changes)
+        if span.annotator != self.annotator:
+            raise StoreError(f"span {span_id} belongs to {span.annotator}; {self.annotator} cannot change it")
+        return self._run(
+            description, span.document_id, lambda: self.store.update_span(span_id, self.annotator, **changes)
+        )
+
+    def relabel(self, span_id: int, label: str) -> Span:
+        return self._change(span_id, f"relabel as {label}", label=label)
+
+    def resize(self, span_id: int, start: int, end: int) -> Span:
+        return self._change(span_id, "resize", start=start, end=end)
+
+    def nudge(self, span_id: int, side: str, grow: bool) -> Span:
+        """Grow or shrink the ``side`` ("start" or "end") of a span by one token."""
+        span = self.store.span(span_id)
+        start, end = move_boundary(span.start, span.end, side, grow, *self.tokens(span.document_id))
+        if (start, end) == (span.start, span.end):
+            return span
+        return self.resize(span_id, start, end)
+
+    def set_attributes(self, span_id: int, attributes: dict[str, Any]) -> Span:
+        return self._change(span_id, "set attributes", attributes=attributes)
+
+    def set_note(self, span_id: int, note: str) -> Span:
+        return self._change(span_id, "set note", note=note)
+
+    def delete(self, span_id: int) -> None:
+        """Delete a decision; on an undecided suggestion, reject it (its fate is kept)."""
+        span = self.store.span(span_id)
+        if span.status == "suggested":
+            self.reject(span_id)
+            return
+        self._run(
+            f"delete {span.label}", span.document_id, lambda: self.store.delete_span(span_id, self.annotator)
+        )
+
+    def link(self, head_id: int, tail_id: int, label: str) -> Any:
+        head = self.store.span(head_id)
+        return self._run(
+            f"link {label}",
+            head.document_id,
+            lambda: self.store.add_link(head_id, tail_id, label, self.annotator),
+        )
+
+    def unlink(self, link_id: int, document_id: int) -> None:
+        self._run("remove link", document_id, lambda: self.store.delete_link(link_id, self.annotator))
+
+    def accept_all(self, document_id: int) -> tuple[int, int]:
+        return self._run(
+            "accept all suggestions",
+            document_id,
+            lambda: self.store.accept_all_suggestions(document_id, self.annotator),
+        )
+
+    def set_status(self, document_id: int, status: str) -> None:
+        self._run(
+            f"mark {status.replace('_', ' ')}",
+            document_id,
+            lambda: self.store.set_document_status(document_id, status, self.annotator),
+        )
+
+    def set_document_note(self, document_id: int, note: str) -> None:
+        self._run(
+            "document note",
+            document_id,
+            lambda: self.store.set_document_note(document_id, note, self.annotator),
+        )
