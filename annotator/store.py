@@ -1106,7 +1106,9 @@ class Store:
                     self._set_link_state(change.row_id, target)
                 elif change.kind == "document":
                     self._set_document_state(change.row_id, target or {})
-                document_id = (target or current or {}).get("document_id")
+                document_id = (
+                    change.row_id if change.kind == "document" else (target or current or {}).get("document_id")
+                )
                 self._log(
                     f"{direction} {change.kind}", document_id, change.row_id, current, target, annotator
                 )
