@@ -44,9 +44,11 @@ class _Group(click.Group):
 
 
 class Context:
-    def __init__(self, db: Path, annotator: str, schema: Path | None, debug: bool) -> None:
+    def __init__(self, db: Path, annotator: str | None, schema: Path | None, debug: bool) -> None:
         self.db_path = db
-        self.annotator = annotator
+        #: None when neither --annotator nor ANNOTATOR_NAME says: the window then asks once.
+        self.explicit_annotator = annotator
+        self.annotator = annotator or default_annotator()
         self.schema_path = schema
         self.debug = debug
         self._store: Store | None = None
@@ -100,10 +102,7 @@ def cli(
       annotator --db ukraine.db stats --json
     """
     ctx.obj = Context(
-        db or default_db_path(),
-        annotator_name or os.environ.get("ANNOTATOR_NAME") or default_annotator(),
-        schema,
-        debug,
+        db or default_db_path(), annotator_name or os.environ.get("ANNOTATOR_NAME"), schema, debug
     )
     if ctx.invoked_subcommand is None:
         ctx.invoke(gui)
@@ -131,7 +130,7 @@ def gui(obj: Context, no_samples: bool, screenshot: Path | None) -> None:
       annotator --db /tmp/demo.db gui --screenshot window.png
     """
     app = importlib.import_module("annotator.gui.app")
-    sys.exit(app.run(obj.db_path, obj.annotator, samples=not no_samples, screenshot=screenshot))
+    sys.exit(app.run(obj.db_path, obj.explicit_annotator, samples=not no_samples, screenshot=screenshot))
 
 
 @cli.command("import")

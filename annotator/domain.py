@@ -275,3 +275,21 @@ def utf16_positions(text: str) -> Callable[[int], int]:
         position += 2 if ord(character) > 0xFFFF else 1
     table[len(text)] = position
     return table.__getitem__
+
+
+def assign_lanes(ranges: Sequence[tuple[int, int]]) -> list[int]:
+    """A lane for each range such that ranges sharing a lane never overlap (greedy, by start):
+    how overlapping analysis spans are drawn side by side."""
+    lanes = [0] * len(ranges)
+    lane_ends: list[int] = []
+    for index in sorted(range(len(ranges)), key=lambda i: (ranges[i][0], -ranges[i][1])):
+        start, end = ranges[index]
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= start:
+                lanes[index] = lane
+                lane_ends[lane] = end
+                break
+        else:
+            lanes[index] = len(lane_ends)
+            lane_ends.append(end)
+    return lanes

@@ -104,11 +104,11 @@ class Editor:
             lambda: self.store.add_span(document_id, start, end, label, self.annotator),
         )
 
-    def accept(self, span_id: int, **changes: Any) -> Span:
+    def accept(self, span_id: int, description: str | None = None, **changes: Any) -> Span:
         """Take a suggestion as it is, or relabelled/resized by ``changes``."""
         span = self.store.span(span_id)
         return self._run(
-            f"accept {changes.get('label', span.label)}",
+            description or f"accept {changes.get('label', span.label)}",
             span.document_id,
             lambda: self.store.accept_suggestion(span_id, self.annotator, **changes),
         )
@@ -125,7 +125,7 @@ class Editor:
         """Change a decision in place, or accept a suggestion with the change."""
         span = self.store.span(span_id)
         if span.status == "suggested":
-            return self.accept(span_id, **changes)
+            return self.accept(span_id, description, **changes)
         if span.annotator != self.annotator:
             raise StoreError(f"span {span_id} belongs to {span.annotator}; {self.annotator} cannot change it")
         return self._run(

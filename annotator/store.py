@@ -588,6 +588,7 @@ class Store:
         label: str | None = None,
         annotator: str | None = None,
         text: str | None = None,
+        document_id: int | None = None,
     ) -> list[dict[str, Any]]:
         """One row per document for lists: id, title, status, lang, text_length, ``suggested``
         (undecided suggestions) and ``decided`` (accepted spans of people, not of models).
@@ -597,6 +598,9 @@ class Store:
         for ASCII letters).
         """
         clauses, params = [], []
+        if document_id is not None:
+            clauses.append("d.id = ?")
+            params.append(document_id)
         if status:
             clauses.append("d.status = ?")
             params.append(status)
@@ -1107,7 +1111,9 @@ class Store:
                 elif change.kind == "document":
                     self._set_document_state(change.row_id, target or {})
                 document_id = (
-                    change.row_id if change.kind == "document" else (target or current or {}).get("document_id")
+                    change.row_id
+                    if change.kind == "document"
+                    else (target or current or {}).get("document_id")
                 )
                 self._log(
                     f"{direction} {change.kind}", document_id, change.row_id, current, target, annotator

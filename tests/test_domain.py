@@ -5,14 +5,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotator.domain import (
+    assign_lanes,
     check_no_overlap,
     check_offsets,
     first_overlap,
+    move_boundary,
     overlaps,
+    simple_tokens,
     snap_to_tokens,
     text_sha256,
-    move_boundary,
-    simple_tokens,
     utf16_positions,
 )
 from annotator.errors import InvalidSpanError, OverlapError
@@ -124,3 +125,13 @@ def test_utf16_positions_count_astral_characters_twice():
     text = "a😀b"
     to_qt = utf16_positions(text)
     assert [to_qt(i) for i in range(len(text) + 1)] == [0, 1, 3, 4]
+
+
+def test_lanes_keep_overlapping_ranges_apart():
+    ranges = [(0, 10), (2, 5), (6, 12), (10, 20), (13, 14)]
+    lanes = assign_lanes(ranges)
+    assert lanes == [0, 1, 1, 0, 1]
+    for i, a in enumerate(ranges):
+        for j, b in enumerate(ranges):
+            if i < j and lanes[i] == lanes[j]:
+                assert not overlaps(*a, *b)

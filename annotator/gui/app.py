@@ -1,255 +1,846 @@
-"""The window: a document list and the article, read-only, while the model works in the background.
+"""The annotation window: document list | article | side panel, keyboard first.
 
-This is the foundation's minimal window (the full annotation window is its own issue): it shows
-at once, lists the project's documents with their counts, shows an article as plain text, and
-pre-annotates documents that need it on a worker thread with a progress bar and Cancel.
+The window holds no annotation logic of its own: every action goes through
+:class:`annotator.editing.Editor` (one transaction each, undoable), and the window redraws
+what the action's recorded changes touched.
 """
 
 from __future__ import annotations
 
+import bisect
 import ctypes.util
+import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QSettings, Qt, QThread, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QByteArray, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
-    QHeaderView,
+    QFileDialog,
     QLabel,
     QMainWindow,
-    QPlainTextEdit,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
-    QTextEdit,
+    QToolBar,
 )
 
-from annotator.domain import ANALYSIS, Span, utf16_positions
+from annotator.domain import Span
+from annotator.editing import Edit, Editor
+from annotator.errors import AnnotatorError
+from annotator.gui.article_view import ArticleView
+from annotator.gui.dialogs import ImportReportDialog, ShortcutsDialog, ask_annotator_name
+from annotator.gui.document_list import DocumentList
+from annotator.gui.icons import icon
+from annotator.gui.side_panel import SidePanel
+from annotator.gui.workers import ImportWorker, PreannotateWorker
 from annotator.importers import import_paths
-from annotator.nlp import documents_to_preannotate, preannotate
+from annotator.nlp import documents_to_preannotate
 from annotator.schema import resources_dir
 from annotator.store import Store
 
-STATUS_NAMES = {"new": "new", "in_progress": "in progress", "done": "done", "reviewed": "reviewed"}
-
-
-class DocumentTableModel(QAbstractTableModel):
-    """Adapter from ``Store.document_rows()`` to a Qt table."""
-
-    COLUMNS = (
-        ("title", "Title"),
-        ("status", "Status"),
-        ("lang", "Lang"),
-        ("suggested", "Undecided"),
-        ("accepted", "Decided"),
-    )
-
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.rows: list[dict[str, Any]] = []
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.beginResetModel()
-        self.rows = self.store.document_rows()
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        key = self.COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = row[key]
-            return STATUS_NAMES.get(value, value) if key == "status" else value
-        if role == Qt.ItemDataRole.UserRole:
-            return row["id"]
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("suggested", "accepted"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section][1]
-        return None
-
-
-class PreannotateWorker(QObject):
-    """Runs pre-annotation on its own thread with its own database connection."""
-
-    progress = Signal(int, int)
-    finished = Signal(str, list)
-
-    def __init__(self, db_path: str) -> None:
-        super().__init__()
-        self.db_path = db_path
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        self._cancelled = True
-
-    def run(self) -> None:
-        try:
-            with Store(self.db_path) as store:
-                report = preannotate(
-                    store, progress=self.progress.emit, should_stop=lambda: self._cancelled, batch_size=16
-                )
-            summary = ("Cancelled: " if report.interrupted else "Suggestions ready: ") + report.summary()
-            self.finished.emit(summary, report.messages)
-        except Exception as e:  # shown in the status bar, never a crash of the window
-            self.finished.emit(f"Pre-annotation failed: {e}", [])
+T = TypeVar("T")
+MAX_RECENT = 8
 
 
 class MainWindow(QMainWindow):
-    #: Emitted once background pre-annotation has ended and the list shows its result.
+    #: Emitted once background pre-annotation has ended and the window shows its result.
     preannotation_done = Signal(str)
+    #: Emitted once a background import has ended (with its report) and the list shows it.
+    import_done = Signal(object)
 
-    def __init__(self, store: Store, annotator: str) -> None:
+    def __init__(self, store: Store, annotator: str, settings: QSettings | None = None) -> None:
         super().__init__()
+        self.settings = settings or QSettings("annotator", "annotator")
         self.store = store
-        self.annotator = annotator
-        self.setWindowTitle(f"annotator — {Path(store.path).name}")
-        self.documents = DocumentTableModel(store, self)
-        self.list_view = QTableView()
-        self.list_view.setModel(self.documents)
-        self.list_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.list_view.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.list_view.verticalHeader().hide()
-        header = self.list_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.list_view.setWordWrap(False)
-        self.list_view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.text_view = QPlainTextEdit()
-        self.text_view.setReadOnly(True)
-        font = QFont()
-        font.setPointSize(12)
-        self.text_view.setFont(font)
-        splitter = QSplitter()
-        splitter.addWidget(self.list_view)
-        splitter.addWidget(self.text_view)
-        splitter.setSizes([460, 820])
-        self.setCentralWidget(splitter)
-        self.list_view.selectionModel().currentRowChanged.connect(self._show_current)
+        self.editor = Editor(store, annotator)
+        self.document_id: int | None = None
+        self._thread: QThread | None = None
+        self._worker: Any = None
+        self.setAcceptDrops(True)
 
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(220)
-        self.progress_bar.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.hide()
-        self.message = QLabel()
+        self.documents = DocumentList(store)
+        self.view = ArticleView()
+        self.side = SidePanel()
+        splitter = QSplitter()
+        splitter.addWidget(self.documents)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.side)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([330, 760, 330])
+        self.splitter = splitter
+        self.setCentralWidget(splitter)
+
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+        self._restore_settings()
+        self._set_title()
+        self.documents.apply_filters()
+        last = self.settings.value(f"documents/{self.store.path}")
+        if last is not None and self.documents.model.row_of(int(last)) >= 0:
+            self.documents.select(int(last))
+        elif self.documents.model.rowCount():
+            self.documents.table.selectRow(0)
+        self.view.setFocus()
+
+    # -- construction ----------------------------------------------------------------------
+
+    def _build_status_bar(self) -> None:
         bar = self.statusBar()
+        self.message = QLabel()
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.undecided = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(200)
+        self.progress_bar.hide()
+        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button.hide()
+        self.who = QLabel()
+        self.saved = QLabel("saved")
+        self.saved.setToolTip("Every decision is written to the project file when you make it")
         bar.addWidget(self.message, 1)
+        bar.addPermanentWidget(self.undecided)
         bar.addPermanentWidget(self.progress_bar)
         bar.addPermanentWidget(self.cancel_button)
-        bar.addPermanentWidget(QLabel(f"{annotator} · {store.path} · saved"))
+        bar.addPermanentWidget(self.who)
+        bar.addPermanentWidget(self.saved)
 
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        self.menuBar().addMenu("&File").addAction(quit_action)
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence | str | list | None = None,
+        icon_name: str | None = None,
+        on_view: bool = False,
+        tip: str = "",
+    ) -> QAction:
+        """An action; ``on_view`` ones act on the article and fire only while it has focus, so
+        that their single keys stay free for typing in the panels."""
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                action.setShortcuts(shortcut)
+            else:
+                action.setShortcut(shortcut)
+        if tip:
+            action.setToolTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        if on_view:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
+        else:
+            self.addAction(action)
+        return action
 
-        self._thread: QThread | None = None
-        self._worker: PreannotateWorker | None = None
-        settings = QSettings("annotator", "annotator")
-        geometry = settings.value("main/geometry")
-        if geometry is not None:
+    def _build_actions(self) -> None:
+        keys = QKeySequence
+        self.act_new = self._action("&New project…", self.new_project, keys.StandardKey.New, "new")
+        self.act_open = self._action("&Open project…", self.open_project, keys.StandardKey.Open, "open")
+        self.act_import = self._action("&Import files…", self.import_files, "Ctrl+I", "import")
+        self.act_import_folder = self._action("Import &folder…", self.import_folder, "Ctrl+Shift+I")
+        self.act_preannotate = self._action(
+            "&Pre-annotate this document", self.preannotate_current, "Ctrl+P", "preannotate"
+        )
+        self.act_preannotate_all = self._action("Pre-annotate &all documents", self.preannotate_all)
+        self.act_quit = self._action("&Quit", self.close, keys.StandardKey.Quit)
+        self.act_save = self._action("&Save", self.save, keys.StandardKey.Save, "save")
+        self.act_undo = self._action("&Undo", self.undo, keys.StandardKey.Undo, "undo")
+        self.act_redo = self._action("&Redo", self.redo, [keys("Ctrl+Shift+Z"), keys("Ctrl+Y")], "redo")
+        self.act_accept = self._action(
+            "&Accept suggestion", self.accept, [keys("Return"), keys("Enter")], "accept", on_view=True
+        )
+        self.act_reject = self._action("&Reject suggestion", self.reject, "X", "reject", on_view=True)
+        self.act_delete = self._action(
+            "&Delete span", self.delete, [keys("Delete"), keys("Backspace")], "delete", on_view=True
+        )
+        self.act_accept_all = self._action(
+            "Accept all &remaining", self.accept_all, "Ctrl+Shift+A", "accept_all"
+        )
+        self.act_next_span = self._action("Next span", lambda: self.step_span(+1), "Tab", on_view=True)
+        self.act_previous_span = self._action(
+            "Previous span", lambda: self.step_span(-1), "Shift+Tab", on_view=True
+        )
+        self.act_grow_end = self._action(
+            "Grow end by a token", lambda: self.nudge("end", True), "Shift+Alt+Right", on_view=True
+        )
+        self.act_shrink_end = self._action(
+            "Shrink end by a token", lambda: self.nudge("end", False), "Shift+Alt+Left", on_view=True
+        )
+        self.act_grow_start = self._action(
+            "Grow start by a token", lambda: self.nudge("start", True), "Alt+Left", on_view=True
+        )
+        self.act_shrink_start = self._action(
+            "Shrink start by a token", lambda: self.nudge("start", False), "Alt+Right", on_view=True
+        )
+        self.act_name = self._action("Your &name…", self.change_annotator)
+        self.act_next_document = self._action(
+            "&Next document", lambda: self.step_document(+1), [keys("Ctrl+PgDown"), keys("Alt+Down")], "next"
+        )
+        self.act_previous_document = self._action(
+            "&Previous document",
+            lambda: self.step_document(-1),
+            [keys("Ctrl+PgUp"), keys("Alt+Up")],
+            "previous",
+        )
+        self.act_done_next = self._action(
+            "Mark &done and go to next", self.done_and_next, "Ctrl+Return", "done_next"
+        )
+        self.act_zoom_in = self._action(
+            "Zoom &in", lambda: self.zoom(+1), [keys.StandardKey.ZoomIn, keys("Ctrl+=")], "zoom_in"
+        )
+        self.act_zoom_out = self._action(
+            "Zoom &out", lambda: self.zoom(-1), keys.StandardKey.ZoomOut, "zoom_out"
+        )
+        self.act_zoom_reset = self._action("&Reset zoom", lambda: self.zoom(0), "Ctrl+0")
+        self.act_find = self._action("&Find documents", self.focus_find, keys.StandardKey.Find, "find")
+        self.act_snap = self._action("&Snap selections to tokens", lambda: None)
+        self.act_snap.setCheckable(True)
+        self.act_snap.setChecked(True)
+        self.act_suggestions_first = self._action("&Tab visits undecided suggestions first", lambda: None)
+        self.act_suggestions_first.setCheckable(True)
+        self.act_suggestions_first.setChecked(True)
+        self.act_shortcuts = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1", "shortcuts")
+
+        self.label_actions: list[QAction] = []
+        self.label_toolbar = QToolBar("Labels")
+        self.label_toolbar.setObjectName("labels")
+        self._build_label_actions()
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.act_new, self.act_open):
+            file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addSeparator()
+        for action in (
+            self.act_import,
+            self.act_import_folder,
+            self.act_preannotate,
+            self.act_preannotate_all,
+        ):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_save)
+        file_menu.addAction(self.act_quit)
+        edit_menu = menus.addMenu("&Edit")
+        for action in (
+            self.act_undo,
+            self.act_redo,
+            None,
+            self.act_accept,
+            self.act_reject,
+            self.act_delete,
+            self.act_accept_all,
+            None,
+            self.act_next_span,
+            self.act_previous_span,
+            self.act_grow_end,
+            self.act_shrink_end,
+            self.act_grow_start,
+            self.act_shrink_start,
+            None,
+            self.act_name,
+        ):
+            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
+        self.label_menu = menus.addMenu("&Labels")
+        for action in self.label_actions:
+            self.label_menu.addAction(action)
+        document_menu = menus.addMenu("&Document")
+        for action in (self.act_previous_document, self.act_next_document, self.act_done_next, self.act_find):
+            document_menu.addAction(action)
+        view_menu = menus.addMenu("&View")
+        for action in (
+            self.act_zoom_in,
+            self.act_zoom_out,
+            self.act_zoom_reset,
+            None,
+            self.act_snap,
+            self.act_suggestions_first,
+        ):
+            view_menu.addSeparator() if action is None else view_menu.addAction(action)
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction(self.act_shortcuts)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main")
+        for action in (
+            self.act_open,
+            self.act_import,
+            self.act_preannotate,
+            None,
+            self.act_undo,
+            self.act_redo,
+            None,
+            self.act_accept,
+            self.act_reject,
+            self.act_accept_all,
+            None,
+            self.act_previous_document,
+            self.act_next_document,
+            self.act_done_next,
+            None,
+            self.act_shortcuts,
+        ):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.addToolBar(toolbar)
+        self.addToolBarBreak()
+        self.addToolBar(self.label_toolbar)
+        self._update_recent_menu()
+
+    def _build_label_actions(self) -> None:
+        for action in self.label_actions:
+            self.view.removeAction(action)
+        self.label_actions = []
+        self.label_toolbar.clear()
+        for label in self.store.schema.labels.values():
+            pixmap = QPixmap(14, 14)
+            pixmap.fill(QColor(label.colour))
+            shortcuts = (
+                [QKeySequence(label.shortcut.upper()), QKeySequence(f"Shift+{label.shortcut.upper()}")]
+                if label.shortcut
+                else []
+            )
+            action = self._action(
+                f"{label.name}",
+                lambda name=label.name: self.apply_label(name),
+                shortcuts or None,
+                on_view=True,
+                tip=f"{label.description}\nKey {label.shortcut} (Shift+{label.shortcut}: no snapping)",
+            )
+            action.setIcon(QIcon(pixmap))
+            action.setIconText(f"{label.name} [{label.shortcut}]" if label.shortcut else label.name)
+            self.label_actions.append(action)
+            self.label_toolbar.addAction(action)
+        self.label_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def _connect(self) -> None:
+        self.documents.document_selected.connect(self.open_document)
+        self.view.span_clicked.connect(self.select_span)
+        self.side.span_selected.connect(self.select_span)
+        self.side.relabel_requested.connect(
+            lambda span_id, label: self._act_on(span_id, self.editor.relabel, label)
+        )
+        self.side.attributes_changed.connect(
+            lambda span_id, values: self._act_on(span_id, self.editor.set_attributes, values)
+        )
+        self.side.note_changed.connect(
+            lambda span_id, note: self._act_on(span_id, self.editor.set_note, note)
+        )
+        self.side.link_requested.connect(self.link)
+        self.side.unlink_requested.connect(
+            lambda link_id: self.perform(lambda: self.editor.unlink(link_id, self.document_id))
+        )
+        self.side.status_changed.connect(
+            lambda status: (
+                self.document_id and self.perform(lambda: self.editor.set_status(self.document_id, status))
+            )
+        )
+        self.side.document_note_changed.connect(
+            lambda note: (
+                self.document_id
+                and self.perform(lambda: self.editor.set_document_note(self.document_id, note))
+            )
+        )
+
+    # -- settings --------------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1100, 700)
-        if self.documents.rowCount():
-            self.list_view.selectRow(0)
+            self.resize(1440, 860)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        zoom = int(self.settings.value("view/zoom", 0))
+        if zoom:
+            self.view.zoomIn(zoom)
+        self._zoom = zoom
+        self.act_snap.setChecked(self.settings.value("view/snap", "true") in (True, "true"))
+        self.act_suggestions_first.setChecked(
+            self.settings.value("view/suggestions_first", "true") in (True, "true")
+        )
 
-    def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
-            self.text_view.clear()
+    def _save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("view/zoom", self._zoom)
+        self.settings.setValue("view/snap", self.act_snap.isChecked())
+        self.settings.setValue("view/suggestions_first", self.act_suggestions_first.isChecked())
+        if self.document_id is not None:
+            self.settings.setValue(f"documents/{self.store.path}", self.document_id)
+        self.settings.sync()
+
+    def _set_title(self) -> None:
+        self.setWindowTitle(f"{Path(self.store.path).name} — annotator")
+        self.who.setText(f"{self.editor.annotator} · {self.store.path}")
+
+    # -- showing ---------------------------------------------------------------------------
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        self.message.setText(text)
+
+    def open_document(self, document_id: int) -> None:
+        document = self.store.document(document_id)
+        self.document_id = document_id
+        spans = self.store.working_spans(document_id, self.editor.annotator)
+        self.view.set_document(document.text, spans, self.store.schema.labels)
+        self.side.set_document(document.text, document.status, document.note, self.store.schema)
+        self.side.show_span(None, [])
+        self.side.set_spans(self._ordered_spans())
+        self._update_counts()
+        if self.documents.current_id() != document_id:
+            self.documents.select(document_id, emit=False)
+        self.settings.setValue(f"documents/{self.store.path}", document_id)
+
+    def _ordered_spans(self) -> list[Span]:
+        return list(self.view._order)
+
+    def _update_counts(self) -> None:
+        undecided = sum(1 for span in self.view.spans.values() if span.status == "suggested")
+        self.undecided.setText(f"{undecided} undecided")
+        self.act_undo.setText(f"&Undo {self.editor.undo_text}".rstrip())
+        self.act_redo.setText(f"&Redo {self.editor.redo_text}".rstrip())
+        self.act_undo.setEnabled(bool(self.editor.undo_stack))
+        self.act_redo.setEnabled(bool(self.editor.redo_stack))
+
+    def select_span(self, span_id: int | None) -> None:
+        self.view.select_span(span_id)
+        span = self.view.spans.get(span_id) if span_id is not None else None
+        links = (
+            [
+                link
+                for link in self.store.links(self.document_id)
+                if span and span.id in (link.head_id, link.tail_id)
+            ]
+            if self.document_id is not None
+            else []
+        )
+        self.side.show_span(span, links)
+        row = self.side.span_model.row_of(span_id)
+        if row >= 0:
+            self.side.span_list.setCurrentIndex(self.side.span_model.index(row))
+
+    @property
+    def selected(self) -> Span | None:
+        return self.view.spans.get(self.view.selected_id) if self.view.selected_id is not None else None
+
+    def _visible(self, span_id: int) -> Span | None:
+        """The span as the analyst's view shows it, or None if it left the view."""
+        try:
+            span = self.store.span(span_id)
+        except AnnotatorError:
+            return None
+        if span.document_id != self.document_id:
+            return None
+        mine = span.annotator == self.editor.annotator and span.status != "rejected"
+        return span if mine or span.status == "suggested" else None
+
+    def refresh(self, edit: Edit) -> None:
+        """Redraw what an action changed (switching to its document if it was another)."""
+        if edit.document_id is not None and edit.document_id != self.document_id:
+            self.open_document(edit.document_id)
+        else:
+            self.view.update_spans({span_id: self._visible(span_id) for span_id in edit.spans_touched()})
+            document = self.store.document(self.document_id)
+            self.side.set_document(document.text, document.status, document.note, self.store.schema)
+            self.side.set_spans(self._ordered_spans())
+            self.select_span(self.view.selected_id)
+        if edit.document_id is not None:
+            self.documents.model.refresh_document(edit.document_id)
+        self._update_counts()
+
+    # -- acting ----------------------------------------------------------------------------
+
+    def perform(self, action: Callable[[], T]) -> T | None:
+        """Run an editor action: redraw what it changed, or say why it was refused."""
+        depth = len(self.editor.undo_stack)
+        try:
+            result = action()
+        except AnnotatorError as e:
+            self.say(str(e), error=True)
+            QApplication.beep()
+            return None
+        if len(self.editor.undo_stack) > depth:
+            edit = self.editor.undo_stack[-1]
+            self.refresh(edit)
+            self.say(f"{edit.description[:1].upper()}{edit.description[1:]} — saved")
+        return result
+
+    def _act_on(self, span_id: int, method: Callable[..., Span], *args: Any) -> None:
+        result = self.perform(lambda: method(span_id, *args))
+        if isinstance(result, Span):
+            self.select_span(result.id)
+
+    def apply_label(self, label: str) -> None:
+        """A label key: tag the selected text, or relabel the selected span (Shift: no snapping)."""
+        if self.document_id is None:
             return
-        document = self.store.document(self.documents.rows[current.row()]["id"])
-        # setPlainText: article text is never interpreted as HTML.
-        self.text_view.setPlainText(document.text)
-        self._highlight(document.text, self.store.spans(document.id))
+        selection = self.view.char_selection()
+        snap = self.act_snap.isChecked() and not (
+            QApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier
+        )
+        if selection and self.view.text[selection[0] : selection[1]].strip():
+            span = self.perform(
+                lambda: self.editor.create_span(self.document_id, *selection, label, snap=snap)
+            )
+            if span is not None:
+                self.select_span(span.id)
+        elif self.selected is not None:
+            self._act_on(self.selected.id, self.editor.relabel, label)
+        else:
+            self.say("Select some text (mouse or Shift+arrows) or a span (Tab) first")
 
-    def _highlight(self, text: str, spans: list[Span]) -> None:
-        """Suggestions and decisions over the text: entities as a background in the label's
-        colour (paler while undecided), analysis spans as an underline that stays visible
-        over an entity's background."""
-        to_qt = utf16_positions(text)
-        labels = self.store.schema.labels
-        selections = []
-        for span in spans:
-            if span.status == "rejected" or span.label not in labels:
-                continue
-            colour = QColor(labels[span.label].colour)
-            char_format = QTextCharFormat()
-            if span.layer == ANALYSIS:
-                char_format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-                char_format.setUnderlineColor(colour)
-            else:
-                colour.setAlphaF(0.25 if span.status == "suggested" else 0.55)
-                char_format.setBackground(colour)
-            char_format.setToolTip(f"{span.label} · {span.status} · {span.annotator} ({span.origin})")
-            selection = QTextEdit.ExtraSelection()
-            cursor = QTextCursor(self.text_view.document())
-            cursor.setPosition(to_qt(span.start))
-            cursor.setPosition(to_qt(span.end), QTextCursor.MoveMode.KeepAnchor)
-            selection.cursor = cursor
-            selection.format = char_format
-            selections.append(selection)
-        self.text_view.setExtraSelections(selections)
+    def accept(self) -> None:
+        span = self.selected
+        if span is None:
+            self.step_span(+1)
+            return
+        if span.status == "suggested":
+            self.perform(lambda: self.editor.accept(span.id))
+        self._advance(span)
 
-    def start_preannotation(self) -> bool:
-        """Pre-annotate what needs it on a worker thread; False if nothing needs it."""
-        planned = len(documents_to_preannotate(self.store))
-        if planned == 0 or self.store.path == ":memory:":
+    def reject(self) -> None:
+        span = self.selected
+        if span is not None and span.status == "suggested":
+            self.perform(lambda: self.editor.reject(span.id))
+            self._advance(span)
+
+    def delete(self) -> None:
+        span = self.selected
+        if span is not None:
+            self.perform(lambda: self.editor.delete(span.id))
+            self._advance(span)
+
+    def _advance(self, after: Span) -> None:
+        """Select the next span to decide after ``after`` (its successor when all are decided)."""
+        self.select_span(self._next_span(after.start, after.end, +1))
+
+    def _next_span(self, start: int, end: int, step: int) -> int | None:
+        spans = self._ordered_spans()
+        if not spans:
+            return None
+        candidates = spans
+        if self.act_suggestions_first.isChecked() and any(s.status == "suggested" for s in spans):
+            candidates = [s for s in spans if s.status == "suggested"]
+        keys = [(s.start, -s.end) for s in candidates]
+        if step > 0:
+            index = bisect.bisect_right(keys, (start, -end))
+            return candidates[index % len(candidates)].id
+        index = bisect.bisect_left(keys, (start, -end)) - 1
+        return candidates[index % len(candidates)].id
+
+    def step_span(self, step: int) -> None:
+        current = self.selected
+        if current is not None:
+            target = self._next_span(current.start, current.end, step)
+        else:
+            position = self.view.offsets.from_qt(self.view.textCursor().position())
+            target = self._next_span(position - 1 if step > 0 else position, 10**12 if step < 0 else -1, step)
+        self.select_span(target)
+
+    def nudge(self, side: str, grow: bool) -> None:
+        span = self.selected
+        if span is not None:
+            self._act_on(span.id, self.editor.nudge, side, grow)
+
+    def link(self, head_id: int, tail_id: int, label: str) -> None:
+        if self.perform(lambda: self.editor.link(head_id, tail_id, label)) is not None:
+            self.select_span(head_id)
+
+    def accept_all(self) -> None:
+        if self.document_id is None:
+            return
+        result = self.perform(lambda: self.editor.accept_all(self.document_id))
+        if result is not None:
+            accepted, left = result
+            self.say(
+                f"Accepted {accepted} suggestion(s)"
+                + (f"; {left} clash with a decision and wait for you" if left else "")
+                + " — saved"
+            )
+
+    def undo(self) -> None:
+        self._replay(self.editor.undo, "Undone")
+
+    def redo(self) -> None:
+        self._replay(self.editor.redo, "Redone")
+
+    def _replay(self, step: Callable[[], Edit | None], verb: str) -> None:
+        try:
+            edit = step()
+        except AnnotatorError as e:
+            self.say(str(e), error=True)
+            return
+        if edit is None:
+            self.say(f"Nothing to {verb.lower()[:-2]}")
+            return
+        self.refresh(edit)
+        self.say(f"{verb}: {edit.description} — saved")
+
+    def save(self) -> None:
+        self.say(f"Everything is saved: each decision was written to {self.store.path} as you made it")
+
+    def step_document(self, step: int) -> None:
+        target = self.documents.neighbour(self.document_id, step)
+        if target is None:
+            self.say("No more documents in this direction (with the current filters)")
+            return
+        self.documents.select(target)
+
+    def done_and_next(self) -> None:
+        if self.document_id is None:
+            return
+        current = self.document_id
+        target = self.documents.neighbour(current, +1)
+        self.perform(lambda: self.editor.set_status(current, "done"))
+        if target is not None:
+            self.documents.select(target)
+        else:
+            self.say("Marked done — that was the last document of the list")
+
+    def zoom(self, step: int) -> None:
+        if step == 0:
+            self.view.zoomOut(self._zoom)
+            self._zoom = 0
+        else:
+            self.view.zoomIn(step)
+            self._zoom += step
+
+    def focus_find(self) -> None:
+        self.documents.find.setFocus()
+        self.documents.find.selectAll()
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every key of the window, from the schema and the actions themselves."""
+        rows = []
+        for label in self.store.schema.labels.values():
+            if label.shortcut:
+                rows.append(
+                    (
+                        f"{label.shortcut.upper()}  /  Shift+{label.shortcut.upper()}",
+                        f"Tag the selection {label.name} (Shift: without snapping), or relabel the span — "
+                        f"{label.description}",
+                    )
+                )
+        for action in self.findChildren(QAction):
+            if action.shortcuts() and action not in self.label_actions:
+                keys = "  /  ".join(
+                    k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()
+                )
+                rows.append((keys, action.text().replace("&", "")))
+        rows.append(("Shift+arrows, mouse", "Select text in the article"))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.shortcut_rows(), self).exec()
+
+    def change_annotator(self) -> None:
+        name = ask_annotator_name(self, self.editor.annotator)
+        if name:
+            self.editor = Editor(self.store, name)
+            self.settings.setValue("annotator/name", name)
+            self._set_title()
+            if self.document_id is not None:
+                self.open_document(self.document_id)
+
+    # -- projects --------------------------------------------------------------------------
+
+    def new_project(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New project", str(Path.home() / "project.db"), "Annotator projects (*.db)"
+        )
+        if path:
+            if Path(path).exists():
+                Path(path).unlink()
+            self.switch_project(Path(path))
+
+    def open_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open project",
+            str(Path(self.store.path).parent),
+            "Annotator projects (*.db);;All files (*)",
+        )
+        if path:
+            self.switch_project(Path(path))
+
+    def switch_project(self, path: Path) -> bool:
+        try:
+            store = Store(path)
+        except AnnotatorError as e:
+            QMessageBox.critical(self, "Cannot open project", str(e))
             return False
-        self.message.setText(f"Loading the model to suggest entities in {planned} document(s)…")
-        self.progress_bar.setRange(0, planned)
+        self.stop_background_work()
+        self._save_settings()
+        old = self.store
+        self.store = store
+        self.editor = Editor(store, self.editor.annotator)
+        self.documents.model.store = store
+        self.document_id = None
+        self._build_label_actions()
+        self.documents.fill_filters()
+        self.documents.apply_filters()
+        self.view.set_document("", [], store.schema.labels)
+        if self.documents.model.rowCount():
+            self.documents.table.selectRow(0)
+        old.close()
+        self._remember_recent(path)
+        self._set_title()
+        self._update_counts()
+        self.say(f"Opened {path}")
+        return True
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [p for p in self.settings.value("projects/recent", []) or [] if p != str(path)]
+        self.settings.setValue("projects/recent", [str(path), *recent][:MAX_RECENT])
+        self._update_recent_menu()
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.value("projects/recent", []) or []
+        if isinstance(recent, str):
+            recent = [recent]
+        for path in recent:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.switch_project(Path(p)))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # -- background work -------------------------------------------------------------------
+
+    def _start_worker(self, worker: Any, message: str, total: int, finished: Callable[..., None]) -> bool:
+        if self._thread is not None and self._thread.isRunning():
+            self.say("Wait for the work in progress to end (or Cancel it)", error=True)
+            return False
+        self.say(message)
+        self.progress_bar.setRange(0, max(total, 1))
         self.progress_bar.setValue(0)
         self.progress_bar.show()
         self.cancel_button.show()
         self._thread = QThread(self)
-        self._worker = PreannotateWorker(self.store.path)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.finished.connect(self._thread.quit)
-        self.cancel_button.clicked.connect(self._worker.cancel)
+        self._worker = worker
+        worker.moveToThread(self._thread)
+        self._thread.started.connect(worker.run)
+        worker.progress.connect(self._on_progress)
+        worker.finished.connect(finished)
+        worker.finished.connect(self._thread.quit)
+        self.cancel_button.clicked.connect(worker.cancel)
         self._thread.start()
         return True
 
     def _on_progress(self, done: int, total: int) -> None:
+        self.progress_bar.setMaximum(max(total, 1))
         self.progress_bar.setValue(done)
-        self.message.setText(f"Pre-annotating: {done} of {total}")
 
-    def _on_finished(self, summary: str, messages: list) -> None:
+    def _end_worker(self) -> None:
         self.progress_bar.hide()
         self.cancel_button.hide()
-        self.message.setText(" · ".join([summary, *messages]))
-        current = self.list_view.currentIndex().row()
-        self.documents.refresh()
-        if current >= 0:
-            self.list_view.selectRow(current)
+        try:
+            self.cancel_button.clicked.disconnect()
+        except (RuntimeError, TypeError):
+            pass
+
+    def start_preannotation(self, document_ids: list[int] | None = None, redo: bool = False) -> bool:
+        """Pre-annotate on a worker thread (default: what needs it); False if nothing to do."""
+        planned = len(document_ids) if document_ids is not None else len(documents_to_preannotate(self.store))
+        if planned == 0 or self.store.path == ":memory:":
+            return False
+        worker = PreannotateWorker(self.store.path, document_ids, redo)
+        return self._start_worker(
+            worker,
+            f"Loading the model to suggest entities in {planned} document(s)…",
+            planned,
+            self._on_preannotation_finished,
+        )
+
+    def preannotate_current(self) -> None:
+        if self.document_id is not None:
+            self.start_preannotation([self.document_id], redo=True)
+
+    def preannotate_all(self) -> None:
+        if not self.start_preannotation():
+            self.say("Every document is already pre-annotated")
+
+    def _on_preannotation_finished(self, summary: str, messages: list) -> None:
+        self._end_worker()
+        self.say(" · ".join([summary, *messages]))
+        self.editor.forget_tokens()
+        self.documents.fill_filters()
+        self.documents.apply_filters()
+        if self.document_id is not None:
+            selected = self.view.selected_id
+            self.open_document(self.document_id)
+            self.select_span(selected)
         self.preannotation_done.emit(summary)
+
+    def import_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Import articles",
+            str(Path.home()),
+            "Articles (*.txt *.jsonl *.ndjson *.csv);;All files (*)",
+        )
+        if paths:
+            self.start_import([Path(p) for p in paths])
+
+    def import_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a folder of articles", str(Path.home()))
+        if path:
+            self.start_import([Path(path)])
+
+    def start_import(self, paths: list[Path]) -> bool:
+        return self._start_worker(
+            ImportWorker(self.store.path, paths),
+            f"Importing {len(paths)} item(s)…",
+            len(paths),
+            self._on_import_finished,
+        )
+
+    def _on_import_finished(self, report: Any) -> None:
+        self._end_worker()
+        if isinstance(report, Exception):
+            self.say(f"Import failed: {report}", error=True)
+            self.import_done.emit(report)
+            return
+        self.store.reload_schema()
+        self._build_label_actions()
+        self.documents.fill_filters()
+        self.documents.apply_filters()
+        self.say(report.summary())
+        self.import_done.emit(report)
+        if self.documents.model.rowCount() and self.document_id is None:
+            self.documents.table.selectRow(0)
+        ImportReportDialog(report, self).open()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            self.start_import(paths)
+            event.acceptProposedAction()
 
     def wait_for_background_work(self, timeout_ms: int = 60_000) -> bool:
         return self._thread is None or self._thread.wait(timeout_ms)
 
     def stop_background_work(self) -> None:
-        """Cancel pre-annotation and wait for its thread (a finished batch stays saved)."""
+        """Cancel the work in progress and wait for its thread (finished batches stay saved)."""
         if self._worker is not None:
             self._worker.cancel()
         if self._thread is not None:
@@ -258,7 +849,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self.stop_background_work()
-        QSettings("annotator", "annotator").setValue("main/geometry", self.saveGeometry())
+        self._save_settings()
         super().closeEvent(event)
 
 
@@ -284,8 +875,18 @@ def display_problem() -> str | None:
     return None
 
 
-def run(db_path: Path, annotator: str, samples: bool = True, screenshot: Path | None = None) -> int:
-    """Open the window; with ``screenshot``, wait for suggestions, save the window as PNG, quit."""
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers)
+        return "analyst"
+
+
+def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: Path | None = None) -> int:
+    """Open the window; with ``screenshot``, wait for suggestions, save the window as PNG, quit.
+
+    ``annotator`` None means: the name kept from last time, else asked (default: login name).
+    """
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     problem = display_problem()
@@ -295,25 +896,60 @@ def run(db_path: Path, annotator: str, samples: bool = True, screenshot: Path | 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("annotator")
     app.setOrganizationName("annotator")
+    settings = QSettings("annotator", "annotator")
+    if annotator is None:
+        annotator = settings.value("annotator/name")
+        if not annotator:
+            annotator = login_name() if screenshot else ask_annotator_name(None, login_name()) or login_name()
+            settings.setValue("annotator/name", annotator)
     store = Store(db_path)
     if samples and store.created:
         seed_samples(store)
-    window = MainWindow(store, annotator)
+    window = MainWindow(store, str(annotator), settings)
+    window._remember_recent(Path(db_path))
     window.show()
     if screenshot is not None:
-        window.resize(1280, 760)
+        window.resize(1440, 860)
 
         def save(_summary: str = "") -> None:
-            window.grab().save(str(screenshot))
-            print(f"saved {screenshot}")
-            app.quit()
+            QTimer.singleShot(0, lambda: _finish_screenshot(window, screenshot, app))
 
         window.preannotation_done.connect(save)
         if not window.start_preannotation():
             save()
-            return 0
     else:
         window.start_preannotation()
     code = app.exec()
     window.stop_background_work()
     return code
+
+
+def _finish_screenshot(window: MainWindow, path: Path, app: QApplication) -> None:
+    """Show a worked example (a decision, a relabel, a quote over an entity) and save the PNG."""
+    if window.document_id is not None:
+        spans = window._ordered_spans()
+        text = window.view.text
+        for span in spans:
+            if text[span.start : span.end] == "Kim Jong-un" and span.status == "suggested":
+                window.select_span(span.id)
+                window.accept()
+                break
+        quote_start = text.find("«un escudo para la paz en")
+        if quote_start >= 0:
+            quote_end = text.index("»", quote_start) + 1
+            window.perform(
+                lambda: window.editor.create_span(window.document_id, quote_start, quote_end, "QUOTE")
+            )
+        source = text.find("según recogió")
+        if source >= 0:
+            end = text.index("KCNA", source) + 4
+            span = window.perform(
+                lambda: window.editor.create_span(window.document_id, source, end, "SOURCE")
+            )
+            if span is not None:
+                window.perform(lambda: window.editor.set_attributes(span.id, {"agency": "KCNA"}))
+                window.select_span(span.id)
+    app.processEvents()  # widgets added to the side panel are shown by a queued call
+    window.grab().save(str(path))
+    print(f"saved {path}")
+    app.quit()

@@ -1,0 +1,311 @@
+"""The side panel: the spans of the document, the selected span (label, attributes, note,
+links both ways) and the document (status, note). It only shows and asks; the window acts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.domain import DOCUMENT_STATUSES, Link, Schema, Span
+from annotator.gui.icons import icon
+
+
+def excerpt(text: str, span: Span, limit: int = 48) -> str:
+    words = " ".join(text[span.start : span.end].split())
+    return words if len(words) <= limit else words[: limit - 1] + "…"
+
+
+class SpanListModel(QAbstractListModel):
+    """The document's spans, in text order, for a list view (reset in one go, drawn lazily)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.spans: list[Span] = []
+        self.text = ""
+        self.colours: dict[str, str] = {}
+
+    def set_spans(self, text: str, spans: list[Span], colours: dict[str, str]) -> None:
+        self.beginResetModel()
+        self.text = text
+        self.spans = spans
+        self.colours = colours
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
+        return 0 if parent.isValid() else len(self.spans)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        span = self.spans[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            mark = "?" if span.status == "suggested" else "✓"
+            return f"{mark} {span.label:<6} {excerpt(self.text, span)}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            return QColor(self.colours.get(span.label, "#999999"))
+        if role == Qt.ItemDataRole.UserRole:
+            return span.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                f"{span.label} · {span.status} · {span.annotator} ({span.origin}) · {span.start}-{span.end}"
+            )
+        return None
+
+    def row_of(self, span_id: int | None) -> int:
+        for row, span in enumerate(self.spans):
+            if span.id == span_id:
+                return row
+        return -1
+
+
+class SidePanel(QWidget):
+    span_selected = Signal(int)
+    relabel_requested = Signal(int, str)
+    attributes_changed = Signal(int, dict)
+    note_changed = Signal(int, str)
+    link_requested = Signal(int, int, str)
+    unlink_requested = Signal(int)
+    status_changed = Signal(str)
+    document_note_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.schema = Schema()
+        self.text = ""
+        self.span: Span | None = None
+        self.spans: dict[int, Span] = {}
+        self._updating = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+
+        document_box = QGroupBox("Document")
+        document_form = QFormLayout(document_box)
+        self.status_combo = QComboBox()
+        for status in DOCUMENT_STATUSES:
+            self.status_combo.addItem(status.replace("_", " "), status)
+        self.status_combo.currentIndexChanged.connect(self._on_status)
+        self.document_note = QLineEdit()
+        self.document_note.setPlaceholderText("A note on this article")
+        self.document_note.editingFinished.connect(self._on_document_note)
+        document_form.addRow("Status", self.status_combo)
+        document_form.addRow("Note", self.document_note)
+        layout.addWidget(document_box)
+
+        self.span_model = SpanListModel(self)
+        self.span_list = QListView()
+        self.span_list.setModel(self.span_model)
+        self.span_list.setUniformItemSizes(True)
+        self.span_list.clicked.connect(
+            lambda index: self.span_selected.emit(index.data(Qt.ItemDataRole.UserRole))
+        )
+        self.spans_box = QGroupBox("Spans")
+        spans_layout = QVBoxLayout(self.spans_box)
+        spans_layout.addWidget(self.span_list)
+        layout.addWidget(self.spans_box, 2)
+
+        self.span_box = QGroupBox("Selected span")
+        span_layout = QVBoxLayout(self.span_box)
+        self.span_title = QLabel("Select a span: click it, or Tab")
+        self.span_title.setWordWrap(True)
+        self.span_title.setTextFormat(Qt.TextFormat.PlainText)
+        span_layout.addWidget(self.span_title)
+        form = QFormLayout()
+        self.label_combo = QComboBox()
+        self.label_combo.currentIndexChanged.connect(self._on_label)
+        form.addRow("Label", self.label_combo)
+        self.note_edit = QLineEdit()
+        self.note_edit.setPlaceholderText("A note on this span")
+        self.note_edit.editingFinished.connect(self._on_note)
+        form.addRow("Note", self.note_edit)
+        span_layout.addLayout(form)
+        self.attributes_form = QFormLayout()
+        span_layout.addLayout(self.attributes_form)
+        self.attribute_widgets: dict[str, QWidget] = {}
+
+        self.links_heading = QLabel("Links")
+        span_layout.addWidget(self.links_heading)
+        self.links_list = QListWidget()
+        self.links_list.setMaximumHeight(90)
+        self.links_list.setToolTip("Double-click a link to go to the span at its other end")
+        self.links_list.itemActivated.connect(self._follow_link)
+        span_layout.addWidget(self.links_list)
+        link_row = QHBoxLayout()
+        self.link_label_combo = QComboBox()
+        self.link_target_combo = QComboBox()
+        self.link_target_combo.setMinimumContentsLength(12)
+        self.link_button = QPushButton(icon("link"), "Link")
+        self.link_button.clicked.connect(self._on_link)
+        self.unlink_button = QPushButton(icon("unlink"), "")
+        self.unlink_button.setToolTip("Remove the selected link")
+        self.unlink_button.clicked.connect(self._on_unlink)
+        link_row.addWidget(self.link_label_combo)
+        link_row.addWidget(self.link_target_combo, 1)
+        link_row.addWidget(self.link_button)
+        link_row.addWidget(self.unlink_button)
+        span_layout.addLayout(link_row)
+        self.link_label_combo.currentIndexChanged.connect(self._fill_link_targets)
+        layout.addWidget(self.span_box, 3)
+        self.show_span(None, [])
+
+    # -- filling ---------------------------------------------------------------------------
+
+    def set_document(self, text: str, status: str, note: str, schema: Schema) -> None:
+        self._updating = True
+        self.text = text
+        self.schema = schema
+        self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(status)))
+        self.document_note.setText(note)
+        self.label_combo.clear()
+        for label in schema.labels.values():
+            self.label_combo.addItem(
+                f"{label.name}  [{label.shortcut}]" if label.shortcut else label.name, label.name
+            )
+        self._updating = False
+
+    def set_spans(self, spans: list[Span]) -> None:
+        self.spans = {span.id: span for span in spans}
+        undecided = sum(1 for span in spans if span.status == "suggested")
+        self.spans_box.setTitle(f"Spans ({len(spans)}, {undecided} undecided)")
+        self.span_model.set_spans(self.text, spans, {n: lab.colour for n, lab in self.schema.labels.items()})
+        row = self.span_model.row_of(self.span.id if self.span else None)
+        if row >= 0:
+            self.span_list.setCurrentIndex(self.span_model.index(row))
+
+    def show_span(self, span: Span | None, links: list[Link]) -> None:
+        """Show the selected span (None: nothing selected) and the links touching it."""
+        self._updating = True
+        self.span = span
+        for widget in (
+            self.label_combo,
+            self.note_edit,
+            self.links_list,
+            self.link_label_combo,
+            self.link_target_combo,
+            self.link_button,
+            self.unlink_button,
+        ):
+            widget.setEnabled(span is not None)
+        while self.attributes_form.rowCount():
+            self.attributes_form.removeRow(0)
+        self.attribute_widgets = {}
+        self.links_list.clear()
+        self.link_label_combo.clear()
+        if span is None:
+            self.span_title.setText("Select a span: click it, or Tab")
+            self.note_edit.clear()
+            self._updating = False
+            return
+        self.span_title.setText(
+            f"«{excerpt(self.text, span, 80)}»  {span.label} · {span.status} · {span.annotator} ({span.origin})"
+        )
+        self.label_combo.setCurrentIndex(max(0, self.label_combo.findData(span.label)))
+        self.note_edit.setText(span.note)
+        label = self.schema.labels.get(span.label)
+        for attribute in label.attributes if label else ():
+            if attribute.values:
+                widget = QComboBox()
+                widget.addItem("—", "")
+                for value in attribute.values:
+                    widget.addItem(value, value)
+                widget.setCurrentIndex(max(0, widget.findData(span.attributes.get(attribute.name, ""))))
+                widget.currentIndexChanged.connect(self._on_attributes)
+            else:
+                widget = QLineEdit(str(span.attributes.get(attribute.name, "")))
+                widget.editingFinished.connect(self._on_attributes)
+            widget.setToolTip(attribute.description)
+            self.attribute_widgets[attribute.name] = widget
+            self.attributes_form.addRow(attribute.name, widget)
+        for link in links:
+            outgoing = link.head_id == span.id
+            other = self.spans.get(link.tail_id if outgoing else link.head_id)
+            other_text = f"{other.label} «{excerpt(self.text, other, 30)}»" if other else "(hidden span)"
+            arrow = "→" if outgoing else "←"
+            item = QListWidgetItem(f"{arrow} {link.label}: {other_text}")
+            item.setData(Qt.ItemDataRole.UserRole, link.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, other.id if other else None)
+            self.links_list.addItem(item)
+        for link_label in self.schema.link_labels.values():
+            if not link_label.heads or span.label in link_label.heads:
+                self.link_label_combo.addItem(link_label.name, link_label.name)
+        can_link = self.link_label_combo.count() > 0
+        for widget in (self.link_label_combo, self.link_target_combo, self.link_button):
+            widget.setVisible(can_link)
+        self.links_heading.setText("Links" if can_link or links else f"Links (none start at {span.label})")
+        self._updating = False
+        self._fill_link_targets()
+
+    def _fill_link_targets(self) -> None:
+        self.link_target_combo.clear()
+        if self.span is None:
+            return
+        link_label = self.schema.link_labels.get(self.link_label_combo.currentData() or "")
+        if link_label is None:
+            self.link_button.setEnabled(False)
+            return
+        for other in self.spans.values():
+            if other.id != self.span.id and (not link_label.tails or other.label in link_label.tails):
+                self.link_target_combo.addItem(f"{other.label} «{excerpt(self.text, other, 30)}»", other.id)
+        self.link_button.setEnabled(self.link_target_combo.count() > 0)
+
+    # -- asking ----------------------------------------------------------------------------
+
+    def _on_status(self) -> None:
+        if not self._updating:
+            self.status_changed.emit(self.status_combo.currentData())
+
+    def _on_document_note(self) -> None:
+        if not self._updating:
+            self.document_note_changed.emit(self.document_note.text())
+
+    def _on_label(self) -> None:
+        if not self._updating and self.span is not None and self.label_combo.currentData() != self.span.label:
+            self.relabel_requested.emit(self.span.id, self.label_combo.currentData())
+
+    def _on_note(self) -> None:
+        if not self._updating and self.span is not None and self.note_edit.text() != self.span.note:
+            self.note_changed.emit(self.span.id, self.note_edit.text())
+
+    def _on_attributes(self) -> None:
+        if self._updating or self.span is None:
+            return
+        attributes = dict(self.span.attributes)
+        for name, widget in self.attribute_widgets.items():
+            value = widget.currentData() if isinstance(widget, QComboBox) else widget.text().strip()
+            if value:
+                attributes[name] = value
+            else:
+                attributes.pop(name, None)
+        if attributes != self.span.attributes:
+            self.attributes_changed.emit(self.span.id, attributes)
+
+    def _on_link(self) -> None:
+        if self.span is not None and self.link_target_combo.currentData() is not None:
+            self.link_requested.emit(
+                self.span.id, self.link_target_combo.currentData(), self.link_label_combo.currentData()
+            )
+
+    def _follow_link(self, item: QListWidgetItem) -> None:
+        other = item.data(Qt.ItemDataRole.UserRole + 1)
+        if other is not None:
+            self.span_selected.emit(other)
+
+    def _on_unlink(self) -> None:
+        item = self.links_list.currentItem()
+        if item is not None:
+            self.unlink_requested.emit(item.data(Qt.ItemDataRole.UserRole))

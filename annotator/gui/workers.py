@@ -1,0 +1,67 @@
+"""Long work off the GUI thread: each worker opens its own connection to the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from annotator.importers import import_paths
+from annotator.nlp import preannotate
+from annotator.store import Store
+
+
+class PreannotateWorker(QObject):
+    """Pre-annotates ``document_ids`` (None: every document that needs it)."""
+
+    progress = Signal(int, int)
+    finished = Signal(str, list)
+
+    def __init__(self, db_path: str, document_ids: list[int] | None = None, redo: bool = False) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.document_ids = document_ids
+        self.redo = redo
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def run(self) -> None:
+        try:
+            with Store(self.db_path) as store:
+                report = preannotate(
+                    store,
+                    document_ids=self.document_ids,
+                    redo=self.redo,
+                    progress=self.progress.emit,
+                    should_stop=lambda: self._cancelled,
+                    batch_size=16,
+                )
+            summary = ("Cancelled: " if report.interrupted else "Suggestions ready: ") + report.summary()
+            self.finished.emit(summary, report.messages)
+        except Exception as e:  # shown in the status bar, never a crash of the window
+            self.finished.emit(f"Pre-annotation failed: {e}", [])
+
+
+class ImportWorker(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(self, db_path: str, paths: list[Path]) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.paths = paths
+
+    def cancel(self) -> None:
+        """Imports stop between files only; a file is all or nothing."""
+
+    def run(self) -> None:
+        try:
+            with Store(self.db_path) as store:
+                report = import_paths(
+                    store, self.paths, progress=lambda done, total, _p: self.progress.emit(done, total)
+                )
+            self.finished.emit(report)
+        except Exception as e:
+            self.finished.emit(e)
