@@ -925,30 +925,31 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
 
 
 def _finish_screenshot(window: MainWindow, path: Path, app: QApplication) -> None:
-    """Show a worked example (a decision, a relabel, a quote over an entity) and save the PNG."""
+    """Show a worked example (decisions, a quote linked to its speaker, a source with its
+    agency) and save the PNG."""
     if window.document_id is not None:
-        spans = window._ordered_spans()
         text = window.view.text
-        for span in spans:
+        editor, document_id = window.editor, window.document_id
+        speaker = None
+        for span in window._ordered_spans():
             if text[span.start : span.end] == "Kim Jong-un" and span.status == "suggested":
                 window.select_span(span.id)
+                speaker = window.view.selected_id
                 window.accept()
+                speaker = next((s.id for s in window.view.spans.values() if s.suggestion_id == speaker), None)
                 break
-        quote_start = text.find("«un escudo para la paz en")
-        if quote_start >= 0:
-            quote_end = text.index("»", quote_start) + 1
-            window.perform(
-                lambda: window.editor.create_span(window.document_id, quote_start, quote_end, "QUOTE")
-            )
         source = text.find("según recogió")
         if source >= 0:
             end = text.index("KCNA", source) + 4
-            span = window.perform(
-                lambda: window.editor.create_span(window.document_id, source, end, "SOURCE")
-            )
+            span = window.perform(lambda: editor.create_span(document_id, source, end, "SOURCE"))
             if span is not None:
-                window.perform(lambda: window.editor.set_attributes(span.id, {"agency": "KCNA"}))
-                window.select_span(span.id)
+                window.perform(lambda: editor.set_attributes(span.id, {"agency": "KCNA"}))
+        quote_start = text.find("«un escudo para la paz en")
+        if quote_start >= 0:
+            quote_end = text.index("»", quote_start) + 1
+            quote = window.perform(lambda: editor.create_span(document_id, quote_start, quote_end, "QUOTE"))
+            if quote is not None and speaker is not None:
+                window.link(quote.id, speaker, "speaker")
     app.processEvents()  # widgets added to the side panel are shown by a queued call
     window.grab().save(str(path))
     print(f"saved {path}")

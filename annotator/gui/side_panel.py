@@ -247,6 +247,8 @@ class SidePanel(QWidget):
         for widget in (self.link_label_combo, self.link_target_combo, self.link_button):
             widget.setVisible(can_link)
         self.links_heading.setText("Links" if can_link or links else f"Links (none start at {span.label})")
+        self.links_list.setVisible(bool(links) or can_link)
+        self.unlink_button.setVisible(bool(links))
         self._updating = False
         self._fill_link_targets()
 
