@@ -95,9 +95,9 @@ class Editor:
         ``snap`` is False. If it is exactly an undecided suggestion, that suggestion is taken."""
         if snap:
             start, end = snap_to_tokens(start, end, *self.tokens(document_id))
-        for span in self.store.working_spans(document_id, self.annotator):
-            if span.status == "suggested" and (span.start, span.end) == (start, end):
-                return self.accept(span.id, label=label)
+        suggestion = self.store.suggestion_at(document_id, start, end)
+        if suggestion is not None:
+            return self.accept(suggestion, label=label)
         return self._run(
             f"tag {label}",
             document_id,

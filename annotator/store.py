@@ -21,8 +21,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from annotator.domain import (
     ANNOTATOR_KINDS,
     DOCUMENT_STATUSES,
@@ -302,11 +300,27 @@ class Store:
         except BaseException:
             self.conn.close()
             raise
-        self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        self._db: Any = None
         self._schema: Schema | None = None
         self._annotator_ids: dict[str, int] = {}
         self._recorder: list[Change] | None = None
         self.created = self._created
+
+    @property
+    def db(self) -> Any:
+        """The connection wrapped by sqlite-utils (plugins off), for queries off the hot path;
+        imported on first use, since the window must not wait for it at start-up."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def _dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dicts, straight from sqlite3 (the start-up path)."""
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
     # -- opening and migrating -------------------------------------------------------------
 
@@ -444,7 +458,7 @@ class Store:
 
     def _read_schema(self) -> Schema:
         attributes: dict[str, list[AttributeDef]] = {}
-        for row in self.db.query("SELECT * FROM label_attributes ORDER BY label, position"):
+        for row in self._dicts("SELECT * FROM label_attributes ORDER BY label, position"):
             attributes.setdefault(row["label"], []).append(
                 AttributeDef(row["name"], tuple(json.loads(row["values"])), row["description"])
             )
@@ -457,7 +471,7 @@ class Store:
                 row["description"],
                 tuple(attributes.get(row["name"], ())),
             )
-            for row in self.db.query("SELECT * FROM labels ORDER BY position, name")
+            for row in self._dicts("SELECT * FROM labels ORDER BY position, name")
         }
         link_labels = {
             row["name"]: LinkLabel(
@@ -466,9 +480,9 @@ class Store:
                 tuple(json.loads(row["tails"])),
                 row["description"],
             )
-            for row in self.db.query("SELECT * FROM link_labels ORDER BY name")
+            for row in self._dicts("SELECT * FROM link_labels ORDER BY name")
         }
-        settings = {row["key"]: json.loads(row["value"]) for row in self.db.query("SELECT * FROM settings")}
+        settings = {row["key"]: json.loads(row["value"]) for row in self._dicts("SELECT * FROM settings")}
         return Schema(
             labels=labels,
             link_labels=link_labels,
@@ -512,7 +526,7 @@ class Store:
         return row[0]
 
     def annotators(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT name, kind, created_at FROM annotators ORDER BY id"))
+        return list(self._dicts("SELECT name, kind, created_at FROM annotators ORDER BY id"))
 
     # -- documents -------------------------------------------------------------------------
 
@@ -620,9 +634,8 @@ class Store:
             clauses.append("(d.title LIKE ? ESCAPE '\\' OR d.text LIKE ? ESCAPE '\\')")
             params += [pattern, pattern]
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        return list(
-            self.db.query(
-                f"""
+        return self._dicts(
+            f"""
                 SELECT d.id, d.title, d.status, d.lang, d.text_length,
                        count(s.id) FILTER (WHERE s.status = 'suggested') AS suggested,
                        count(s.id) FILTER (WHERE s.status = 'accepted' AND a.kind NOT IN ('model', 'rule'))
@@ -632,8 +645,7 @@ class Store:
                 {where}
                 GROUP BY d.id ORDER BY d.id
                 """,
-                params,
-            )
+            params,
         )
 
     def working_spans(self, document_id: int, annotator: str) -> list[Span]:
@@ -647,6 +659,15 @@ class Store:
                 (document_id, annotator),
             )
         ]
+
+    def suggestion_at(self, document_id: int, start: int, end: int) -> int | None:
+        """The id of an undecided suggestion with exactly these offsets, if there is one."""
+        row = self.conn.execute(
+            "SELECT id FROM spans WHERE status = 'suggested' AND document_id = ? AND start = ? AND \"end\" = ? "
+            "ORDER BY id LIMIT 1",
+            (document_id, start, end),
+        ).fetchone()
+        return None if row is None else row[0]
 
     def accept_all_suggestions(self, document_id: int, annotator: str) -> tuple[int, int]:
         """Accept every undecided suggestion of a document as one action: ``(accepted, left)``.
@@ -788,11 +809,14 @@ class Store:
             raise StoreError(f"no document with id {document_id}")
         check_offsets(start, end, length[0])
         layer = self.schema.layer_of(label)
+        if layer not in EXCLUSIVE_LAYERS:
+            return
+        # Only spans that could overlap: start before our end (the index narrows to those).
         others = self.conn.execute(
             'SELECT spans.start, spans."end" FROM spans JOIN labels ON labels.name = spans.label '
-            "WHERE spans.document_id = ? AND spans.annotator_id = ? AND labels.layer = ? "
+            "WHERE spans.document_id = ? AND spans.annotator_id = ? AND spans.start < ? AND labels.layer = ? "
             "AND spans.status != 'rejected' AND spans.id IS NOT ?",
-            (document_id, annotator_id, layer, ignore_span_id),
+            (document_id, annotator_id, end, layer, ignore_span_id),
         ).fetchall()
         clashing = [(s, e) for s, e in others if overlaps(s, e, start, end)]
         if clashing:

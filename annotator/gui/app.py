@@ -1,5 +1,8 @@
 """The annotation window: document list | article | side panel, keyboard first.
 
+Start-up matters (the window must show before anything slow): dialogs, workers, the
+importers and the NLP module are imported where first used, not here.
+
 The window holds no annotation logic of its own: every action goes through
 :class:`annotator.editing.Editor` (one transaction each, undoable), and the window redraws
 what the action's recorded changes touched.
@@ -8,7 +11,6 @@ what the action's recorded changes touched.
 from __future__ import annotations
 
 import bisect
-import ctypes.util
 import getpass
 import os
 import sys
@@ -34,14 +36,9 @@ from annotator.domain import Span
 from annotator.editing import Edit, Editor
 from annotator.errors import AnnotatorError
 from annotator.gui.article_view import ArticleView
-from annotator.gui.dialogs import ImportReportDialog, ShortcutsDialog, ask_annotator_name
 from annotator.gui.document_list import DocumentList
-from annotator.gui.icons import icon
+from annotator.gui.icons import apply_icons
 from annotator.gui.side_panel import SidePanel
-from annotator.gui.workers import ImportWorker, PreannotateWorker
-from annotator.importers import import_paths
-from annotator.nlp import documents_to_preannotate
-from annotator.schema import resources_dir
 from annotator.store import Store
 
 T = TypeVar("T")
@@ -54,8 +51,12 @@ class MainWindow(QMainWindow):
     #: Emitted once a background import has ended (with its report) and the list shows it.
     import_done = Signal(object)
 
-    def __init__(self, store: Store, annotator: str, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, store: Store, annotator: str, settings: QSettings | None = None, defer_icons: bool = False
+    ) -> None:
+        """``defer_icons``: the caller gives icons after the window is shown (:meth:`apply_icons`)."""
         super().__init__()
+        self._icon_targets: list[tuple[Any, str]] = []
         self.settings = settings or QSettings("annotator", "annotator")
         self.store = store
         self.editor = Editor(store, annotator)
@@ -81,6 +82,8 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_settings()
         self._set_title()
+        if not defer_icons:
+            self.apply_icons()
         self.documents.apply_filters()
         last = self.settings.value(f"documents/{self.store.path}")
         if last is not None and self.documents.model.row_of(int(last)) >= 0:
@@ -99,7 +102,8 @@ class MainWindow(QMainWindow):
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(200)
         self.progress_bar.hide()
-        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button = QPushButton("Cancel")
+        self._icon_targets.append((self.cancel_button, "cancel"))
         self.cancel_button.hide()
         self.who = QLabel()
         self.saved = QLabel("saved")
@@ -124,7 +128,7 @@ class MainWindow(QMainWindow):
         that their single keys stay free for typing in the panels."""
         action = QAction(text, self)
         if icon_name:
-            action.setIcon(icon(icon_name))
+            self._icon_targets.append((action, icon_name))
         if shortcut is not None:
             if isinstance(shortcut, list):
                 action.setShortcuts(shortcut)
@@ -350,6 +354,9 @@ class MainWindow(QMainWindow):
             )
         )
 
+    def apply_icons(self) -> None:
+        apply_icons([*self._icon_targets, *self.side.icon_targets])
+
     # -- settings --------------------------------------------------------------------------
 
     def _restore_settings(self) -> None:
@@ -411,8 +418,7 @@ class MainWindow(QMainWindow):
         return list(self.view._order)
 
     def _update_counts(self) -> None:
-        undecided = sum(1 for span in self.view.spans.values() if span.status == "suggested")
-        self.undecided.setText(f"{undecided} undecided")
+        self.undecided.setText(f"{self.view.undecided} undecided")
         self.act_undo.setText(f"&Undo {self.editor.undo_text}".rstrip())
         self.act_redo.setText(f"&Redo {self.editor.redo_text}".rstrip())
         self.act_undo.setEnabled(bool(self.editor.undo_stack))
@@ -431,9 +437,7 @@ class MainWindow(QMainWindow):
             else []
         )
         self.side.show_span(span, links)
-        row = self.side.span_model.row_of(span_id)
-        if row >= 0:
-            self.side.span_list.setCurrentIndex(self.side.span_model.index(row))
+        self.side.select_in_list(span_id)
 
     @property
     def selected(self) -> Span | None:
@@ -455,13 +459,17 @@ class MainWindow(QMainWindow):
         if edit.document_id is not None and edit.document_id != self.document_id:
             self.open_document(edit.document_id)
         else:
-            self.view.update_spans({span_id: self._visible(span_id) for span_id in edit.spans_touched()})
-            document = self.store.document(self.document_id)
-            self.side.set_document(document.text, document.status, document.note, self.store.schema)
-            self.side.set_spans(self._ordered_spans())
+            changed = {span_id: self._visible(span_id) for span_id in edit.spans_touched()}
+            self.view.update_spans(changed)
+            self.side.update_spans(changed)
+            if any(change.kind == "document" for change in edit.changes):
+                document = self.store.document(self.document_id)
+                self.side.set_document(document.text, document.status, document.note, self.store.schema)
             self.select_span(self.view.selected_id)
         if edit.document_id is not None:
-            self.documents.model.refresh_document(edit.document_id)
+            # The list's counts follow a moment later, after the article is repainted.
+            document_id = edit.document_id
+            QTimer.singleShot(0, lambda: self.documents.model.refresh_document(document_id))
         self._update_counts()
 
     # -- acting ----------------------------------------------------------------------------
@@ -647,9 +655,13 @@ class MainWindow(QMainWindow):
         return rows
 
     def show_shortcuts(self) -> None:
+        from annotator.gui.dialogs import ShortcutsDialog
+
         ShortcutsDialog(self.shortcut_rows(), self).exec()
 
     def change_annotator(self) -> None:
+        from annotator.gui.dialogs import ask_annotator_name
+
         name = ask_annotator_name(self, self.editor.annotator)
         if name:
             self.editor = Editor(self.store, name)
@@ -756,6 +768,9 @@ class MainWindow(QMainWindow):
 
     def start_preannotation(self, document_ids: list[int] | None = None, redo: bool = False) -> bool:
         """Pre-annotate on a worker thread (default: what needs it); False if nothing to do."""
+        from annotator.gui.workers import PreannotateWorker
+        from annotator.nlp import documents_to_preannotate
+
         planned = len(document_ids) if document_ids is not None else len(documents_to_preannotate(self.store))
         if planned == 0 or self.store.path == ":memory:":
             return False
@@ -803,6 +818,8 @@ class MainWindow(QMainWindow):
             self.start_import([Path(path)])
 
     def start_import(self, paths: list[Path]) -> bool:
+        from annotator.gui.workers import ImportWorker
+
         return self._start_worker(
             ImportWorker(self.store.path, paths),
             f"Importing {len(paths)} item(s)…",
@@ -824,6 +841,8 @@ class MainWindow(QMainWindow):
         self.import_done.emit(report)
         if self.documents.model.rowCount() and self.document_id is None:
             self.documents.table.selectRow(0)
+        from annotator.gui.dialogs import ImportReportDialog
+
         ImportReportDialog(report, self).open()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -857,6 +876,9 @@ def seed_samples(store: Store) -> int:
     """Put the sample articles in an empty project; returns how many documents it added."""
     if store.document_ids():
         return 0
+    from annotator.importers import import_paths
+    from annotator.schema import resources_dir
+
     report = import_paths(store, [resources_dir() / "samples"])
     return report.total("documents_new")
 
@@ -867,6 +889,8 @@ def display_problem() -> str | None:
         return None
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return "no display: run inside a desktop session, or set QT_QPA_PLATFORM=offscreen"
+    import ctypes.util
+
     if os.environ.get("DISPLAY") and ctypes.util.find_library("xcb-cursor") is None:
         return (
             "Qt's xcb platform needs system libraries: install libxcb-cursor0 (and libxkbcommon-x11-0, "
@@ -900,14 +924,17 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
     if annotator is None:
         annotator = settings.value("annotator/name")
         if not annotator:
+            from annotator.gui.dialogs import ask_annotator_name
+
             annotator = login_name() if screenshot else ask_annotator_name(None, login_name()) or login_name()
             settings.setValue("annotator/name", annotator)
     store = Store(db_path)
     if samples and store.created:
         seed_samples(store)
-    window = MainWindow(store, str(annotator), settings)
+    window = MainWindow(store, str(annotator), settings, defer_icons=True)
     window._remember_recent(Path(db_path))
     window.show()
+    QTimer.singleShot(0, window.apply_icons)
     if screenshot is not None:
         window.resize(1440, 860)
 

@@ -1,8 +1,14 @@
-"""Every icon of the window, by name, in one table (qtawesome), coloured from the palette."""
+"""Every icon of the window, by name, in one table (qtawesome), coloured from the palette.
+
+qtawesome is imported on first use: its import costs more than showing the window, so the
+window shows first and takes its icons a moment later (:func:`apply_icons`).
+"""
 
 from __future__ import annotations
 
-import qtawesome as qta
+from collections.abc import Iterable
+from typing import Any
+
 from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -32,6 +38,14 @@ ICONS = {
 
 
 def icon(name: str) -> QIcon:
+    import qtawesome as qta
+
     app = QApplication.instance()
     colour = app.palette().color(QPalette.ColorRole.WindowText) if app else None
     return qta.icon(ICONS[name], color=colour) if colour is not None else qta.icon(ICONS[name])
+
+
+def apply_icons(targets: Iterable[tuple[Any, str]]) -> None:
+    """Give each action or button of ``(target, icon name)`` its icon."""
+    for target, name in targets:
+        target.setIcon(icon(name))

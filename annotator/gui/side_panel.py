@@ -3,6 +3,7 @@ links both ways) and the document (status, note). It only shows and asks; the wi
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal
@@ -14,21 +15,24 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from annotator.domain import DOCUMENT_STATUSES, Link, Schema, Span
-from annotator.gui.icons import icon
 
 
 def excerpt(text: str, span: Span, limit: int = 48) -> str:
     words = " ".join(text[span.start : span.end].split())
     return words if len(words) <= limit else words[: limit - 1] + "…"
+
+
+def _key(span: Span) -> tuple[int, int, int]:
+    return (span.start, -span.end, span.id)
 
 
 class SpanListModel(QAbstractListModel):
@@ -37,13 +41,15 @@ class SpanListModel(QAbstractListModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.spans: list[Span] = []
+        self._keys: list[tuple[int, int, int]] = []
         self.text = ""
         self.colours: dict[str, str] = {}
 
     def set_spans(self, text: str, spans: list[Span], colours: dict[str, str]) -> None:
         self.beginResetModel()
         self.text = text
-        self.spans = spans
+        self.spans = sorted(spans, key=_key)
+        self._keys = [_key(span) for span in self.spans]
         self.colours = colours
         self.endResetModel()
 
@@ -67,11 +73,28 @@ class SpanListModel(QAbstractListModel):
             )
         return None
 
-    def row_of(self, span_id: int | None) -> int:
-        for row, span in enumerate(self.spans):
-            if span.id == span_id:
-                return row
-        return -1
+    def apply(self, changed: dict[int, Span | None], old: dict[int, Span]) -> None:
+        """Remove, insert or move only the rows of changed spans (``old``: their previous
+        state); the list keeps the article view's order."""
+        for span_id, span in changed.items():
+            before = old.get(span_id)
+            if before is not None:
+                row = bisect.bisect_left(self._keys, _key(before))
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self.spans[row], self._keys[row]
+                self.endRemoveRows()
+            if span is not None:
+                row = bisect.bisect_left(self._keys, _key(span))
+                self.beginInsertRows(QModelIndex(), row, row)
+                self.spans.insert(row, span)
+                self._keys.insert(row, _key(span))
+                self.endInsertRows()
+
+    def row_of(self, span: Span | None) -> int:
+        if span is None:
+            return -1
+        row = bisect.bisect_left(self._keys, _key(span))
+        return row if row < len(self.spans) and self.spans[row].id == span.id else -1
 
 
 class SidePanel(QWidget):
@@ -90,6 +113,7 @@ class SidePanel(QWidget):
         self.text = ""
         self.span: Span | None = None
         self.spans: dict[int, Span] = {}
+        self.undecided = 0
         self._updating = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -108,9 +132,18 @@ class SidePanel(QWidget):
         layout.addWidget(document_box)
 
         self.span_model = SpanListModel(self)
-        self.span_list = QListView()
+        # A table, not a list view: a list view lays out every row again after each insert,
+        # which a document with thousands of spans feels on every keystroke.
+        self.span_list = QTableView()
         self.span_list.setModel(self.span_model)
-        self.span_list.setUniformItemSizes(True)
+        self.span_list.horizontalHeader().hide()
+        self.span_list.verticalHeader().hide()
+        self.span_list.horizontalHeader().setStretchLastSection(True)
+        self.span_list.setShowGrid(False)
+        self.span_list.setWordWrap(False)
+        self.span_list.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.span_list.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.span_list.verticalHeader().setDefaultSectionSize(self.span_list.fontMetrics().height() + 6)
         self.span_list.clicked.connect(
             lambda index: self.span_selected.emit(index.data(Qt.ItemDataRole.UserRole))
         )
@@ -149,9 +182,9 @@ class SidePanel(QWidget):
         self.link_label_combo = QComboBox()
         self.link_target_combo = QComboBox()
         self.link_target_combo.setMinimumContentsLength(12)
-        self.link_button = QPushButton(icon("link"), "Link")
+        self.link_button = QPushButton("Link")
         self.link_button.clicked.connect(self._on_link)
-        self.unlink_button = QPushButton(icon("unlink"), "")
+        self.unlink_button = QPushButton("Remove")
         self.unlink_button.setToolTip("Remove the selected link")
         self.unlink_button.clicked.connect(self._on_unlink)
         link_row.addWidget(self.link_label_combo)
@@ -161,6 +194,8 @@ class SidePanel(QWidget):
         span_layout.addLayout(link_row)
         self.link_label_combo.currentIndexChanged.connect(self._fill_link_targets)
         layout.addWidget(self.span_box, 3)
+        #: Buttons and their icons, given once qtawesome is loaded (see gui.icons).
+        self.icon_targets = [(self.link_button, "link"), (self.unlink_button, "unlink")]
         self.show_span(None, [])
 
     # -- filling ---------------------------------------------------------------------------
@@ -180,12 +215,31 @@ class SidePanel(QWidget):
 
     def set_spans(self, spans: list[Span]) -> None:
         self.spans = {span.id: span for span in spans}
-        undecided = sum(1 for span in spans if span.status == "suggested")
-        self.spans_box.setTitle(f"Spans ({len(spans)}, {undecided} undecided)")
+        self.undecided = sum(1 for span in spans if span.status == "suggested")
+        self._count()
         self.span_model.set_spans(self.text, spans, {n: lab.colour for n, lab in self.schema.labels.items()})
-        row = self.span_model.row_of(self.span.id if self.span else None)
+
+    def update_spans(self, changed: dict[int, Span | None]) -> None:
+        """Apply an action's changes to the list (only the rows it touched)."""
+        old = {span_id: self.spans[span_id] for span_id in changed if span_id in self.spans}
+        for span_id, span in changed.items():
+            before = self.spans.pop(span_id, None)
+            self.undecided -= before is not None and before.status == "suggested"
+            if span is not None:
+                self.spans[span_id] = span
+                self.undecided += span.status == "suggested"
+        self.span_model.apply(changed, old)
+        self._count()
+
+    def _count(self) -> None:
+        self.spans_box.setTitle(f"Spans ({len(self.spans)}, {self.undecided} undecided)")
+
+    def select_in_list(self, span_id: int | None) -> None:
+        row = self.span_model.row_of(self.spans.get(span_id)) if span_id is not None else -1
         if row >= 0:
             self.span_list.setCurrentIndex(self.span_model.index(row))
+        else:
+            self.span_list.clearSelection()
 
     def show_span(self, span: Span | None, links: list[Link]) -> None:
         """Show the selected span (None: nothing selected) and the links touching it."""
