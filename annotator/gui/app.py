@@ -641,8 +641,7 @@ class MainWindow(QMainWindow):
                 rows.append(
                     (
                         f"{label.shortcut.upper()}  /  Shift+{label.shortcut.upper()}",
-                        f"Tag the selection {label.name} (Shift: without snapping), or relabel the span — "
-                        f"{label.description}",
+                        f"Tag the selection {label.name}, or relabel the selected span (Shift: no snapping)",
                     )
                 )
         for action in self.findChildren(QAction):
