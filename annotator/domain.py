@@ -110,6 +110,7 @@ class Document:
     note: str = ""
     created_at: str = ""
     updated_at: str = ""
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -193,3 +193,10 @@ class Editor:
             document_id,
             lambda: self.store.set_document_note(document_id, note, self.annotator),
         )
+
+    def set_document_tags(self, document_id: int, tags: list[str]) -> None:
+        self._run(
+            "document tags",
+            document_id,
+            lambda: self.store.set_document_tags(document_id, tags, self.annotator),
+        )

@@ -182,6 +182,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX spans_status ON spans(status, document_id);
     """,
+    # 3: tags on documents (a JSON list of strings).
+    """
+    ALTER TABLE documents ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -576,12 +580,12 @@ class Store:
     def document(self, document_id: int) -> Document:
         row = self.conn.execute(
             "SELECT id, title, text, sha256, lang, source, url, published, external_id, meta, status, "
-            "note, created_at, updated_at FROM documents WHERE id = ?",
+            "note, created_at, updated_at, tags FROM documents WHERE id = ?",
             (document_id,),
         ).fetchone()
         if row is None:
             raise StoreError(f"no document with id {document_id}")
-        return Document(*row[:9], json.loads(row[9]), *row[10:])
+        return Document(*row[:9], json.loads(row[9]), *row[10:14], tags=json.loads(row[14]))
 
     def document_ids(self, status: Iterable[str] | None = None) -> list[int]:
         if status is None:
@@ -718,6 +722,26 @@ class Store:
                 None,
                 {"status": before},
                 {"status": status},
+                annotator,
+                "document",
+                document_id,
+            )
+
+    def set_document_tags(self, document_id: int, tags: list[str], annotator: str) -> None:
+        """Replace a document's tags (trimmed, empty ones dropped, order kept, no repeats)."""
+        clean = list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+        with self.transaction():
+            before = self.document(document_id).tags
+            self.conn.execute(
+                "UPDATE documents SET tags = ?, updated_at = ? WHERE id = ?",
+                (dump_json(clean), now(), document_id),
+            )
+            self._log(
+                "set tags",
+                document_id,
+                None,
+                {"tags": before},
+                {"tags": clean},
                 annotator,
                 "document",
                 document_id,
@@ -1196,11 +1220,12 @@ class Store:
         )
 
     def _set_document_state(self, document_id: int, state: dict[str, Any]) -> None:
-        for column in ("status", "note"):
+        for column in ("status", "note", "tags"):
             if column in state:
+                value = dump_json(state[column]) if column == "tags" else state[column]
                 self.conn.execute(
                     f"UPDATE documents SET {column} = ?, updated_at = ? WHERE id = ?",
-                    (state[column], now(), document_id),
+                    (value, now(), document_id),
                 )
 
     def log(

@@ -37,7 +37,7 @@ def state(store, document_id):
     )
     links = sorted((link.id, link.head_id, link.tail_id, link.label) for link in store.links(document_id))
     document = store.document(document_id)
-    return spans, links, document.status, document.note
+    return spans, links, document.status, document.note, document.tags
 
 
 def suggestion(store, document_id, label):

@@ -275,6 +275,19 @@ def test_filters_and_find(qtbot, window, project, article):
     assert documents.find.hasFocus()
 
 
+def test_document_tags_and_note_from_the_side_panel(qtbot, window, project, article):
+    window.side.document_tags.setText("Corea, pacto militar")
+    window.side.document_tags.editingFinished.emit()
+    window.side.document_note.setText("fuente única")
+    window.side.document_note.editingFinished.emit()
+    document = project.document(article)
+    assert (document.tags, document.note) == (["Corea", "pacto militar"], "fuente única")
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.document(article).tags == []
+    assert window.side.document_tags.text() == ""
+
+
 def test_label_keys_type_into_text_fields(qtbot, window, project, article):
     window.select_span(next(iter(window.view.spans)))
     window.side.note_edit.setFocus()

@@ -187,6 +187,9 @@ def test_migration_from_version_1_keeps_data(db_path):
         assert [(s.start, s.end, s.label, s.annotator) for s in store.spans()] == [(*KIM, "PER", "ana")]
         store.set_tokens(1, [0], [3], "test")  # a table added by migration 2
         assert store.tokens(1) == ([0], [3])
+        assert store.document(1).tags == []  # a column added by migration 3
+        store.set_document_tags(1, [" Corea ", "", "Corea", "Rusia"], "ana")
+        assert store.document(1).tags == ["Corea", "Rusia"]
 
 
 def test_newer_schema_is_refused(db_path):

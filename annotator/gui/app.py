@@ -347,6 +347,12 @@ class MainWindow(QMainWindow):
                 self.document_id and self.perform(lambda: self.editor.set_status(self.document_id, status))
             )
         )
+        self.side.document_tags_changed.connect(
+            lambda tags: (
+                self.document_id
+                and self.perform(lambda: self.editor.set_document_tags(self.document_id, tags))
+            )
+        )
         self.side.document_note_changed.connect(
             lambda note: (
                 self.document_id
@@ -406,7 +412,9 @@ class MainWindow(QMainWindow):
         self.document_id = document_id
         spans = self.store.working_spans(document_id, self.editor.annotator)
         self.view.set_document(document.text, spans, self.store.schema.labels)
-        self.side.set_document(document.text, document.status, document.note, self.store.schema)
+        self.side.set_document(
+            document.text, document.status, document.note, self.store.schema, document.tags
+        )
         self.side.show_span(None, [])
         self.side.set_spans(self._ordered_spans())
         self._update_counts()
@@ -464,7 +472,9 @@ class MainWindow(QMainWindow):
             self.side.update_spans(changed)
             if any(change.kind == "document" for change in edit.changes):
                 document = self.store.document(self.document_id)
-                self.side.set_document(document.text, document.status, document.note, self.store.schema)
+                self.side.set_document(
+                    document.text, document.status, document.note, self.store.schema, document.tags
+                )
             self.select_span(self.view.selected_id)
         if edit.document_id is not None:
             # The list's counts follow a moment later, after the article is repainted.

@@ -106,12 +106,14 @@ class SidePanel(QWidget):
     unlink_requested = Signal(int)
     status_changed = Signal(str)
     document_note_changed = Signal(str)
+    document_tags_changed = Signal(list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.schema = Schema()
         self.text = ""
         self.span: Span | None = None
+        self.tags: list[str] = []
         self.spans: dict[int, Span] = {}
         self.undecided = 0
         self._updating = False
@@ -127,7 +129,11 @@ class SidePanel(QWidget):
         self.document_note = QLineEdit()
         self.document_note.setPlaceholderText("A note on this article")
         self.document_note.editingFinished.connect(self._on_document_note)
+        self.document_tags = QLineEdit()
+        self.document_tags.setPlaceholderText("Tags, separated by commas")
+        self.document_tags.editingFinished.connect(self._on_document_tags)
         document_form.addRow("Status", self.status_combo)
+        document_form.addRow("Tags", self.document_tags)
         document_form.addRow("Note", self.document_note)
         layout.addWidget(document_box)
 
@@ -200,12 +206,16 @@ class SidePanel(QWidget):
 
     # -- filling ---------------------------------------------------------------------------
 
-    def set_document(self, text: str, status: str, note: str, schema: Schema) -> None:
+    def set_document(
+        self, text: str, status: str, note: str, schema: Schema, tags: list[str] | None = None
+    ) -> None:
         self._updating = True
         self.text = text
         self.schema = schema
         self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(status)))
         self.document_note.setText(note)
+        self.tags = list(tags or [])
+        self.document_tags.setText(", ".join(self.tags))
         self.label_combo.clear()
         for label in schema.labels.values():
             self.label_combo.addItem(
@@ -328,6 +338,11 @@ class SidePanel(QWidget):
     def _on_document_note(self) -> None:
         if not self._updating:
             self.document_note_changed.emit(self.document_note.text())
+
+    def _on_document_tags(self) -> None:
+        tags = [tag.strip() for tag in self.document_tags.text().split(",") if tag.strip()]
+        if not self._updating and tags != self.tags:
+            self.document_tags_changed.emit(tags)
 
     def _on_label(self) -> None:
         if not self._updating and self.span is not None and self.label_combo.currentData() != self.span.label:
