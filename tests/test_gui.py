@@ -186,6 +186,43 @@ def pixels(window, span):
     return image, rect
 
 
+def test_link_by_keyboard_then_by_click(qtbot, window, project, article, monkeypatch):
+    window.select_span(next(s.id for s in window.view.spans.values() if (s.start, s.end) == KIM))
+    key(qtbot, window, Qt.Key.Key_P)
+    kim = window.selected
+    select_text(window, TEXT.index("que el"), len(TEXT) - 1)
+    key(qtbot, window, Qt.Key.Key_Q)
+    quote = window.selected
+    asked = []
+    monkeypatch.setattr(window, "choose_link_label", lambda labels: asked.append(labels) or "speaker")
+    key(qtbot, window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.link_head == quote.id
+    # Tab visits only the spans a QUOTE may link to, onwards from the quote, then round
+    key(qtbot, window, Qt.Key.Key_Tab)
+    assert (window.selected.start, window.selected.end, window.selected.label) == (*CONSEJO, "ORG")
+    key(qtbot, window, Qt.Key.Key_Tab)
+    assert window.selected.id == kim.id
+    key(qtbot, window, Qt.Key.Key_Return)
+    assert asked == [["speaker", "source"]]  # both fit a QUOTE -> PER link: the analyst chose
+    assert [(link.head_id, link.tail_id, link.label) for link in project.links(article)] == [
+        (quote.id, kim.id, "speaker")
+    ]
+    assert window.link_head is None and window.selected.id == quote.id
+    # by click: Ctrl+L, then click the ORG suggestion on KCNA
+    kcna = next(s for s in window.view.spans.values() if (s.start, s.end) == KCNA)
+    monkeypatch.setattr(window, "choose_link_label", lambda labels: "source")
+    key(qtbot, window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    window.view.span_clicked.emit(kcna.id)
+    assert {(link.tail_id, link.label) for link in project.links(article)} == {
+        (kim.id, "speaker"),
+        (kcna.id, "source"),
+    }
+    # Escape leaves link mode without linking
+    key(qtbot, window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    key(qtbot, window, Qt.Key.Key_Escape)
+    assert window.link_head is None and len(project.links(article)) == 2
+
+
 def test_analysis_span_over_an_entity_stays_visible(qtbot, window, project, article):
     select_text(window, *KCNA)
     key(qtbot, window, Qt.Key.Key_O)

@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
         self.store = store
         self.editor = Editor(store, annotator)
         self.document_id: int | None = None
+        #: In link mode, the span a link will start from (Ctrl+L); None otherwise.
+        self.link_head: int | None = None
         self._thread: QThread | None = None
         self._worker: Any = None
         self.setAcceptDrops(True)
@@ -184,6 +186,8 @@ class MainWindow(QMainWindow):
         self.act_shrink_start = self._action(
             "Shrink start by a token", lambda: self.nudge("start", False), "Alt+Right", on_view=True
         )
+        self.act_link = self._action("&Link from this span…", self.start_link, "Ctrl+L", "link", on_view=True)
+        self.act_escape = self._action("Cancel link / clear selection", self.escape, "Escape", on_view=True)
         self.act_name = self._action("Your &name…", self.change_annotator)
         self.act_next_document = self._action(
             "&Next document", lambda: self.step_document(+1), [keys("Ctrl+PgDown"), keys("Alt+Down")], "next"
@@ -327,7 +331,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.documents.document_selected.connect(self.open_document)
-        self.view.span_clicked.connect(self.select_span)
+        self.view.span_clicked.connect(self.on_span_clicked)
         self.side.span_selected.connect(self.select_span)
         self.side.relabel_requested.connect(
             lambda span_id, label: self._act_on(span_id, self.editor.relabel, label)
@@ -410,6 +414,7 @@ class MainWindow(QMainWindow):
     def open_document(self, document_id: int) -> None:
         document = self.store.document(document_id)
         self.document_id = document_id
+        self.link_head = None
         spans = self.store.working_spans(document_id, self.editor.annotator)
         self.view.set_document(document.text, spans, self.store.schema.labels)
         self.side.set_document(
@@ -527,6 +532,10 @@ class MainWindow(QMainWindow):
 
     def accept(self) -> None:
         span = self.selected
+        if self.link_head is not None:
+            if span is not None and span.id != self.link_head:
+                self.finish_link(span.id)
+            return
         if span is None:
             self.step_span(+1)
             return
@@ -555,7 +564,11 @@ class MainWindow(QMainWindow):
         if not spans:
             return None
         candidates = spans
-        if self.act_suggestions_first.isChecked() and any(s.status == "suggested" for s in spans):
+        if self.link_head is not None:
+            candidates = [s for s in spans if self.link_labels_between(self.link_head, s.id)]
+            if not candidates:
+                return None
+        elif self.act_suggestions_first.isChecked() and any(s.status == "suggested" for s in spans):
             candidates = [s for s in spans if s.status == "suggested"]
         keys = [(s.start, -s.end) for s in candidates]
         if step > 0:
@@ -581,6 +594,69 @@ class MainWindow(QMainWindow):
     def link(self, head_id: int, tail_id: int, label: str) -> None:
         if self.perform(lambda: self.editor.link(head_id, tail_id, label)) is not None:
             self.select_span(head_id)
+
+    def link_labels_between(self, head_id: int, tail_id: int) -> list[str]:
+        """Link labels the schema allows from one span to another."""
+        head, tail = self.view.spans.get(head_id), self.view.spans.get(tail_id)
+        if head is None or tail is None or head.id == tail.id:
+            return []
+        return [
+            link.name
+            for link in self.store.schema.link_labels.values()
+            if (not link.heads or head.label in link.heads) and (not link.tails or tail.label in link.tails)
+        ]
+
+    def start_link(self) -> None:
+        """Link mode: Tab (or a click) picks the other span, Enter links, Escape cancels."""
+        span = self.selected
+        if span is None:
+            self.say("Select the span the link starts from (a QUOTE or a CLAIM) first")
+            return
+        if not any(self.link_labels_between(span.id, other) for other in self.view.spans):
+            self.say(f"No link can start from {span.label} here")
+            return
+        self.link_head = span.id
+        self.say(
+            f"Link {span.label} to… Tab to choose a span, Enter to link, Escape to cancel (or click a span)"
+        )
+
+    def finish_link(self, tail_id: int) -> None:
+        head_id = self.link_head
+        labels = self.link_labels_between(head_id, tail_id) if head_id is not None else []
+        if not labels:
+            self.say("No link of the schema joins these two spans", error=True)
+            return
+        label = labels[0] if len(labels) == 1 else self.choose_link_label(labels)
+        if label is None:
+            return
+        self.link_head = None
+        self.link(head_id, tail_id, label)
+
+    def choose_link_label(self, labels: list[str]) -> str | None:
+        """Ask which link when the schema allows several (a menu, keyboard-friendly)."""
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        for label in labels:
+            menu.addAction(label)
+        rect = self.view.cursorRect()
+        chosen = menu.exec(self.view.viewport().mapToGlobal(rect.bottomLeft()))
+        return chosen.text() if chosen is not None else None
+
+    def on_span_clicked(self, span_id: int) -> None:
+        if self.link_head is not None and span_id != self.link_head:
+            self.select_span(span_id)
+            self.finish_link(span_id)
+        else:
+            self.select_span(span_id)
+
+    def escape(self) -> None:
+        if self.link_head is not None:
+            head, self.link_head = self.link_head, None
+            self.select_span(head)
+            self.say("Link cancelled")
+        else:
+            self.select_span(None)
 
     def accept_all(self) -> None:
         if self.document_id is None:
