@@ -32,6 +32,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QRegion,
     QTextBlock,
     QTextCursor,
 )
@@ -93,7 +94,7 @@ class _Margin(QWidget):
         if self.side == "left":
             self.view.paint_left_margin(painter)
         else:
-            self.view.paint_right_margin(painter)
+            self.view.paint_right_margin(painter, event.region())
 
 
 class ArticleView(QPlainTextEdit):
@@ -147,16 +148,20 @@ class ArticleView(QPlainTextEdit):
         self.viewport().update()
 
     def update_spans(self, changed: dict[int, Span | None]) -> None:
-        """Apply changes (span id -> new span, or None when it left the view)."""
+        """Apply changes (span id -> new span, or None when it left the view); only the
+        places the old and new spans occupy on screen are repainted."""
         lanes_changed = False
+        touched: list[Span] = []
         for span_id, span in changed.items():
             old = self.spans.pop(span_id, None)
             if old is not None:
+                touched.append(old)
                 self.undecided -= old.status == "suggested"
                 index = bisect.bisect_left(self._keys, _order_key(old))
                 del self._order[index], self._keys[index], self._starts[index]
                 lanes_changed |= old.layer == ANALYSIS
             if span is not None:
+                touched.append(span)
                 self.spans[span_id] = span
                 self.undecided += span.status == "suggested"
                 key = _order_key(span)
@@ -170,9 +175,20 @@ class ArticleView(QPlainTextEdit):
                 self.selected_id = None
         if lanes_changed:
             self._assign_lanes()
-        self.viewport().update()
-        self._left.update()
-        self._right.update()
+            self._left.update()
+        self._repaint_spans(touched)
+
+    def _repaint_spans(self, spans: Iterable[Span]) -> None:
+        """Schedule a repaint of where ``spans`` are on screen: text, outlines, margins."""
+        lines = self.lines_on_screen()
+        width = self.viewport().width()
+        for span in spans:
+            for line in lines:
+                if line.start < span.end and span.start < line.end or line.start <= span.start < line.end:
+                    row = line.rect.toAlignedRect()
+                    self.viewport().update(QRect(0, row.top() - 2, width, row.height() + 4))
+                    self._left.update(QRect(0, row.top() - 2, LEFT_MARGIN, row.height() + 4))
+                    self._right.update(QRect(0, row.top() - 2, RIGHT_MARGIN, row.height() + 4))
 
     def _reindex(self) -> None:
         self._order = sorted(self.spans.values(), key=_order_key)
@@ -212,6 +228,7 @@ class ArticleView(QPlainTextEdit):
 
     def select_span(self, span_id: int | None) -> None:
         """Mark a span as the selected one and bring it into view (clears any text selection)."""
+        previous = self.spans.get(self.selected_id) if self.selected_id is not None else None
         self.selected_id = span_id if span_id in self.spans else None
         if self.selected_id is not None:
             span = self.spans[self.selected_id]
@@ -219,7 +236,9 @@ class ArticleView(QPlainTextEdit):
             cursor.setPosition(self.offsets.to_qt(span.start))
             self.setTextCursor(cursor)
             self.ensureCursorVisible()
-        self.viewport().update()
+            self._repaint_spans([span])
+        if previous is not None:
+            self._repaint_spans([previous])
 
     def span_at(self, offset: int) -> Span | None:
         """The shortest span covering a character (entities before analysis spans)."""
@@ -258,11 +277,13 @@ class ArticleView(QPlainTextEdit):
         )
 
     def _on_update_request(self, rect: QRect, dy: int) -> None:
+        """Keep the margins in step with the text: scrolled with it, repainted where it is."""
         if dy:
             self._left.scroll(0, dy)
             self._right.scroll(0, dy)
-        self._left.update()
-        self._right.update()
+        elif rect.width() > 0:
+            self._left.update(0, rect.y(), LEFT_MARGIN, rect.height())
+            self._right.update(0, rect.y(), RIGHT_MARGIN, rect.height())
 
     def lines_on_screen(self) -> list[ScreenLine]:
         """:meth:`visible_lines`, computed once for the text, margins and outlines of a frame."""
@@ -323,7 +344,9 @@ class ArticleView(QPlainTextEdit):
     # -- painting --------------------------------------------------------------------------
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        lines = self.lines_on_screen()
+        region = event.region()
+        # Only the lines Qt asked to repaint (after an edit, one or two).
+        lines = [line for line in self.lines_on_screen() if region.intersects(line.rect.toAlignedRect())]
         visible = []
         if lines:
             visible = [
@@ -389,7 +412,7 @@ class ArticleView(QPlainTextEdit):
                 painter.setPen(QPen(self.palette().text().color(), 1.5))
                 painter.drawRect(QRectF(x - 1, top - 1, LANE_WIDTH, bottom - top + 2))
 
-    def paint_right_margin(self, painter: QPainter) -> None:
+    def paint_right_margin(self, painter: QPainter, area: QRegion | None = None) -> None:
         """The labels of the spans that start on each line, as coloured chips."""
         font = QFont(self.font())
         font.setPointSizeF(max(7.0, self.font().pointSizeF() * 0.62))
@@ -399,6 +422,10 @@ class ArticleView(QPlainTextEdit):
         text_colour = self.palette().text().color()
         widths: dict[str, float] = {}
         for start, end, rect, _block, _index in self.lines_on_screen():
+            if area is not None and not area.intersects(
+                QRect(0, int(rect.top()), RIGHT_MARGIN, int(rect.height()) + 1)
+            ):
+                continue
             x = 6.0
             # the spans that start on this line: a slice of the start-ordered index
             first, last = bisect.bisect_left(self._starts, start), bisect.bisect_left(self._starts, end)
