@@ -161,13 +161,15 @@ def import_(
     lang: str | None,
     add_labels: bool,
 ) -> None:
-    """Import articles from .txt files, folders, JSONL or CSV.
+    """Import articles: .txt files and folders, JSONL, CSV, and every format export writes.
 
     \b
     JSONL: one {"text", "id"?, "title"?, "meta"?, "lang"?} per line, with optional spans as
     Prodigy "spans": [{"start","end","label"}] or doccano "label": [[start,end,"LABEL"]] or
     "entities": [{"start_offset","end_offset","label"}]. CSV: a "text" column, optional
-    title, id, url, date, lang. A file with any bad line is rejected whole; the others go on.
+    title, id, url, date, lang. Also this tool's JSON and JSONL exports (everything comes
+    back), Prodigy JSONL (answers reject/ignore skipped), brat folders, CoNLL IOB files and
+    spaCy .spacy files. A file with any bad line is rejected whole; the others go on.
     Exit status 1 if anything was rejected.
 
     \b
@@ -266,6 +268,111 @@ def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, bat
             err=True,
         )
         sys.exit(130)
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["csv", "json", "jsonl", "spacy", "conll", "brat"]),
+    required=True,
+    help="csv/json for people; jsonl (Prodigy), spacy, conll, brat for tools.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File (a folder for brat and --split); default: exports/export.<format>.",
+)
+@click.option("--annotator", "annotators", multiple=True, help="Only these annotators' spans (repeatable).")
+@click.option("--gold", is_flag=True, help="The adjudicated gold set.")
+@click.option("--include-suggestions", is_flag=True, help="Also undecided model suggestions.")
+@click.option("--include-rejected", is_flag=True, help="Also rejected spans.")
+@click.option("--label", "labels", multiple=True, help="Only these labels (repeatable).")
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    type=click.Choice(["entities", "analysis"]),
+    help="Only this layer (repeatable).",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice(["new", "in_progress", "done", "reviewed"]),
+    help="Only documents with this status (repeatable).",
+)
+@click.option("--documents", is_flag=True, help="csv: also one row per document (<name>.documents.csv).")
+@click.option("--excel", is_flag=True, help="csv: a BOM, so that spreadsheets show accents.")
+@click.option(
+    "--raw", is_flag=True, help="csv: no neutralising of formula-like cells (for machine pipelines)."
+)
+@click.option(
+    "--split",
+    type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
+    default=None,
+    help="spacy: train share; writes OUT/train.spacy and OUT/dev.spacy (fixed shuffle).",
+)
+@click.option(
+    "--span-key", default="sc", show_default=True, help="spacy: the doc.spans key of the analysis layer."
+)
+@click.pass_obj
+def export(
+    obj: Context,
+    format_name: str,
+    out: Path | None,
+    annotators: tuple[str, ...],
+    gold: bool,
+    include_suggestions: bool,
+    include_rejected: bool,
+    labels: tuple[str, ...],
+    layers: tuple[str, ...],
+    statuses: tuple[str, ...],
+    documents: bool,
+    excel: bool,
+    raw: bool,
+    split: float | None,
+    span_key: str,
+) -> None:
+    """Export labelled data: accepted spans of people by default.
+
+    \b
+    Examples:
+      annotator export --format csv --excel --out exports/for_maria.csv
+      annotator export --format jsonl --annotator ana --out exports/ana.jsonl
+      annotator export --format spacy --split 0.8 --out exports/corpus
+      annotator export --format brat --status done --out exports/brat
+    """
+    from annotator.exporters import Selection, default_path
+    from annotator.exporters import export as run_export
+
+    store = obj.store()
+    selection = Selection(annotators, gold, include_suggestions, include_rejected, labels, layers, statuses)
+    target = out or default_path(format_name, Path("exports"), split)
+    with click.progressbar(length=1, label="Exporting", file=sys.stderr, show_pos=True) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        report = run_export(
+            store,
+            format_name,
+            target,
+            selection,
+            progress,
+            documents=documents,
+            excel=excel,
+            raw=raw,
+            split=split,
+            span_key=span_key,
+        )
+    for warning in report.warnings[:20]:
+        click.echo(f"warning: {warning}", err=True)
+    if len(report.warnings) > 20:
+        click.echo(f"... and {len(report.warnings) - 20} more warning(s)", err=True)
     click.echo(report.summary())
 
 

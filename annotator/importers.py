@@ -30,8 +30,19 @@ from annotator.domain import (
 from annotator.errors import InputFileError, InvalidSpanError
 from annotator.store import Store, dump_json
 
-FORMATS = ("txt", "jsonl", "csv")
-EXTENSIONS = {".txt": "txt", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMATS = ("txt", "jsonl", "csv", "json", "brat", "conll", "spacy")
+EXTENSIONS = {
+    ".txt": "txt",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".json": "json",
+    ".conll": "conll",
+    ".conll2002": "conll",
+    ".iob": "conll",
+    ".bio": "conll",
+    ".spacy": "spacy",
+}
 #: Longest JSONL line read, in bytes; a longer one is refused without being held in memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 #: Largest .txt or .csv file read whole, in bytes.
@@ -118,6 +129,15 @@ class Record:
     meta: dict[str, Any] = field(default_factory=dict)
     #: (start, end, label, attributes) in characters of ``text``, labels as the file wrote them.
     spans: list[tuple[int, int, str, dict[str, Any]]] = field(default_factory=list)
+    #: Files that carry everything (this tool's JSON and JSONL, brat, DocBin): each span as a
+    #: dict (id local to the document, start, end, label, and maybe annotator, origin,
+    #: status, attributes, note), and links between those local ids.
+    full_spans: list[dict[str, Any]] | None = None
+    links: list[dict[str, Any]] = field(default_factory=list)
+    status: str = ""
+    note: str = ""
+    tags: list[str] = field(default_factory=list)
+    annotator_kinds: dict[str, str] = field(default_factory=dict)
 
 
 class LineError(Exception):
@@ -325,11 +345,16 @@ class _Skip(Exception):
     """An example a reviewer answered 'reject' or 'ignore' in Prodigy: not imported, counted."""
 
 
+EXTRAS_KEY = "_annotator_tool"  # the same key as annotator.exporters.EXTRAS_KEY
+
+
 def record_from_json(record: Any) -> Record:
     if not isinstance(record, dict):
         raise LineError(f"expected a JSON object, got {type(record).__name__}")
     if record.get("answer") in ("reject", "ignore"):
         raise _Skip()
+    if isinstance(record.get(EXTRAS_KEY), dict):
+        return record_from_portable({**record[EXTRAS_KEY], "text": record.get("text")})
     if "text" not in record:
         raise LineError("missing 'text'")
     text = check_text(record["text"])
@@ -434,7 +459,289 @@ def read_csv(path: Path) -> ReadResult:
         )
 
 
-READERS: dict[str, Callable[[Path], ReadResult]] = {"txt": read_txt, "jsonl": read_jsonl, "csv": read_csv}
+def _dict_list(value: Any, name: str) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise LineError(f"'{name}' must be a list of objects")
+    return value
+
+
+def record_from_portable(data: Any) -> Record:
+    """A document as this tool's JSON and JSONL carry it (see annotator.exporters)."""
+    if not isinstance(data, dict):
+        raise LineError(f"expected a JSON object, got {type(data).__name__}")
+    if "text" not in data or data["text"] is None:
+        raise LineError("missing 'text'")
+    text = check_text(data["text"])
+    meta = data.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise LineError(f"'meta' must be an object, got {type(meta).__name__}")
+    spans = []
+    for number, item in enumerate(_dict_list(data.get("spans"), "spans"), 1):
+        if not {"start", "end", "label"} <= item.keys():
+            raise LineError(f"span {number} needs start, end and label")
+        attributes = item.get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise LineError(f"span {number}: 'attributes' must be an object")
+        spans.append(
+            {
+                "id": item.get("id", number),
+                "start": _offset(item["start"], "start"),
+                "end": _offset(item["end"], "end"),
+                "label": item["label"],
+                "annotator": item.get("annotator"),
+                "origin": item.get("origin"),
+                "status": item.get("status"),
+                "attributes": attributes,
+                "note": str(item.get("note") or ""),
+            }
+        )
+    links = []
+    for item in _dict_list(data.get("links"), "links"):
+        if not {"head", "tail", "label"} <= item.keys():
+            raise LineError("each link needs head, tail and label")
+        links.append(item)
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise LineError("'tags' must be a list of strings")
+    kinds = data.get("annotators") or {}
+    return Record(
+        text=text,
+        title=_string_field(data, "title") or title_from_text(text),
+        external_id=_string_field(data, "id"),
+        lang=_string_field(data, "lang"),
+        url=_string_field(data, "url"),
+        published=_string_field(data, "published"),
+        source=_string_field(data, "source"),
+        meta=meta,
+        full_spans=spans,
+        links=links,
+        status=_string_field(data, "status"),
+        note=_string_field(data, "note"),
+        tags=tags,
+        annotator_kinds=kinds if isinstance(kinds, dict) else {},
+    )
+
+
+def read_json(path: Path) -> ReadResult:
+    """This tool's JSON export: {"schema": ..., "documents": [...]}, or a list of documents."""
+    try:
+        data = json.loads(decode(read_bytes(path), str(path)))
+    except json.JSONDecodeError as e:
+        yield e.lineno, LineError(f"not valid JSON at column {e.colno}: {e.msg}")
+        return
+    documents = data.get("documents") if isinstance(data, dict) else data
+    if not isinstance(documents, list):
+        yield None, LineError('expected {"documents": [...]} or a list of documents')
+        return
+    for number, document in enumerate(documents, 1):
+        try:
+            yield None, record_from_portable(document)
+        except LineError as e:
+            yield None, LineError(f"document {number}: {e}")
+
+
+_BRAT_T = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t(.*)$")
+_BRAT_A = re.compile(r"^(A\d+)\t(\S+) (T\d+)(?: (\S+))?$")
+_BRAT_R = re.compile(r"^(R\d+)\t(\S+) Arg1:(T\d+) Arg2:(T\d+)\s*$")
+_BRAT_NOTE = re.compile(r"^(#\d+)\tAnnotatorNotes (T\d+)\t(.*)$")
+
+
+def read_brat(path: Path) -> ReadResult:
+    """A brat document: ``path`` is its .txt; the .ann beside it has T, A, R and # lines
+    (events, normalisations and equivalences are not read, and are counted as skipped)."""
+    text = decode(read_bytes(path), str(path))
+    try:
+        check_text(text)
+    except LineError as e:
+        yield None, e
+        return
+    ann = path.with_suffix(".ann")
+    lines = decode(read_bytes(ann), str(ann)).splitlines() if ann.exists() else []
+    spans: dict[str, dict[str, Any]] = {}
+    links, problems, skipped = [], [], 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        if match := _BRAT_T.match(line):
+            name, label, fragments, _shown = match.groups()
+            pieces = [tuple(map(int, piece.split())) for piece in fragments.split(";")]
+            start, end = min(p[0] for p in pieces), max(p[1] for p in pieces)
+            gaps = [text[a[1] : b[0]] for a, b in zip(pieces, pieces[1:], strict=False)]
+            if any(gap.strip() for gap in gaps):
+                problems.append((number, f"{name}: discontinuous span {fragments} is not supported"))
+                continue
+            spans[name] = {
+                "id": len(spans) + 1,
+                "start": start,
+                "end": end,
+                "label": label,
+                "attributes": {},
+                "note": "",
+            }
+        elif match := _BRAT_A.match(line):
+            _name, attribute, target, value = match.groups()
+            if target not in spans:
+                problems.append((number, f"attribute of unknown span {target}"))
+                continue
+            spans[target]["attributes"][attribute] = value if value is not None else "true"
+        elif match := _BRAT_R.match(line):
+            _name, label, head, tail = match.groups()
+            if head not in spans or tail not in spans:
+                problems.append((number, f"relation {label} between unknown spans {head}, {tail}"))
+                continue
+            links.append({"head": spans[head]["id"], "tail": spans[tail]["id"], "label": label})
+        elif match := _BRAT_NOTE.match(line):
+            _name, target, note = match.groups()
+            if target not in spans:
+                problems.append((number, f"note on unknown span {target}"))
+                continue
+            key, _, value = note.partition(": ")
+            if value and re.fullmatch(r"[A-Za-z_][\w-]*", key):
+                spans[target]["attributes"][key] = value
+            else:
+                spans[target]["note"] = (spans[target]["note"] + " " + note).strip()
+        elif line[:1] in ("E", "N", "M", "*", "#"):
+            skipped += 1
+        else:
+            problems.append((number, f"not a brat annotation line: {line[:60]!r}"))
+    for number, message in problems:
+        yield number, LineError(f"{ann.name}: {message}")
+    if problems:
+        return
+    yield (
+        None,
+        Record(
+            text=text,
+            title=title_from_text(text),
+            external_id=path.stem,
+            source=path.name,
+            full_spans=list(spans.values()),
+            links=links,
+        ),
+    )
+
+
+def _brat_attribute_values(store: Store, label: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """Undo brat's underscores: a value written "RIA_Novosti" is the schema's "RIA Novosti"."""
+    definition = store.schema.labels.get(label)
+    restored = dict(attributes)
+    for attribute in definition.attributes if definition else ():
+        value = restored.get(attribute.name)
+        for allowed in attribute.values:
+            if value == re.sub(r"\s+", "_", allowed):
+                restored[attribute.name] = allowed
+    return restored
+
+
+def read_conll(path: Path) -> ReadResult:
+    """IOB (IOB2, or IOB1) token-per-line files: the token in the first column, the tag in the
+    last; a blank line ends a sentence and ``-DOCSTART-`` a document. The text is rebuilt with
+    one space between tokens and a line break between sentences."""
+    content = decode(read_bytes(path), str(path))
+    documents: list[list[list[tuple[str, str, int]]]] = [[]]
+    sentence: list[tuple[str, str, int]] = []
+    for number, line in enumerate(content.splitlines(), 1):
+        columns = line.split()
+        if not columns:
+            if sentence:
+                documents[-1].append(sentence)
+                sentence = []
+            continue
+        if columns[0] == "-DOCSTART-":
+            if sentence:
+                documents[-1].append(sentence)
+                sentence = []
+            if documents[-1]:
+                documents.append([])
+            continue
+        tag = columns[-1] if len(columns) > 1 else "O"
+        if tag != "O" and not re.fullmatch(r"[BI]-\S+", tag):
+            yield number, LineError(f"tag {tag!r} is not O, B-LABEL or I-LABEL")
+            return
+        sentence.append((columns[0], tag, number))
+    if sentence:
+        documents[-1].append(sentence)
+    for index, sentences in enumerate(d for d in documents if d):
+        parts, spans, position = [], [], 0
+        current: list[int] | None = None
+        for sentence_index, tokens in enumerate(sentences):
+            if sentence_index:
+                parts.append("\n")
+                position += 1
+            for token_index, (token, tag, _line) in enumerate(tokens):
+                if token_index:
+                    parts.append(" ")
+                    position += 1
+                start, end = position, position + len(token)
+                parts.append(token)
+                position = end
+                kind, _, label = tag.partition("-")
+                if tag == "O":
+                    current = None
+                elif kind == "I" and current is not None and spans[current][2] == label:
+                    spans[current] = (spans[current][0], end, label, {})
+                else:
+                    spans.append((start, end, label, {}))
+                    current = len(spans) - 1
+            current = None
+        text = "".join(parts)
+        yield (
+            None,
+            Record(
+                text=text,
+                title=title_from_text(text, 80),
+                external_id=f"{path.stem}-{index + 1}",
+                source=path.name,
+                spans=spans,
+            ),
+        )
+
+
+def read_spacy(path: Path) -> ReadResult:
+    """A spaCy DocBin: ``doc.ents`` and every span group; this tool's own fields from user_data."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    try:
+        docs = list(DocBin().from_disk(path).get_docs(spacy.blank("xx").vocab))
+    except Exception as e:  # a damaged or foreign file
+        yield None, LineError(f"not a spaCy DocBin ({type(e).__name__}: {e})")
+        return
+    for number, doc in enumerate(docs, 1):
+        portable = doc.user_data.get("annotator") if isinstance(doc.user_data, dict) else None
+        try:
+            if isinstance(portable, dict):
+                yield None, record_from_portable({**portable, "text": doc.text})
+                continue
+            spans = [(e.start_char, e.end_char, e.label_, {}) for e in doc.ents]
+            for group in doc.spans.values():
+                spans += [(s.start_char, s.end_char, s.label_, {}) for s in group]
+            text = check_text(doc.text)
+            yield (
+                None,
+                Record(
+                    text=text,
+                    title=title_from_text(text),
+                    external_id=f"{path.stem}-{number}",
+                    source=path.name,
+                    spans=spans,
+                ),
+            )
+        except LineError as e:
+            yield None, LineError(f"document {number}: {e}")
+
+
+READERS: dict[str, Callable[[Path], ReadResult]] = {
+    "txt": read_txt,
+    "jsonl": read_jsonl,
+    "csv": read_csv,
+    "json": read_json,
+    "brat": read_brat,
+    "conll": read_conll,
+    "spacy": read_spacy,
+}
 
 
 # -- the batch ------------------------------------------------------------------------------
@@ -445,6 +752,10 @@ def expand_paths(paths: Iterable[str | Path], format: str = "auto") -> list[tupl
     found: list[tuple[Path, str | None]] = []
     for raw in paths:
         path = Path(raw)
+        if path.is_dir() and format in ("auto", "brat") and (format == "brat" or any(path.glob("*.ann"))):
+            # a folder of .txt/.ann pairs is brat; annotation.conf and the .ann files are read with them
+            found.extend((child, "brat") for child in sorted(path.glob("*.txt")))
+            continue
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 guessed = EXTENSIONS.get(child.suffix.lower())
@@ -467,7 +778,7 @@ def import_paths(
     paths: Iterable[str | Path],
     *,
     format: str = "auto",
-    annotator: str = "import",
+    annotator: str | None = None,
     lang: str | None = None,
     add_labels: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
@@ -516,11 +827,14 @@ def _import_file(
     path: Path,
     file_format: str,
     result: FileResult,
-    annotator: str,
+    annotator: str | None,
     lang: str | None,
     add_labels: bool,
 ) -> None:
-    annotator_id = store.annotator_id(annotator, "import" if annotator == "import" else "human")
+    """``annotator`` None: spans go under the annotator the file records (full formats) or
+    "import" (the others)."""
+    name = annotator or "import"
+    annotator_id = store.annotator_id(name, "import" if name == "import" else "human")
     schema = store.schema
     default_lang = lang or schema.default_language
     pending: list[tuple] = []
@@ -535,7 +849,15 @@ def _import_file(
             if result.rejected_count:
                 continue  # the file is lost anyway; keep reading only to report every bad line
             try:
-                rows = _span_rows(store, item, add_labels)
+                if item.full_spans is not None:
+                    if file_format == "brat":
+                        for span in item.full_spans:
+                            span["attributes"] = _brat_attribute_values(
+                                store, span["label"], span["attributes"]
+                            )
+                    full_rows = _full_rows(store, item, add_labels, annotator)
+                else:
+                    rows = _span_rows(store, item, add_labels)
             except (LineError, InvalidSpanError) as e:
                 _reject(result, line, str(e))
                 continue
@@ -555,6 +877,9 @@ def _import_file(
                 result.documents_new += 1
             else:
                 result.documents_existing += 1
+            if item.full_spans is not None:
+                result.spans_added += _store_full(store, document_id, created, item, full_rows)
+                continue
             pending.extend(
                 (document_id, s, e, label, annotator_id, "import", "", "accepted", a)
                 for s, e, label, a in rows
@@ -567,7 +892,7 @@ def _import_file(
         result.spans_added += store.insert_spans(pending)
         store.log(
             "import",
-            annotator,
+            name,
             {
                 "file": str(path),
                 "format": file_format,
@@ -610,3 +935,108 @@ def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int
     for layer, ranges in by_layer.items():
         check_no_overlap(ranges, layer)
     return rows
+
+
+SPAN_STATUSES = ("suggested", "accepted", "rejected")
+ORIGINS = ("model", "rule", "manual", "import")
+
+
+def _full_rows(
+    store: Store, record: Record, add_labels: bool, annotator: str | None
+) -> list[tuple[dict[str, Any], str, str]]:
+    """Check a full record's spans: [(span, label as stored, annotator name)]. The same rules
+    as :func:`_span_rows`, with overlap checked per annotator."""
+    schema = store.schema
+    length = len(record.text)
+    rows = []
+    by_key: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    ids = set()
+    for span in record.full_spans or []:
+        start, end, label = span["start"], span["end"], span["label"]
+        if not isinstance(label, str) or not label.strip():
+            raise LineError(f"span {start}-{end}: label must be a non-empty string, got {json.dumps(label)}")
+        try:
+            check_offsets(start, end, length)
+        except InvalidSpanError as e:
+            raise LineError(f"span {start}-{end} {label}: {e}") from e
+        mapped = schema.map_model_label(label)
+        if mapped is None:
+            if not add_labels:
+                raise LineError(
+                    f"span {start}-{end}: unknown label {label!r} (known: {', '.join(schema.labels)}; "
+                    "--add-labels adds it)"
+                )
+            store.add_label(label, ENTITIES)
+            schema = store.schema
+            mapped = label
+        status = span.get("status") or "accepted"
+        origin = span.get("origin") or "import"
+        if status not in SPAN_STATUSES:
+            raise LineError(f"span {start}-{end}: status {status!r} is not one of {', '.join(SPAN_STATUSES)}")
+        if origin not in ORIGINS:
+            raise LineError(f"span {start}-{end}: origin {origin!r} is not one of {', '.join(ORIGINS)}")
+        name = annotator or span.get("annotator") or "import"
+        if not isinstance(name, str):
+            raise LineError(f"span {start}-{end}: annotator must be a string")
+        span = {**span, "status": status, "origin": origin}
+        if status != "rejected":
+            by_key.setdefault((name, schema.layer_of(mapped)), []).append((start, end))
+        ids.add(span["id"])
+        rows.append((span, mapped, name))
+    for (_name, layer), ranges in by_key.items():
+        check_no_overlap(ranges, layer)
+    for link in record.links:
+        if link["head"] not in ids or link["tail"] not in ids:
+            raise LineError(
+                f"link {link['label']!r} joins spans {link['head']} and {link['tail']}, not in the document"
+            )
+        if link["label"] not in schema.link_labels:
+            raise LineError(f"unknown link label {link['label']!r} (known: {', '.join(schema.link_labels)})")
+    return rows
+
+
+def _store_full(
+    store: Store, document_id: int, created: bool, record: Record, rows: list[tuple[dict[str, Any], str, str]]
+) -> int:
+    """Insert a full record's spans and links; a new document also takes its status, note and
+    tags (an existing one keeps its own). Returns how many spans were added."""
+    kinds = record.annotator_kinds
+    new_ids: dict[Any, int] = {}
+    added = 0
+    for span, label, name in rows:
+        kind = kinds.get(name) or (
+            "model"
+            if span["origin"] in ("model", "rule") and span["status"] == "suggested"
+            else "import"
+            if name == "import"
+            else "human"
+        )
+        annotator_id = store.annotator_id(
+            name, kind if kind in ("human", "model", "rule", "import", "gold") else "human"
+        )
+        span_id = store.insert_span_returning(
+            (
+                document_id,
+                span["start"],
+                span["end"],
+                label,
+                annotator_id,
+                span["origin"],
+                "",
+                span["status"],
+                dump_json(span.get("attributes") or {}),
+            ),
+            span.get("note") or "",
+        )
+        added += span_id[1]
+        new_ids[span["id"]] = span_id[0]
+    for link in record.links:
+        name = link.get("annotator") or next(
+            (n for s, _label, n in rows if s["id"] == link["head"]), "import"
+        )
+        store.insert_link(
+            new_ids[link["head"]], new_ids[link["tail"]], link["label"], store.annotator_id(name)
+        )
+    if created and (record.status or record.note or record.tags):
+        store.restore_document_fields(document_id, record.status or "new", record.note, record.tags)
+    return added

@@ -784,6 +784,39 @@ class Store:
         )
         return self.conn.total_changes - before
 
+    def insert_span_returning(self, row: tuple, note: str = "") -> tuple[int, int]:
+        """Insert one span of an import (row as for :meth:`insert_spans`): ``(id, 1)``, or the
+        id of the identical span already there and 0. Call inside a transaction."""
+        stamp = now()
+        inserted = self.conn.execute(
+            'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, origin_detail, '
+            "status, attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (*row, note, stamp, stamp),
+        ).fetchone()
+        if inserted is not None:
+            return inserted[0], 1
+        existing = self.conn.execute(
+            'SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? AND label = ?',
+            (row[0], row[4], row[1], row[2], row[3]),
+        ).fetchone()
+        return existing[0], 0
+
+    def insert_link(self, head_id: int, tail_id: int, label: str, annotator_id: int) -> None:
+        """A link of an import (no history of its own: the import is one entry)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            (head_id, tail_id, label, annotator_id, now()),
+        )
+
+    def restore_document_fields(self, document_id: int, status: str, note: str, tags: list[str]) -> None:
+        """Status, note and tags of a document an import created (from a file that has them)."""
+        if status not in DOCUMENT_STATUSES:
+            raise InvalidSpanError(f"document status {status!r} is not one of {', '.join(DOCUMENT_STATUSES)}")
+        self.conn.execute(
+            "UPDATE documents SET status = ?, note = ?, tags = ? WHERE id = ?",
+            (status, note, dump_json(list(tags)), document_id),
+        )
+
     def span(self, span_id: int) -> Span:
         row = self.conn.execute(_SPAN_SELECT + " WHERE spans.id = ?", (span_id,)).fetchone()
         if row is None:

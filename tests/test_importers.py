@@ -100,7 +100,7 @@ def test_unknown_extension_and_missing_file_named(store, tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF")
     report = import_paths(store, [tmp_path / "x.pdf", tmp_path / "missing.txt"])
     messages = [str(r.rejections[0]) for r in report.rejected_files]
-    assert messages[0].endswith("unknown format (extension .pdf); use --format txt|jsonl|csv")
+    assert messages[0].endswith("unknown format (extension .pdf); use --format txt|jsonl|csv|json|brat|conll|spacy")
     assert messages[1].endswith("missing.txt: no such file")
 
 

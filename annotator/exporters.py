@@ -1,0 +1,732 @@
+"""Labelled datasets out: CSV and JSON for people, JSONL (Prodigy), spaCy DocBin, CoNLL and brat
+for models and other tools. One small class per format, each with an ``extension`` and one
+``write``; :func:`export` chooses the spans (:class:`Selection`) and runs a writer.
+
+What goes out by default: accepted spans of people (annotators of kind human, import or gold);
+``--include-suggestions`` adds undecided model suggestions, ``--include-rejected`` rejected
+ones; ``--annotator`` names exactly whose spans; ``--gold`` takes the adjudicated set.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from annotator.domain import ANALYSIS, ENTITIES, Document, Link, Span, simple_tokens
+from annotator.errors import AnnotatorError
+from annotator.schema import schema_to_dict
+from annotator.store import Store
+
+FORMATS = ("csv", "json", "jsonl", "spacy", "conll", "brat")
+#: The key of this tool's own fields in a Prodigy-shaped JSONL line: Prodigy's own keys are
+#: text, meta, tokens, spans, answer and _input_hash, _task_hash, _view_id, _session_id,
+#: _annotator_id, _timestamp; none starts with "_annotator_tool".
+EXTRAS_KEY = "_annotator_tool"
+#: Characters that make a spreadsheet treat a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(AnnotatorError):
+    """An export cannot be made as asked (nothing selected, ambiguous annotators, bad path)."""
+
+
+def csv_cell(value: Any, raw: bool = False) -> str:
+    """The one CSV escaping rule: a cell a spreadsheet would run as a formula gets a leading
+    apostrophe (OWASP's advice), unless ``raw`` for machine pipelines."""
+    text = "" if value is None else str(value)
+    if not raw and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+@dataclass
+class Selection:
+    """Which spans and documents go out."""
+
+    annotators: tuple[str, ...] = ()
+    gold: bool = False
+    include_suggestions: bool = False
+    include_rejected: bool = False
+    labels: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    document_statuses: tuple[str, ...] = ()
+
+    def span_where(self) -> tuple[str, list[Any]]:
+        """SQL conditions over spans ``s``, labels ``l``, annotators ``a`` and documents ``d``."""
+        clauses, params = [], []
+        statuses = ["accepted"] + (["rejected"] if self.include_rejected else [])
+        marks = ",".join("?" * len(statuses))
+        if self.annotators:
+            names = ",".join("?" * len(self.annotators))
+            people = f"a.name IN ({names}) AND s.status IN ({marks})"
+            params += [*self.annotators, *statuses]
+        elif self.gold:
+            people = f"a.kind = 'gold' AND s.status IN ({marks})"
+            params += statuses
+        else:
+            people = f"a.kind IN ('human', 'import', 'gold') AND s.status IN ({marks})"
+            params += statuses
+        if self.include_suggestions:
+            clauses.append(f"(({people}) OR s.status = 'suggested')")
+        else:
+            clauses.append(f"({people})")
+        for column, values in (("s.label", self.labels), ("l.layer", self.layers)):
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params += list(values)
+        document_where, document_params = self.document_where()
+        if document_where:
+            clauses.append(document_where)
+            params += document_params
+        return " AND ".join(clauses), params
+
+    def document_where(self) -> tuple[str, list[Any]]:
+        if not self.document_statuses:
+            return "", []
+        return f"d.status IN ({','.join('?' * len(self.document_statuses))})", list(self.document_statuses)
+
+
+@dataclass
+class ExportReport:
+    format: str
+    paths: list[Path] = field(default_factory=list)
+    documents: int = 0
+    spans: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        where = ", ".join(str(p) for p in self.paths[:3]) + (" …" if len(self.paths) > 3 else "")
+        text = f"Exported {self.spans} span(s) of {self.documents} document(s) as {self.format} to {where}"
+        return text + (f" ({len(self.warnings)} warning(s))" if self.warnings else "")
+
+
+Progress = Callable[[int, int], None]
+
+
+# -- reading what goes out ----------------------------------------------------------------------
+
+_SPAN_COLUMNS = (
+    's.id, s.document_id, s.start, s."end", s.label, l.layer, a.name, s.origin, s.status, s.attributes, '
+    "s.note, s.origin_detail, s.suggestion_id, s.created_at, s.updated_at"
+)
+
+
+def _span(row: tuple) -> Span:
+    return Span(
+        id=row[0],
+        document_id=row[1],
+        start=row[2],
+        end=row[3],
+        label=row[4],
+        layer=row[5],
+        annotator=row[6],
+        origin=row[7],
+        status=row[8],
+        attributes=json.loads(row[9]),
+        note=row[10],
+        origin_detail=row[11],
+        suggestion_id=row[12],
+        created_at=row[13],
+        updated_at=row[14],
+    )
+
+
+def iter_documents(store: Store, selection: Selection) -> Iterator[tuple[Document, list[Span], list[Link]]]:
+    """Each selected document with its selected spans and the links among them, in id order.
+
+    Two streaming queries (documents, spans) merged by document id: memory stays that of one
+    document, whatever the size of the project.
+    """
+    span_where, span_params = selection.span_where()
+    spans = store.conn.execute(
+        f"SELECT {_SPAN_COLUMNS} FROM spans s JOIN labels l ON l.name = s.label "
+        f"JOIN annotators a ON a.id = s.annotator_id JOIN documents d ON d.id = s.document_id "
+        f'WHERE {span_where} ORDER BY s.document_id, s.start, s."end", s.id',
+        span_params,
+    )
+    grouped = groupby((_span(row) for row in spans), key=lambda span: span.document_id)
+    pending = next(grouped, None)
+    links_by_document: dict[int, list[Link]] = {}
+    for row in store.conn.execute(
+        "SELECT k.id, k.head_id, k.tail_id, k.label, a.name, k.created_at, s.document_id FROM links k "
+        "JOIN annotators a ON a.id = k.annotator_id JOIN spans s ON s.id = k.head_id ORDER BY k.id"
+    ):
+        links_by_document.setdefault(row[6], []).append(Link(*row[:6]))
+    document_where, document_params = selection.document_where()
+    documents = store.conn.execute(
+        "SELECT id FROM documents d"
+        + (f" WHERE {document_where}" if document_where else "")
+        + " ORDER BY id",
+        document_params,
+    )
+    for (document_id,) in documents.fetchall():
+        document_spans: list[Span] = []
+        if pending is not None and pending[0] == document_id:
+            document_spans = list(pending[1])
+            pending = next(grouped, None)
+        ids = {span.id for span in document_spans}
+        links = [k for k in links_by_document.get(document_id, []) if k.head_id in ids and k.tail_id in ids]
+        yield store.document(document_id), document_spans, links
+
+
+def _count_documents(store: Store, selection: Selection) -> int:
+    where, params = selection.document_where()
+    return store.conn.execute(
+        "SELECT count(*) FROM documents d" + (f" WHERE {where}" if where else ""), params
+    ).fetchone()[0]
+
+
+def _check_single_annotator(spans: list[Span], selection: Selection, format_name: str) -> None:
+    """Training formats carry one set of entities: spans of several people would clash."""
+    people = {span.annotator for span in spans if span.status != "suggested"}
+    if len(people) > 1 and not selection.gold:
+        raise ExportError(
+            f"{format_name} holds one annotator's entities, and the selection has several "
+            f"({', '.join(sorted(people))}): choose with --annotator NAME or --gold"
+        )
+
+
+def _file_stem(document: Document) -> str:
+    """A file name from the document's number here, never from its title or any text of the
+    source: safe on every system, and nothing can climb out of the chosen folder."""
+    return f"doc-{document.id:06d}"
+
+
+# -- writers ------------------------------------------------------------------------------------
+
+
+class CsvExporter:
+    """One row per span; ``documents`` also writes ``<name>.documents.csv``, one row per document."""
+
+    extension = ".csv"
+    COLUMNS = (
+        "document_id",
+        "title",
+        "text_sha256",
+        "annotator",
+        "layer",
+        "label",
+        "start",
+        "end",
+        "text",
+        "attributes",
+        "links",
+        "origin",
+        "status",
+        "note",
+        "created_at",
+        "updated_at",
+    )
+
+    def __init__(self, excel: bool = False, raw: bool = False, documents: bool = False) -> None:
+        self.encoding = "utf-8-sig" if excel else "utf-8"
+        self.raw = raw
+        self.documents = documents
+
+    def write(
+        self,
+        store: Store,
+        selection: Selection,
+        out: Path,
+        report: ExportReport,
+        progress: Progress | None = None,
+    ) -> None:
+        span_where, params = selection.span_where()
+        rows = store.conn.execute(
+            f"""
+            WITH outgoing AS (
+                SELECT head_id, json_group_array(json_object('label', label, 'tail_id', tail_id)) AS links
+                FROM links GROUP BY head_id
+            )
+            SELECT s.document_id, d.title, d.sha256, a.name, l.layer, s.label, s.start, s."end",
+                   substr(d.text, s.start + 1, s."end" - s.start), s.attributes, coalesce(o.links, '[]'),
+                   s.origin, s.status, s.note, s.created_at, s.updated_at
+            FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id
+            JOIN documents d ON d.id = s.document_id LEFT JOIN outgoing o ON o.head_id = s.id
+            WHERE {span_where} ORDER BY s.document_id, s.start, s."end", s.id
+            """,
+            params,
+        )
+        raw = self.raw
+        with open(out, "w", encoding=self.encoding, newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(self.COLUMNS)
+            documents = set()
+            for row in rows:
+                writer.writerow([csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in row])
+                report.spans += 1
+                documents.add(row[0])
+            report.documents = len(documents)
+        report.paths.append(out)
+        if self.documents:
+            target = getattr(self, "target", out)
+            path = target.with_name(target.stem + ".documents.csv")
+            with open(path, "w", encoding=self.encoding, newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(
+                    (
+                        "document_id",
+                        "external_id",
+                        "title",
+                        "text_sha256",
+                        "lang",
+                        "source",
+                        "url",
+                        "published",
+                        "status",
+                        "tags",
+                        "note",
+                        "meta",
+                        "created_at",
+                        "updated_at",
+                    )
+                )
+                where, where_params = selection.document_where()
+                for row in store.conn.execute(
+                    "SELECT id, external_id, title, sha256, lang, source, url, published, status, tags, note, meta, "
+                    "created_at, updated_at FROM documents d"
+                    + (f" WHERE {where}" if where else "")
+                    + " ORDER BY id",
+                    where_params,
+                ):
+                    writer.writerow([csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in row])
+            report.paths.append(path)
+
+
+def portable_id(document: Document) -> str:
+    """The document's id in files meant to be read back: its own id from the source it came
+    from, else its number here. Stable across export -> import -> export."""
+    return document.external_id or str(document.id)
+
+
+def _portable(document: Document, spans: list[Span], links: list[Link]) -> dict[str, Any]:
+    """A document as JSON and JSONL carry it. Span ids are local to the document (1, 2, ...) and
+    links refer to them, so that the same content always gives the same bytes."""
+    local = {span.id: number for number, span in enumerate(spans, 1)}
+    return {
+        "id": portable_id(document),
+        "title": document.title,
+        "text": document.text,
+        "sha256": document.sha256,
+        "lang": document.lang,
+        "source": document.source,
+        "url": document.url,
+        "published": document.published,
+        "meta": document.meta,
+        "status": document.status,
+        "tags": document.tags,
+        "note": document.note,
+        "spans": [
+            {
+                "id": local[span.id],
+                "start": span.start,
+                "end": span.end,
+                "label": span.label,
+                "layer": span.layer,
+                "annotator": span.annotator,
+                "origin": span.origin,
+                "status": span.status,
+                "attributes": span.attributes,
+                "note": span.note,
+            }
+            for span in spans
+        ],
+        "links": [
+            {
+                "head": local[link.head_id],
+                "tail": local[link.tail_id],
+                "label": link.label,
+                "annotator": link.annotator,
+            }
+            for link in links
+        ],
+    }
+
+
+class JsonExporter:
+    """One file: the schema and every document with its spans and links, indented, UTF-8."""
+
+    extension = ".json"
+
+    def write(
+        self,
+        store: Store,
+        selection: Selection,
+        out: Path,
+        report: ExportReport,
+        progress: Progress | None = None,
+    ) -> None:
+        total = _count_documents(store, selection)
+        with open(out, "w", encoding="utf-8") as f:
+            f.write('{\n  "schema": ')
+            f.write(_indent(json.dumps(schema_to_dict(store.schema), indent=2, ensure_ascii=False), 2))
+            f.write(',\n  "documents": [')
+            for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
+                entry = _portable(document, spans, links)
+                f.write(
+                    ("," if index else "")
+                    + "\n    "
+                    + _indent(json.dumps(entry, indent=2, ensure_ascii=False), 4)
+                )
+                report.documents += 1
+                report.spans += len(spans)
+                if progress is not None:
+                    progress(index + 1, total)
+            f.write("\n  ]\n}\n")
+        report.paths.append(out)
+
+
+def _indent(text: str, spaces: int) -> str:
+    return text.replace("\n", "\n" + " " * spaces)
+
+
+def prodigy_tokens(text: str, starts: list[int], ends: list[int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "text": text[start:end],
+            "start": start,
+            "end": end,
+            "id": index,
+            "ws": end < len(text) and text[end].isspace(),
+        }
+        for index, (start, end) in enumerate(zip(starts, ends, strict=True))
+    ]
+
+
+class JsonlExporter:
+    """Prodigy's shape, one document a line: text, meta, tokens, the entity spans (with token
+    indices, end inclusive as Prodigy has it) and answer; everything else of this tool under
+    ``_annotator_tool`` (all spans with their layer, annotator, status, attributes; links)."""
+
+    extension = ".jsonl"
+
+    def write(
+        self,
+        store: Store,
+        selection: Selection,
+        out: Path,
+        report: ExportReport,
+        progress: Progress | None = None,
+    ) -> None:
+        import bisect
+
+        total = _count_documents(store, selection)
+        with open(out, "w", encoding="utf-8") as f:
+            for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
+                starts, ends = store.tokens(document.id) or simple_tokens(document.text)
+                entity_spans = []
+                for span in spans:
+                    if span.layer != ENTITIES:
+                        continue
+                    entry = {"start": span.start, "end": span.end, "label": span.label}
+                    token_start = bisect.bisect_right(ends, span.start)
+                    token_end = bisect.bisect_left(starts, span.end) - 1
+                    if token_start <= token_end:
+                        entry |= {"token_start": token_start, "token_end": token_end}
+                    entity_spans.append(entry)
+                extras = _portable(document, spans, links)
+                del extras["text"]
+                record = {
+                    "text": document.text,
+                    "meta": {"title": document.title, "id": portable_id(document), **document.meta},
+                    "tokens": prodigy_tokens(document.text, starts, ends),
+                    "spans": entity_spans,
+                    "answer": "accept",
+                    EXTRAS_KEY: extras,
+                }
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                report.documents += 1
+                report.spans += len(spans)
+                if progress is not None:
+                    progress(index + 1, total)
+        report.paths.append(out)
+
+
+def _blank(lang: str, cache: dict[str, Any]) -> Any:
+    import spacy
+
+    nlp = cache.get(lang)
+    if nlp is None:
+        try:
+            nlp = spacy.blank(lang or "xx")
+        except Exception:  # an unknown language code: the multi-language tokenizer
+            nlp = spacy.blank("xx")
+        nlp.add_pipe("sentencizer")
+        cache[lang] = nlp
+    return nlp
+
+
+def _spacy_doc(
+    document: Document, spans: list[Span], span_key: str, cache: dict[str, Any], report: ExportReport
+) -> Any:
+    """A spaCy Doc: entities as ``doc.ents``, analysis spans in ``doc.spans[span_key]``,
+    what else the tool knows in ``doc.user_data``."""
+    from spacy.tokens import Span as SpacySpan
+
+    nlp = _blank(document.lang, cache)
+    doc = nlp(document.text)
+    entities, analysis = [], []
+    for span in spans:
+        char_span = doc.char_span(span.start, span.end, label=span.label, alignment_mode="strict")
+        if char_span is None:
+            char_span = doc.char_span(span.start, span.end, label=span.label, alignment_mode="expand")
+            report.warnings.append(
+                f"document {document.id}: span {span.start}-{span.end} {span.label} widened to tokens "
+                f"{char_span.start_char}-{char_span.end_char}"
+                if char_span is not None
+                else f"document {document.id}: span {span.start}-{span.end} {span.label} matches no token, left out"
+            )
+        if char_span is None:
+            continue
+        (analysis if span.layer == ANALYSIS else entities).append(char_span)
+    doc.ents = sorted(set(entities), key=lambda s: s.start)
+    doc.spans[span_key] = [SpacySpan(doc, s.start, s.end, label=s.label) for s in analysis]
+    portable = _portable(document, spans, [])
+    del portable["text"]
+    doc.user_data["annotator"] = portable
+    return doc
+
+
+class SpacyExporter:
+    """spaCy's DocBin (.spacy); with ``split``, ``train.spacy`` and ``dev.spacy`` in a folder,
+    documents shuffled with a fixed seed."""
+
+    extension = ".spacy"
+
+    def __init__(self, span_key: str = "sc", split: float | None = None, seed: int = 0) -> None:
+        self.span_key = span_key
+        self.split = split
+        self.seed = seed
+
+    def write(
+        self,
+        store: Store,
+        selection: Selection,
+        out: Path,
+        report: ExportReport,
+        progress: Progress | None = None,
+    ) -> None:
+        from spacy.tokens import DocBin
+
+        cache: dict[str, Any] = {}
+        docs = []
+        total = _count_documents(store, selection)
+        for index, (document, spans, _links) in enumerate(iter_documents(store, selection)):
+            _check_single_annotator(spans, selection, "A spaCy DocBin")
+            docs.append(_spacy_doc(document, spans, self.span_key, cache, report))
+            report.documents += 1
+            report.spans += len(spans)
+            if progress is not None:
+                progress(index + 1, total)
+        if self.split is None:
+            DocBin(docs=docs, store_user_data=True).to_disk(out)
+            report.paths.append(out)
+            return
+        random.Random(self.seed).shuffle(docs)
+        cut = max(1, min(len(docs) - 1, round(len(docs) * self.split))) if len(docs) > 1 else len(docs)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, part in (("train.spacy", docs[:cut]), ("dev.spacy", docs[cut:])):
+            DocBin(docs=part, store_user_data=True).to_disk(out / name)
+            report.paths.append(out / name)
+
+
+class ConllExporter:
+    """The entity layer as IOB2: a token and its tag per line, a blank line between sentences,
+    ``-DOCSTART- O`` before each document (as CoNLL-2002 has it)."""
+
+    extension = ".conll"
+
+    def write(
+        self,
+        store: Store,
+        selection: Selection,
+        out: Path,
+        report: ExportReport,
+        progress: Progress | None = None,
+    ) -> None:
+        cache: dict[str, Any] = {}
+        total = _count_documents(store, selection)
+        with open(out, "w", encoding="utf-8") as f:
+            for index, (document, spans, _links) in enumerate(iter_documents(store, selection)):
+                entities = [span for span in spans if span.layer == ENTITIES]
+                _check_single_annotator(entities, selection, "CoNLL")
+                doc = _spacy_doc(document, entities, "sc", cache, report)
+                f.write("-DOCSTART- O\n\n")
+                lines: list[str] = []
+                for token in doc:
+                    # a sentence ends where spaCy's sentencizer says, and at every line break
+                    if lines and (token.is_sent_start or (token.is_space and "\n" in token.text)):
+                        f.write("".join(lines) + "\n")
+                        lines = []
+                    if token.is_space:
+                        continue
+                    tag = "O" if token.ent_iob_ in ("O", "") else f"{token.ent_iob_}-{token.ent_type_}"
+                    lines.append(f"{token.text} {tag}\n")
+                if lines:
+                    f.write("".join(lines) + "\n")
+                report.documents += 1
+                report.spans += len(entities)
+                if progress is not None:
+                    progress(index + 1, total)
+        report.paths.append(out)
+
+
+def brat_value(value: str) -> str:
+    """brat attribute values are single words: spaces become underscores."""
+    return re.sub(r"\s+", "_", value.strip())
+
+
+class BratExporter:
+    """A folder: ``<id>.txt`` and ``<id>.ann`` per document (T spans, A attributes, R links,
+    # AnnotatorNotes for notes and free-text attributes) and a generated ``annotation.conf``."""
+
+    extension = ""
+
+    def write(
+        self,
+        store: Store,
+        selection: Selection,
+        out: Path,
+        report: ExportReport,
+        progress: Progress | None = None,
+    ) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        schema = store.schema
+        total = _count_documents(store, selection)
+        for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
+            _check_single_annotator(spans, selection, "brat")
+            stem = _file_stem(document)
+            (out / f"{stem}.txt").write_text(document.text, encoding="utf-8", newline="")
+            lines, t_of, counters = [], {}, {"A": 0, "#": 0}
+            for number, span in enumerate(spans, 1):
+                t_of[span.id] = f"T{number}"
+                fragments = ";".join(
+                    f"{s} {e}" for s, e in _brat_fragments(document.text, span.start, span.end)
+                )
+                shown = " ".join(document.text[span.start : span.end].split())
+                lines.append(f"T{number}\t{span.label} {fragments}\t{shown}")
+                label = schema.labels.get(span.label)
+                listed = {a.name for a in label.attributes if a.values} if label else set()
+                for name, value in span.attributes.items():
+                    if name in listed:
+                        counters["A"] += 1
+                        lines.append(f"A{counters['A']}\t{name} T{number} {brat_value(str(value))}")
+                    else:
+                        counters["#"] += 1
+                        lines.append(f"#{counters['#']}\tAnnotatorNotes T{number}\t{name}: {value}")
+                if span.note:
+                    counters["#"] += 1
+                    lines.append(f"#{counters['#']}\tAnnotatorNotes T{number}\t{' '.join(span.note.split())}")
+            for number, link in enumerate(links, 1):
+                lines.append(f"R{number}\t{link.label} Arg1:{t_of[link.head_id]} Arg2:{t_of[link.tail_id]}")
+            (out / f"{stem}.ann").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+            report.paths.append(out / f"{stem}.ann")
+            report.documents += 1
+            report.spans += len(spans)
+            if progress is not None:
+                progress(index + 1, total)
+        (out / "annotation.conf").write_text(brat_conf(store), encoding="utf-8")
+        report.paths.append(out / "annotation.conf")
+
+
+def _brat_fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """brat spans hold no line break: a span across lines becomes fragments, one per line."""
+    fragments = []
+    for match in re.finditer(r"[^\r\n]+", text[start:end]):
+        fragments.append((start + match.start(), start + match.end()))
+    return fragments or [(start, end)]
+
+
+def brat_conf(store: Store) -> str:
+    schema = store.schema
+    lines = ["[entities]"]
+    lines += [label.name for label in schema.labels.values()]
+    lines += ["", "[relations]"]
+    for link in schema.link_labels.values():
+        heads = "|".join(link.heads) or "<ENTITY>"
+        tails = "|".join(link.tails) or "<ENTITY>"
+        lines.append(f"{link.name}\tArg1:{heads}, Arg2:{tails}")
+    lines += ["<OVERLAP>\tArg1:<ANY>, Arg2:<ANY>, <OVL-TYPE>:<ANY>", "", "[events]", "", "[attributes]"]
+    for label in schema.labels.values():
+        for attribute in label.attributes:
+            if attribute.values:
+                values = "|".join(brat_value(v) for v in attribute.values)
+                lines.append(f"{attribute.name}\tArg:{label.name}, Value:{values}")
+    return "\n".join(lines) + "\n"
+
+
+def make_exporter(format_name: str, **options: Any) -> Any:
+    if format_name == "csv":
+        return CsvExporter(
+            options.get("excel", False), options.get("raw", False), options.get("documents", False)
+        )
+    if format_name == "json":
+        return JsonExporter()
+    if format_name == "jsonl":
+        return JsonlExporter()
+    if format_name == "spacy":
+        return SpacyExporter(options.get("span_key", "sc"), options.get("split"))
+    if format_name == "conll":
+        return ConllExporter()
+    if format_name == "brat":
+        return BratExporter()
+    raise ExportError(f"unknown format {format_name!r} (one of {', '.join(FORMATS)})")
+
+
+def default_path(format_name: str, folder: Path, split: float | None = None) -> Path:
+    exporter_extension = {
+        "csv": ".csv",
+        "json": ".json",
+        "jsonl": ".jsonl",
+        "spacy": ".spacy",
+        "conll": ".conll",
+        "brat": "",
+    }[format_name]
+    if format_name == "brat" or split is not None:
+        return folder / f"export-{format_name}"
+    return folder / f"export{exporter_extension}"
+
+
+def export(
+    store: Store,
+    format_name: str,
+    out: Path,
+    selection: Selection | None = None,
+    progress: Progress | None = None,
+    **options: Any,
+) -> ExportReport:
+    """Write ``out`` in ``format_name``; raises ExportError when it cannot be made as asked.
+
+    A file export is written to a temporary name and renamed at the end, so that a failed or
+    cancelled export never leaves half a file under the name asked for.
+    """
+    selection = selection or Selection()
+    exporter = make_exporter(format_name, **options)
+    report = ExportReport(format_name)
+    folder_output = format_name == "brat" or options.get("split") is not None
+    if out.exists() and out.is_dir() != folder_output:
+        kind = "a folder" if out.is_dir() else "a file"
+        raise ExportError(
+            f"{out} is {kind}; {format_name} writes {'a folder' if folder_output else 'a file'} there"
+        )
+    if folder_output:
+        exporter.write(store, selection, out, report, progress)
+        return report
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    exporter.target = out
+    try:
+        exporter.write(store, selection, partial, report, progress)
+        extra = [p for p in report.paths if p != partial]
+        partial.replace(out)
+        report.paths = [out, *extra]
+    finally:
+        partial.unlink(missing_ok=True)
+    return report
