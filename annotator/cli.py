@@ -203,6 +203,9 @@ def import_(
         hidden = result.rejected_count - len(result.rejections)
         if hidden > 0:
             click.echo(f"  ... and {hidden} more problem(s) in this file", err=True)
+    for result in report.imported_files:
+        for warning in result.warnings:
+            click.echo(f"warning: {result.path}: {warning}", err=True)
     click.echo(report.summary())
     if report.rejected_files:
         sys.exit(1)

@@ -183,13 +183,23 @@ def _count_documents(store: Store, selection: Selection) -> int:
     ).fetchone()[0]
 
 
-def _check_single_annotator(spans: list[Span], selection: Selection, format_name: str) -> None:
-    """Training formats carry one set of entities: spans of several people would clash."""
-    people = {span.annotator for span in spans if span.status != "suggested"}
-    if len(people) > 1 and not selection.gold:
+def check_single_annotator(store: Store, selection: Selection, format_name: str) -> None:
+    """Training formats carry one set of entities: decisions of several people would clash.
+    Checked over the whole selection before anything is written."""
+    span_where, params = selection.span_where()
+    people = [
+        row[0]
+        for row in store.conn.execute(
+            f"SELECT DISTINCT a.name FROM spans s JOIN labels l ON l.name = s.label "
+            f"JOIN annotators a ON a.id = s.annotator_id JOIN documents d ON d.id = s.document_id "
+            f"WHERE {span_where} AND s.status != 'suggested' ORDER BY a.name",
+            params,
+        )
+    ]
+    if len(people) > 1:
         raise ExportError(
             f"{format_name} holds one annotator's entities, and the selection has several "
-            f"({', '.join(sorted(people))}): choose with --annotator NAME or --gold"
+            f"({', '.join(people)}): choose with --annotator NAME or --gold"
         )
 
 
@@ -306,10 +316,14 @@ def portable_id(document: Document) -> str:
     return document.external_id or str(document.id)
 
 
-def _portable(document: Document, spans: list[Span], links: list[Link]) -> dict[str, Any]:
+def _portable(
+    document: Document, spans: list[Span], links: list[Link], kinds: dict[str, str] | None = None
+) -> dict[str, Any]:
     """A document as JSON and JSONL carry it. Span ids are local to the document (1, 2, ...) and
-    links refer to them, so that the same content always gives the same bytes."""
+    links refer to them, so that the same content always gives the same bytes. ``kinds``:
+    annotator name -> kind (human, model, gold...), for the annotators of these spans."""
     local = {span.id: number for number, span in enumerate(spans, 1)}
+    names = sorted({span.annotator for span in spans} | {link.annotator for link in links})
     return {
         "id": portable_id(document),
         "title": document.title,
@@ -347,6 +361,7 @@ def _portable(document: Document, spans: list[Span], links: list[Link]) -> dict[
             }
             for link in links
         ],
+        "annotators": {name: (kinds or {}).get(name, "human") for name in names},
     }
 
 
@@ -364,12 +379,13 @@ class JsonExporter:
         progress: Progress | None = None,
     ) -> None:
         total = _count_documents(store, selection)
+        kinds = {a["name"]: a["kind"] for a in store.annotators()}
         with open(out, "w", encoding="utf-8") as f:
             f.write('{\n  "schema": ')
             f.write(_indent(json.dumps(schema_to_dict(store.schema), indent=2, ensure_ascii=False), 2))
             f.write(',\n  "documents": [')
             for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
-                entry = _portable(document, spans, links)
+                entry = _portable(document, spans, links, kinds)
                 f.write(
                     ("," if index else "")
                     + "\n    "
@@ -418,6 +434,7 @@ class JsonlExporter:
         import bisect
 
         total = _count_documents(store, selection)
+        kinds = {a["name"]: a["kind"] for a in store.annotators()}
         with open(out, "w", encoding="utf-8") as f:
             for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
                 starts, ends = store.tokens(document.id) or simple_tokens(document.text)
@@ -431,7 +448,7 @@ class JsonlExporter:
                     if token_start <= token_end:
                         entry |= {"token_start": token_start, "token_end": token_end}
                     entity_spans.append(entry)
-                extras = _portable(document, spans, links)
+                extras = _portable(document, spans, links, kinds)
                 del extras["text"]
                 record = {
                     "text": document.text,
@@ -515,11 +532,11 @@ class SpacyExporter:
     ) -> None:
         from spacy.tokens import DocBin
 
+        check_single_annotator(store, selection, "A spaCy DocBin")
         cache: dict[str, Any] = {}
         docs = []
         total = _count_documents(store, selection)
         for index, (document, spans, _links) in enumerate(iter_documents(store, selection)):
-            _check_single_annotator(spans, selection, "A spaCy DocBin")
             docs.append(_spacy_doc(document, spans, self.span_key, cache, report))
             report.documents += 1
             report.spans += len(spans)
@@ -551,12 +568,12 @@ class ConllExporter:
         report: ExportReport,
         progress: Progress | None = None,
     ) -> None:
+        check_single_annotator(store, selection, "CoNLL")
         cache: dict[str, Any] = {}
         total = _count_documents(store, selection)
         with open(out, "w", encoding="utf-8") as f:
             for index, (document, spans, _links) in enumerate(iter_documents(store, selection)):
                 entities = [span for span in spans if span.layer == ENTITIES]
-                _check_single_annotator(entities, selection, "CoNLL")
                 doc = _spacy_doc(document, entities, "sc", cache, report)
                 f.write("-DOCSTART- O\n\n")
                 lines: list[str] = []
@@ -597,11 +614,11 @@ class BratExporter:
         report: ExportReport,
         progress: Progress | None = None,
     ) -> None:
+        check_single_annotator(store, selection, "brat")
         out.mkdir(parents=True, exist_ok=True)
         schema = store.schema
         total = _count_documents(store, selection)
         for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
-            _check_single_annotator(spans, selection, "brat")
             stem = _file_stem(document)
             (out / f"{stem}.txt").write_text(document.text, encoding="utf-8", newline="")
             lines, t_of, counters = [], {}, {"A": 0, "#": 0}

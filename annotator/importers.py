@@ -25,6 +25,7 @@ from annotator.domain import (
     MAX_TEXT_CHARS,
     check_no_overlap,
     check_offsets,
+    overlaps,
     text_sha256,
 )
 from annotator.errors import InputFileError, InvalidSpanError
@@ -80,6 +81,8 @@ class FileResult:
     skipped: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     rejected_count: int = 0
+    #: What was imported with a change, said plainly (e.g. spans left out of a duplicate text).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -108,6 +111,9 @@ class ImportReport:
             f"{self.total('documents_existing')} already present (same text)",
             f"{self.total('spans_added')} span(s) added",
         ]
+        warnings = sum(len(f.warnings) for f in self.imported_files)
+        if warnings:
+            parts.append(f"{warnings} warning(s)")
         if self.total("skipped"):
             parts.append(f"{self.total('skipped')} example(s) skipped (answer reject/ignore)")
         if self.rejected_files:
@@ -138,6 +144,8 @@ class Record:
     note: str = ""
     tags: list[str] = field(default_factory=list)
     annotator_kinds: dict[str, str] = field(default_factory=dict)
+    #: Token boundaries the file gives (Prodigy's "tokens"), kept for snapping and re-export.
+    tokens: tuple[list[int], list[int]] | None = None
 
 
 class LineError(Exception):
@@ -354,7 +362,9 @@ def record_from_json(record: Any) -> Record:
     if record.get("answer") in ("reject", "ignore"):
         raise _Skip()
     if isinstance(record.get(EXTRAS_KEY), dict):
-        return record_from_portable({**record[EXTRAS_KEY], "text": record.get("text")})
+        portable = record_from_portable({**record[EXTRAS_KEY], "text": record.get("text")})
+        portable.tokens = _tokens_of(record.get("tokens"), len(portable.text))
+        return portable
     if "text" not in record:
         raise LineError("missing 'text'")
     text = check_text(record["text"])
@@ -459,9 +469,29 @@ def read_csv(path: Path) -> ReadResult:
         )
 
 
+def _tokens_of(value: Any, length: int) -> tuple[list[int], list[int]] | None:
+    """Prodigy tokens as (starts, ends), if they are well formed; else None (not an error:
+    the tokens only help snapping)."""
+    if not isinstance(value, list):
+        return None
+    starts, ends, previous = [], [], 0
+    for token in value:
+        if not isinstance(token, dict):
+            return None
+        start, end = token.get("start"), token.get("end")
+        if type(start) is not int or type(end) is not int or not previous <= start < end <= length:
+            return None
+        starts.append(start)
+        ends.append(end)
+        previous = end
+    return starts, ends
+
+
 def _dict_list(value: Any, name: str) -> list[dict[str, Any]]:
     if value is None:
         return []
+    if isinstance(value, tuple):  # msgpack (a DocBin's user_data) gives tuples for lists
+        value = list(value)
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise LineError(f"'{name}' must be a list of objects")
     return value
@@ -502,7 +532,7 @@ def record_from_portable(data: Any) -> Record:
         if not {"head", "tail", "label"} <= item.keys():
             raise LineError("each link needs head, tail and label")
         links.append(item)
-    tags = data.get("tags") or []
+    tags = list(data.get("tags") or [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise LineError("'tags' must be a list of strings")
     kinds = data.get("annotators") or {}
@@ -640,30 +670,28 @@ def read_conll(path: Path) -> ReadResult:
     last; a blank line ends a sentence and ``-DOCSTART-`` a document. The text is rebuilt with
     one space between tokens and a line break between sentences."""
     content = decode(read_bytes(path), str(path))
-    documents: list[list[list[tuple[str, str, int]]]] = [[]]
+    # a document is opened by -DOCSTART- (kept even when empty) or by a first token
+    documents: list[list[list[tuple[str, str, int]]]] = []
     sentence: list[tuple[str, str, int]] = []
     for number, line in enumerate(content.splitlines(), 1):
         columns = line.split()
-        if not columns:
+        if not columns or columns[0] == "-DOCSTART-":
             if sentence:
                 documents[-1].append(sentence)
                 sentence = []
-            continue
-        if columns[0] == "-DOCSTART-":
-            if sentence:
-                documents[-1].append(sentence)
-                sentence = []
-            if documents[-1]:
+            if columns:
                 documents.append([])
             continue
         tag = columns[-1] if len(columns) > 1 else "O"
         if tag != "O" and not re.fullmatch(r"[BI]-\S+", tag):
             yield number, LineError(f"tag {tag!r} is not O, B-LABEL or I-LABEL")
             return
+        if not documents:
+            documents.append([])
         sentence.append((columns[0], tag, number))
     if sentence:
         documents[-1].append(sentence)
-    for index, sentences in enumerate(d for d in documents if d):
+    for index, sentences in enumerate(documents):
         parts, spans, position = [], [], 0
         current: list[int] | None = None
         for sentence_index, tokens in enumerate(sentences):
@@ -875,11 +903,19 @@ def _import_file(
             )
             if created:
                 result.documents_new += 1
+                if item.tokens is not None:
+                    store.set_tokens(document_id, *item.tokens, "import")
             else:
                 result.documents_existing += 1
             if item.full_spans is not None:
+                if not created:
+                    full_rows = _full_without_clashes(store, document_id, full_rows, result, line)
                 result.spans_added += _store_full(store, document_id, created, item, full_rows)
                 continue
+            if not created:
+                result.spans_added += store.insert_spans(pending)  # earlier lines may hold this text
+                pending.clear()
+                rows = _without_clashes(store, document_id, annotator_id, rows, result, line)
             pending.extend(
                 (document_id, s, e, label, annotator_id, "import", "", "accepted", a)
                 for s, e, label, a in rows
@@ -1040,3 +1076,75 @@ def _store_full(
     if created and (record.status or record.note or record.tags):
         store.restore_document_fields(document_id, record.status or "new", record.note, record.tags)
     return added
+
+
+def _clash_note(result: FileResult, line: int | None, document_id: int, dropped: list[str]) -> None:
+    where = f"line {line}" if line is not None else "a document"
+    result.warnings.append(
+        f"{where}: the same text as document {document_id}, already in the project; "
+        f"{len(dropped)} span(s) overlapping its entities were left out: {', '.join(dropped[:5])}"
+        + (" ..." if len(dropped) > 5 else "")
+    )
+
+
+def _live_entities(store: Store, document_id: int, annotator_id: int) -> list[tuple[int, int, str]]:
+    return store.conn.execute(
+        'SELECT s.start, s."end", s.label FROM spans s JOIN labels l ON l.name = s.label '
+        "WHERE s.document_id = ? AND s.annotator_id = ? AND s.status != 'rejected' AND l.layer = ?",
+        (document_id, annotator_id, ENTITIES),
+    ).fetchall()
+
+
+def _without_clashes(
+    store: Store, document_id: int, annotator_id: int, rows: list[tuple], result: FileResult, line: int | None
+) -> list[tuple]:
+    """A text seen before (a duplicate in a corpus): its entities that would overlap the ones
+    already stored are left out, and the report says which. The first annotation is kept."""
+    existing = _live_entities(store, document_id, annotator_id)
+    if not existing:
+        return rows
+    kept, dropped = [], []
+    for row in rows:
+        start, end, label = row[0], row[1], row[2]
+        clash = store.schema.layer_of(label) == ENTITIES and any(
+            overlaps(start, end, s, e) and (s, e, other) != (start, end, label) for s, e, other in existing
+        )
+        (dropped if clash else kept).append(row)
+    if dropped:
+        _clash_note(result, line, document_id, [f"{r[0]}-{r[1]} {r[2]}" for r in dropped])
+    return kept
+
+
+def _full_without_clashes(
+    store: Store,
+    document_id: int,
+    rows: list[tuple[dict[str, Any], str, str]],
+    result: FileResult,
+    line: int | None,
+) -> list[tuple[dict[str, Any], str, str]]:
+    kept, dropped = [], []
+    existing: dict[str, list[tuple[int, int, str]]] = {}
+    for span, label, name in rows:
+        if name not in existing:
+            existing[name] = _live_entities(store, document_id, store.annotator_id(name))
+        start, end = span["start"], span["end"]
+        clash = (
+            span["status"] != "rejected"
+            and store.schema.layer_of(label) == ENTITIES
+            and any(
+                overlaps(start, end, s, e) and (s, e, other) != (start, end, label)
+                for s, e, other in existing[name]
+            )
+        )
+        (dropped if clash else kept).append((span, label, name))
+    if dropped:
+        _clash_note(
+            result, line, document_id, [f"{s['start']}-{s['end']} {label}" for s, label, _ in dropped]
+        )
+        ids = {span["id"] for span, _, _ in kept}
+        # links to a span left out go with it
+        result.warnings[-1] += "; links to them too"
+        for span, _, _ in dropped:
+            ids.discard(span["id"])
+        rows = kept
+    return rows

@@ -203,7 +203,9 @@ def test_link_by_keyboard_then_by_click(qtbot, window, project, article, monkeyp
     key(qtbot, window, Qt.Key.Key_Tab)
     assert window.selected.id == kim.id
     key(qtbot, window, Qt.Key.Key_Return)
-    assert [sorted(labels) for labels in asked] == [["source", "speaker"]]  # both fit a QUOTE -> PER link: the analyst chose
+    assert [sorted(labels) for labels in asked] == [
+        ["source", "speaker"]
+    ]  # both fit a QUOTE -> PER link: the analyst chose
     assert [(link.head_id, link.tail_id, link.label) for link in project.links(article)] == [
         (quote.id, kim.id, "speaker")
     ]

@@ -100,7 +100,9 @@ def test_unknown_extension_and_missing_file_named(store, tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"%PDF")
     report = import_paths(store, [tmp_path / "x.pdf", tmp_path / "missing.txt"])
     messages = [str(r.rejections[0]) for r in report.rejected_files]
-    assert messages[0].endswith("unknown format (extension .pdf); use --format txt|jsonl|csv|json|brat|conll|spacy")
+    assert messages[0].endswith(
+        "unknown format (extension .pdf); use --format txt|jsonl|csv|json|brat|conll|spacy"
+    )
     assert messages[1].endswith("missing.txt: no such file")
 
 
@@ -340,19 +342,28 @@ def test_conll2002_articles_import_with_offsets_intact(store, shared_data):
     report = import_paths(store, [path])
     assert report.rejected_files == []
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    unique_texts = {line["text"] for line in lines}
-    assert len(store.document_ids()) == len(unique_texts)
-    # every stored span covers the same characters as in the source file
-    by_text = {}
-    for line in lines:
-        by_text.setdefault(line["text"], set()).update(
-            (s["start"], s["end"], s["label"]) for s in line["spans"]
-        )
-    stored = {}
-    for span in store.spans():
-        stored.setdefault(span.document_id, set()).add((span.start, span.end, span.label))
+    first_of_text = {}
+    for number, line in enumerate(lines, 1):
+        first_of_text.setdefault(line["text"], (number, line))
+    assert len(store.document_ids()) == len(first_of_text)
+    # three articles appear twice with different entities: the first annotation is kept and
+    # the report names the line and the spans left out
+    (result,) = report.files
+    duplicates = [n for n, line in enumerate(lines, 1) if first_of_text[line["text"]][0] != n]
+    assert [w.split(":")[0] for w in result.warnings] == [
+        f"line {n}" for n in duplicates if any("overlapping" in w for w in result.warnings)
+    ][: len(result.warnings)]
+    assert 1 <= len(result.warnings) <= len(duplicates)
     for document_id in store.document_ids():
-        assert stored.get(document_id, set()) == by_text[store.document(document_id).text]
+        document = store.document(document_id)
+        stored = {(s.start, s.end, s.label) for s in store.spans(document_id)}
+        _number, first = first_of_text[document.text]
+        expected = {(s["start"], s["end"], s["label"]) for s in first["spans"]}
+        assert expected <= stored  # the first annotation whole, characters intact
+        for start, end, _label in stored:
+            assert document.text[start:end].strip() == document.text[start:end]
+        ranges = sorted((s, e) for s, e, _ in stored)
+        assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False)), "entities overlap"
 
 
 def test_doccano_and_prodigy_examples_import(store, shared_data):
@@ -367,3 +378,28 @@ def test_doccano_and_prodigy_examples_import(store, shared_data):
     labels = sorted(s.label for s in store.spans())
     assert labels.count("PER") >= 2  # doccano's PERSON mapped onto PER
     assert any(store.document(i).meta.get("source") == "The New York Times" for i in store.document_ids())
+
+
+def test_a_duplicate_text_with_clashing_entities_keeps_the_first_and_says_so(store, tmp_path):
+    path = write_jsonl(
+        tmp_path / "dup.jsonl",
+        [
+            {"text": TEXT, "spans": [{"start": 0, "end": 11, "label": "PER"}]},
+            {
+                "text": TEXT,
+                "spans": [
+                    {"start": 4, "end": 11, "label": "ORG"},
+                    {"start": KCNA[0], "end": KCNA[1], "label": "ORG"},
+                ],
+            },
+        ],
+    )
+    report = import_paths(store, [path])
+    (result,) = report.files
+    assert result.ok
+    assert result.warnings == [
+        "line 2: the same text as document 1, already in the project; 1 span(s) overlapping its entities "
+        "were left out: 4-11 ORG"
+    ]
+    assert [(s.start, s.end, s.label) for s in store.spans()] == [(0, 11, "PER"), (*KCNA, "ORG")]
+    assert "1 warning(s)" in report.summary()

@@ -58,6 +58,8 @@ class ImportReportDialog(QDialog):
             hidden = result.rejected_count - len(result.rejections)
             if hidden > 0:
                 lines.append(f"  ... and {hidden} more problem(s) in this file")
+        for result in report.imported_files:
+            lines.extend(f"Warning: {result.path}: {warning}" for warning in result.warnings)
         self.details = QPlainTextEdit("\n".join(lines) if lines else "Nothing was rejected.")
         self.details.setReadOnly(True)
         layout.addWidget(self.details)
