@@ -348,7 +348,8 @@ def export(
       annotator export --format spacy --split 0.8 --out exports/corpus
       annotator export --format brat --status done --out exports/brat
     """
-    from annotator.exporters import Selection, default_path
+    from annotator.domain import Selection
+    from annotator.exporters import default_path
     from annotator.exporters import export as run_export
 
     store = obj.store()

@@ -143,6 +143,25 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Which spans and documents an export takes.
+
+    By default, accepted spans of people (annotators of kind human, import or gold).
+    ``annotators`` names exactly whose spans; ``gold`` takes the adjudicated set;
+    ``include_suggestions`` adds undecided suggestions, ``include_rejected`` rejected spans;
+    ``labels``, ``layers`` and ``document_statuses`` narrow further (empty: no narrowing).
+    """
+
+    annotators: tuple[str, ...] = ()
+    gold: bool = False
+    include_suggestions: bool = False
+    include_rejected: bool = False
+    labels: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    document_statuses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Change:
     """One row's state before and after an action; ``None`` means the row did not exist.
 

@@ -19,7 +19,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import ANALYSIS, ENTITIES, Document, Link, Span, simple_tokens
+from annotator.domain import ANALYSIS, ENTITIES, Document, Link, Selection, Span, simple_tokens
 from annotator.errors import AnnotatorError
 from annotator.schema import schema_to_dict
 from annotator.store import Store
@@ -47,53 +47,6 @@ def csv_cell(value: Any, raw: bool = False) -> str:
 
 
 @dataclass
-class Selection:
-    """Which spans and documents go out."""
-
-    annotators: tuple[str, ...] = ()
-    gold: bool = False
-    include_suggestions: bool = False
-    include_rejected: bool = False
-    labels: tuple[str, ...] = ()
-    layers: tuple[str, ...] = ()
-    document_statuses: tuple[str, ...] = ()
-
-    def span_where(self) -> tuple[str, list[Any]]:
-        """SQL conditions over spans ``s``, labels ``l``, annotators ``a`` and documents ``d``."""
-        clauses, params = [], []
-        statuses = ["accepted"] + (["rejected"] if self.include_rejected else [])
-        marks = ",".join("?" * len(statuses))
-        if self.annotators:
-            names = ",".join("?" * len(self.annotators))
-            people = f"a.name IN ({names}) AND s.status IN ({marks})"
-            params += [*self.annotators, *statuses]
-        elif self.gold:
-            people = f"a.kind = 'gold' AND s.status IN ({marks})"
-            params += statuses
-        else:
-            people = f"a.kind IN ('human', 'import', 'gold') AND s.status IN ({marks})"
-            params += statuses
-        if self.include_suggestions:
-            clauses.append(f"(({people}) OR s.status = 'suggested')")
-        else:
-            clauses.append(f"({people})")
-        for column, values in (("s.label", self.labels), ("l.layer", self.layers)):
-            if values:
-                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-                params += list(values)
-        document_where, document_params = self.document_where()
-        if document_where:
-            clauses.append(document_where)
-            params += document_params
-        return " AND ".join(clauses), params
-
-    def document_where(self) -> tuple[str, list[Any]]:
-        if not self.document_statuses:
-            return "", []
-        return f"d.status IN ({','.join('?' * len(self.document_statuses))})", list(self.document_statuses)
-
-
-@dataclass
 class ExportReport:
     format: str
     paths: list[Path] = field(default_factory=list)
@@ -112,90 +65,32 @@ Progress = Callable[[int, int], None]
 
 # -- reading what goes out ----------------------------------------------------------------------
 
-_SPAN_COLUMNS = (
-    's.id, s.document_id, s.start, s."end", s.label, l.layer, a.name, s.origin, s.status, s.attributes, '
-    "s.note, s.origin_detail, s.suggestion_id, s.created_at, s.updated_at"
-)
 
-
-def _span(row: tuple) -> Span:
-    return Span(
-        id=row[0],
-        document_id=row[1],
-        start=row[2],
-        end=row[3],
-        label=row[4],
-        layer=row[5],
-        annotator=row[6],
-        origin=row[7],
-        status=row[8],
-        attributes=json.loads(row[9]),
-        note=row[10],
-        origin_detail=row[11],
-        suggestion_id=row[12],
-        created_at=row[13],
-        updated_at=row[14],
-    )
-
-
-def iter_documents(store: Store, selection: Selection) -> Iterator[tuple[Document, list[Span], list[Link]]]:
-    """Each selected document with its selected spans and the links among them, in id order.
-
-    Two streaming queries (documents, spans) merged by document id: memory stays that of one
-    document, whatever the size of the project.
-    """
-    span_where, span_params = selection.span_where()
-    spans = store.conn.execute(
-        f"SELECT {_SPAN_COLUMNS} FROM spans s JOIN labels l ON l.name = s.label "
-        f"JOIN annotators a ON a.id = s.annotator_id JOIN documents d ON d.id = s.document_id "
-        f'WHERE {span_where} ORDER BY s.document_id, s.start, s."end", s.id',
-        span_params,
-    )
-    grouped = groupby((_span(row) for row in spans), key=lambda span: span.document_id)
+def iter_documents(
+    store: Store, selection: Selection
+) -> Iterator[tuple[Document, list[Span], list[Link], tuple[list[int], list[int]] | None]]:
+    """Each selected document with its selected spans, the links among them and its stored
+    token boundaries, in id order: two streams merged by document id, so that memory stays
+    that of one document whatever the size of the project."""
+    grouped = groupby(store.selected_spans(selection), key=lambda span: span.document_id)
     pending = next(grouped, None)
-    links_by_document: dict[int, list[Link]] = {}
-    for row in store.conn.execute(
-        "SELECT k.id, k.head_id, k.tail_id, k.label, a.name, k.created_at, s.document_id FROM links k "
-        "JOIN annotators a ON a.id = k.annotator_id JOIN spans s ON s.id = k.head_id ORDER BY k.id"
-    ):
-        links_by_document.setdefault(row[6], []).append(Link(*row[:6]))
-    document_where, document_params = selection.document_where()
-    documents = store.conn.execute(
-        "SELECT id FROM documents d"
-        + (f" WHERE {document_where}" if document_where else "")
-        + " ORDER BY id",
-        document_params,
-    )
-    for (document_id,) in documents.fetchall():
+    links_by_document = store.links_by_document()
+    for document, tokens in store.selected_documents(selection):
         document_spans: list[Span] = []
-        if pending is not None and pending[0] == document_id:
+        while pending is not None and pending[0] < document.id:
+            pending = next(grouped, None)
+        if pending is not None and pending[0] == document.id:
             document_spans = list(pending[1])
             pending = next(grouped, None)
         ids = {span.id for span in document_spans}
-        links = [k for k in links_by_document.get(document_id, []) if k.head_id in ids and k.tail_id in ids]
-        yield store.document(document_id), document_spans, links
-
-
-def _count_documents(store: Store, selection: Selection) -> int:
-    where, params = selection.document_where()
-    return store.conn.execute(
-        "SELECT count(*) FROM documents d" + (f" WHERE {where}" if where else ""), params
-    ).fetchone()[0]
+        links = [k for k in links_by_document.get(document.id, []) if k.head_id in ids and k.tail_id in ids]
+        yield document, document_spans, links, tokens
 
 
 def check_single_annotator(store: Store, selection: Selection, format_name: str) -> None:
     """Training formats carry one set of entities: decisions of several people would clash.
     Checked over the whole selection before anything is written."""
-    span_where, params = selection.span_where()
-    people = [
-        row[0]
-        for row in store.conn.execute(
-            f"SELECT DISTINCT a.name FROM spans s JOIN labels l ON l.name = s.label "
-            f"JOIN annotators a ON a.id = s.annotator_id JOIN documents d ON d.id = s.document_id "
-            f"WHERE {span_where} AND s.status != 'suggested' ORDER BY a.name",
-            params,
-        )
-    ]
+    people = store.selected_annotators(selection)
     if len(people) > 1:
         raise ExportError(
             f"{format_name} holds one annotator's entities, and the selection has several "
@@ -248,22 +143,7 @@ class CsvExporter:
         report: ExportReport,
         progress: Progress | None = None,
     ) -> None:
-        span_where, params = selection.span_where()
-        rows = store.conn.execute(
-            f"""
-            WITH outgoing AS (
-                SELECT head_id, json_group_array(json_object('label', label, 'tail_id', tail_id)) AS links
-                FROM links GROUP BY head_id
-            )
-            SELECT s.document_id, d.title, d.sha256, a.name, l.layer, s.label, s.start, s."end",
-                   substr(d.text, s.start + 1, s."end" - s.start), s.attributes, coalesce(o.links, '[]'),
-                   s.origin, s.status, s.note, s.created_at, s.updated_at
-            FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id
-            JOIN documents d ON d.id = s.document_id LEFT JOIN outgoing o ON o.head_id = s.id
-            WHERE {span_where} ORDER BY s.document_id, s.start, s."end", s.id
-            """,
-            params,
-        )
+        rows = store.span_table(selection)
         raw = self.raw
         with open(out, "w", encoding=self.encoding, newline="") as f:
             writer = csv.writer(f)
@@ -280,32 +160,8 @@ class CsvExporter:
             path = target.with_name(target.stem + ".documents.csv")
             with open(path, "w", encoding=self.encoding, newline="") as f:
                 writer = csv.writer(f)
-                writer.writerow(
-                    (
-                        "document_id",
-                        "external_id",
-                        "title",
-                        "text_sha256",
-                        "lang",
-                        "source",
-                        "url",
-                        "published",
-                        "status",
-                        "tags",
-                        "note",
-                        "meta",
-                        "created_at",
-                        "updated_at",
-                    )
-                )
-                where, where_params = selection.document_where()
-                for row in store.conn.execute(
-                    "SELECT id, external_id, title, sha256, lang, source, url, published, status, tags, note, meta, "
-                    "created_at, updated_at FROM documents d"
-                    + (f" WHERE {where}" if where else "")
-                    + " ORDER BY id",
-                    where_params,
-                ):
+                writer.writerow(store.DOCUMENT_TABLE_COLUMNS)
+                for row in store.document_table(selection):
                     writer.writerow([csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in row])
             report.paths.append(path)
 
@@ -378,13 +234,13 @@ class JsonExporter:
         report: ExportReport,
         progress: Progress | None = None,
     ) -> None:
-        total = _count_documents(store, selection)
+        total = store.count_selected_documents(selection)
         kinds = {a["name"]: a["kind"] for a in store.annotators()}
         with open(out, "w", encoding="utf-8") as f:
             f.write('{\n  "schema": ')
             f.write(_indent(json.dumps(schema_to_dict(store.schema), indent=2, ensure_ascii=False), 2))
             f.write(',\n  "documents": [')
-            for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
+            for index, (document, spans, links, _tokens) in enumerate(iter_documents(store, selection)):
                 entry = _portable(document, spans, links, kinds)
                 f.write(
                     ("," if index else "")
@@ -433,11 +289,11 @@ class JsonlExporter:
     ) -> None:
         import bisect
 
-        total = _count_documents(store, selection)
+        total = store.count_selected_documents(selection)
         kinds = {a["name"]: a["kind"] for a in store.annotators()}
         with open(out, "w", encoding="utf-8") as f:
-            for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
-                starts, ends = store.tokens(document.id) or simple_tokens(document.text)
+            for index, (document, spans, links, tokens) in enumerate(iter_documents(store, selection)):
+                starts, ends = tokens or simple_tokens(document.text)
                 entity_spans = []
                 for span in spans:
                     if span.layer != ENTITIES:
@@ -535,8 +391,8 @@ class SpacyExporter:
         check_single_annotator(store, selection, "A spaCy DocBin")
         cache: dict[str, Any] = {}
         docs = []
-        total = _count_documents(store, selection)
-        for index, (document, spans, _links) in enumerate(iter_documents(store, selection)):
+        total = store.count_selected_documents(selection)
+        for index, (document, spans, _links, _tokens) in enumerate(iter_documents(store, selection)):
             docs.append(_spacy_doc(document, spans, self.span_key, cache, report))
             report.documents += 1
             report.spans += len(spans)
@@ -570,9 +426,9 @@ class ConllExporter:
     ) -> None:
         check_single_annotator(store, selection, "CoNLL")
         cache: dict[str, Any] = {}
-        total = _count_documents(store, selection)
+        total = store.count_selected_documents(selection)
         with open(out, "w", encoding="utf-8") as f:
-            for index, (document, spans, _links) in enumerate(iter_documents(store, selection)):
+            for index, (document, spans, _links, _tokens) in enumerate(iter_documents(store, selection)):
                 entities = [span for span in spans if span.layer == ENTITIES]
                 doc = _spacy_doc(document, entities, "sc", cache, report)
                 f.write("-DOCSTART- O\n\n")
@@ -617,8 +473,8 @@ class BratExporter:
         check_single_annotator(store, selection, "brat")
         out.mkdir(parents=True, exist_ok=True)
         schema = store.schema
-        total = _count_documents(store, selection)
-        for index, (document, spans, links) in enumerate(iter_documents(store, selection)):
+        total = store.count_selected_documents(selection)
+        for index, (document, spans, links, _tokens) in enumerate(iter_documents(store, selection)):
             stem = _file_stem(document)
             (out / f"{stem}.txt").write_text(document.text, encoding="utf-8", newline="")
             lines, t_of, counters = [], {}, {"A": 0, "#": 0}

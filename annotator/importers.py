@@ -1087,20 +1087,12 @@ def _clash_note(result: FileResult, line: int | None, document_id: int, dropped:
     )
 
 
-def _live_entities(store: Store, document_id: int, annotator_id: int) -> list[tuple[int, int, str]]:
-    return store.conn.execute(
-        'SELECT s.start, s."end", s.label FROM spans s JOIN labels l ON l.name = s.label '
-        "WHERE s.document_id = ? AND s.annotator_id = ? AND s.status != 'rejected' AND l.layer = ?",
-        (document_id, annotator_id, ENTITIES),
-    ).fetchall()
-
-
 def _without_clashes(
     store: Store, document_id: int, annotator_id: int, rows: list[tuple], result: FileResult, line: int | None
 ) -> list[tuple]:
     """A text seen before (a duplicate in a corpus): its entities that would overlap the ones
     already stored are left out, and the report says which. The first annotation is kept."""
-    existing = _live_entities(store, document_id, annotator_id)
+    existing = store.live_entities(document_id, annotator_id)
     if not existing:
         return rows
     kept, dropped = [], []
@@ -1126,7 +1118,7 @@ def _full_without_clashes(
     existing: dict[str, list[tuple[int, int, str]]] = {}
     for span, label, name in rows:
         if name not in existing:
-            existing[name] = _live_entities(store, document_id, store.annotator_id(name))
+            existing[name] = store.live_entities(document_id, store.annotator_id(name))
         start, end = span["start"], span["end"]
         clash = (
             span["status"] != "rejected"

@@ -147,25 +147,6 @@ def documents_to_preannotate(store: Store, redo: bool = False) -> list[int]:
     return [i for i in store.document_ids(status=("new", "in_progress")) if i not in done]
 
 
-def _decided_ranges(
-    store: Store, document_ids: list[int]
-) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
-    """Live decisions of people (kind human or gold), by (document, layer)."""
-    decided: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
-    if not document_ids:
-        return decided
-    marks = ",".join("?" * len(document_ids))
-    rows = store.conn.execute(
-        f'SELECT s.document_id, l.layer, s.start, s."end", s.label FROM spans s '
-        f"JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id "
-        f"WHERE a.kind IN ('human', 'gold') AND s.status = 'accepted' AND s.document_id IN ({marks})",
-        document_ids,
-    )
-    for document_id, layer, start, end, label in rows:
-        decided.setdefault((document_id, layer), []).append((start, end, label))
-    return decided
-
-
 def _keep(suggestion: tuple, layer: str, decided: list[tuple[int, int, str]]) -> bool:
     start, end, label = suggestion[0], suggestion[1], suggestion[2]
     if layer in EXCLUSIVE_LAYERS:
@@ -196,9 +177,7 @@ def preannotate(
     schema = store.schema
     by_lang: dict[str, list[int]] = {}
     if ids:
-        marks = ",".join("?" * len(ids))
-        rows = store.conn.execute(f"SELECT id, lang FROM documents WHERE id IN ({marks}) ORDER BY id", ids)
-        for document_id, lang in rows:
+        for document_id, lang in store.document_langs(ids):
             by_lang.setdefault(lang or schema.default_language, []).append(document_id)
     loaded = pipelines if pipelines is not None else {}
     try:
@@ -222,8 +201,7 @@ def preannotate(
 def _texts(store: Store, ids: list[int], chunk: int = 256) -> Iterator[tuple[str, int]]:
     for begin in range(0, len(ids), chunk):
         part = ids[begin : begin + chunk]
-        marks = ",".join("?" * len(part))
-        texts = dict(store.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", part))
+        texts = store.document_texts(part)
         for document_id in part:
             yield texts[document_id], document_id
 
@@ -246,7 +224,7 @@ def _run_pipeline(
 
     def flush() -> None:
         batch_ids = [document_id for _, document_id in batch]
-        decided = _decided_ranges(store, batch_ids)
+        decided = store.decided_ranges(batch_ids)
         with store.transaction():
             added = 0
             for doc, document_id in batch:

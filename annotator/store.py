@@ -32,6 +32,7 @@ from annotator.domain import (
     Link,
     LinkLabel,
     Schema,
+    Selection,
     Span,
     check_no_overlap,
     check_offsets,
@@ -577,15 +578,35 @@ class Store:
         existing = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()
         return existing[0], False
 
+    _DOCUMENT_COLUMNS = (
+        "id, title, text, sha256, lang, source, url, published, external_id, meta, status, note, "
+        "created_at, updated_at, tags"
+    )
+
+    @staticmethod
+    def _document_from_row(row: Sequence[Any]) -> Document:
+        return Document(*row[:9], json.loads(row[9]), *row[10:14], tags=json.loads(row[14]))
+
     def document(self, document_id: int) -> Document:
         row = self.conn.execute(
-            "SELECT id, title, text, sha256, lang, source, url, published, external_id, meta, status, "
-            "note, created_at, updated_at, tags FROM documents WHERE id = ?",
-            (document_id,),
+            f"SELECT {self._DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
         ).fetchone()
         if row is None:
             raise StoreError(f"no document with id {document_id}")
-        return Document(*row[:9], json.loads(row[9]), *row[10:14], tags=json.loads(row[14]))
+        return self._document_from_row(row)
+
+    def document_texts(self, document_ids: Sequence[int]) -> dict[int, str]:
+        marks = ",".join("?" * len(document_ids))
+        return dict(
+            self.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", list(document_ids))
+        )
+
+    def document_langs(self, document_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(id, language) of these documents, in id order."""
+        marks = ",".join("?" * len(document_ids))
+        return self.conn.execute(
+            f"SELECT id, lang FROM documents WHERE id IN ({marks}) ORDER BY id", list(document_ids)
+        ).fetchall()
 
     def document_ids(self, status: Iterable[str] | None = None) -> list[int]:
         if status is None:
@@ -1107,6 +1128,176 @@ class Store:
             (document_id,),
         )
         return [Link(*row) for row in rows]
+
+    def decided_ranges(
+        self, document_ids: Sequence[int]
+    ) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
+        """Live decisions of people (annotators of kind human or gold), by (document, layer)."""
+        decided: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
+        if not document_ids:
+            return decided
+        marks = ",".join("?" * len(document_ids))
+        rows = self.conn.execute(
+            f'SELECT s.document_id, l.layer, s.start, s."end", s.label FROM spans s '
+            f"JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id "
+            f"WHERE a.kind IN ('human', 'gold') AND s.status = 'accepted' AND s.document_id IN ({marks})",
+            list(document_ids),
+        )
+        for document_id, layer, start, end, label in rows:
+            decided.setdefault((document_id, layer), []).append((start, end, label))
+        return decided
+
+    def live_entities(self, document_id: int, annotator_id: int) -> list[tuple[int, int, str]]:
+        """(start, end, label) of an annotator's entities in a document that are not rejected."""
+        return self.conn.execute(
+            'SELECT s.start, s."end", s.label FROM spans s JOIN labels l ON l.name = s.label '
+            "WHERE s.document_id = ? AND s.annotator_id = ? AND s.status != 'rejected' AND l.layer = 'entities'",
+            (document_id, annotator_id),
+        ).fetchall()
+
+    # -- selections (exports) ---------------------------------------------------------------
+
+    @staticmethod
+    def _span_selection(selection: Selection) -> tuple[str, list[Any]]:
+        """SQL conditions over spans s, labels l, annotators a and documents d."""
+        clauses, params = [], []
+        statuses = ["accepted"] + (["rejected"] if selection.include_rejected else [])
+        marks = ",".join("?" * len(statuses))
+        if selection.annotators:
+            names = ",".join("?" * len(selection.annotators))
+            people = f"a.name IN ({names}) AND s.status IN ({marks})"
+            params += [*selection.annotators, *statuses]
+        elif selection.gold:
+            people = f"a.kind = 'gold' AND s.status IN ({marks})"
+            params += statuses
+        else:
+            people = f"a.kind IN ('human', 'import', 'gold') AND s.status IN ({marks})"
+            params += statuses
+        clauses.append(
+            f"(({people}) OR s.status = 'suggested')" if selection.include_suggestions else f"({people})"
+        )
+        for column, values in (("s.label", selection.labels), ("l.layer", selection.layers)):
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params += list(values)
+        document_where, document_params = Store._document_selection(selection)
+        if document_where:
+            clauses.append(document_where)
+            params += document_params
+        return " AND ".join(clauses), params
+
+    @staticmethod
+    def _document_selection(selection: Selection) -> tuple[str, list[Any]]:
+        if not selection.document_statuses:
+            return "", []
+        marks = ",".join("?" * len(selection.document_statuses))
+        return f"d.status IN ({marks})", list(selection.document_statuses)
+
+    def selected_spans(self, selection: Selection) -> Iterator[Span]:
+        """The selected spans, streamed in document and offset order."""
+        where, params = self._span_selection(selection)
+        rows = self.conn.execute(
+            'SELECT s.id, s.document_id, s.start, s."end", s.label, l.layer, a.name, s.origin, s.status, '
+            "s.attributes, s.note, s.origin_detail, s.suggestion_id, s.created_at, s.updated_at "
+            "FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id "
+            f'JOIN documents d ON d.id = s.document_id WHERE {where} ORDER BY s.document_id, s.start, s."end", s.id',
+            params,
+        )
+        return (_span_from_row(row) for row in rows)
+
+    def selected_documents(
+        self, selection: Selection
+    ) -> Iterator[tuple[Document, tuple[list[int], list[int]] | None]]:
+        """The selected documents with their stored token boundaries (or None), streamed in id
+        order: one query, whatever the size of the project."""
+        where, params = self._document_selection(selection)
+        rows = self.conn.execute(
+            f"SELECT {', '.join('d.' + c.strip() for c in self._DOCUMENT_COLUMNS.split(','))}, t.offsets "
+            f"FROM documents d LEFT JOIN tokens t ON t.document_id = d.id"
+            + (f" WHERE {where}" if where else "")
+            + " ORDER BY d.id",
+            params,
+        )
+        for row in rows:
+            yield (
+                self._document_from_row(row[:15]),
+                (unpack_offsets(row[15]) if row[15] is not None else None),
+            )
+
+    def count_selected_documents(self, selection: Selection) -> int:
+        where, params = self._document_selection(selection)
+        return self.conn.execute(
+            "SELECT count(*) FROM documents d" + (f" WHERE {where}" if where else ""), params
+        ).fetchone()[0]
+
+    def links_by_document(self) -> dict[int, list[Link]]:
+        links: dict[int, list[Link]] = {}
+        for row in self.conn.execute(
+            "SELECT k.id, k.head_id, k.tail_id, k.label, a.name, k.created_at, s.document_id FROM links k "
+            "JOIN annotators a ON a.id = k.annotator_id JOIN spans s ON s.id = k.head_id ORDER BY k.id"
+        ):
+            links.setdefault(row[6], []).append(Link(*row[:6]))
+        return links
+
+    def selected_annotators(self, selection: Selection) -> list[str]:
+        """Names of the annotators whose decisions (not suggestions) the selection holds."""
+        where, params = self._span_selection(selection)
+        return [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT DISTINCT a.name FROM spans s JOIN labels l ON l.name = s.label "
+                "JOIN annotators a ON a.id = s.annotator_id JOIN documents d ON d.id = s.document_id "
+                f"WHERE {where} AND s.status != 'suggested' ORDER BY a.name",
+                params,
+            )
+        ]
+
+    def span_table(self, selection: Selection) -> Iterator[tuple]:
+        """One row per selected span for tables (CSV): document_id, title, text_sha256,
+        annotator, layer, label, start, end, the span's text, attributes, outgoing links (JSON),
+        origin, status, note, created_at, updated_at."""
+        where, params = self._span_selection(selection)
+        return self.conn.execute(
+            f"""
+            WITH outgoing AS (
+                SELECT head_id, json_group_array(json_object('label', label, 'tail_id', tail_id)) AS links
+                FROM links GROUP BY head_id
+            )
+            SELECT s.document_id, d.title, d.sha256, a.name, l.layer, s.label, s.start, s."end",
+                   substr(d.text, s.start + 1, s."end" - s.start), s.attributes, coalesce(o.links, '[]'),
+                   s.origin, s.status, s.note, s.created_at, s.updated_at
+            FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id
+            JOIN documents d ON d.id = s.document_id LEFT JOIN outgoing o ON o.head_id = s.id
+            WHERE {where} ORDER BY s.document_id, s.start, s."end", s.id
+            """,
+            params,
+        )
+
+    DOCUMENT_TABLE_COLUMNS = (
+        "document_id",
+        "external_id",
+        "title",
+        "text_sha256",
+        "lang",
+        "source",
+        "url",
+        "published",
+        "status",
+        "tags",
+        "note",
+        "meta",
+        "created_at",
+        "updated_at",
+    )
+
+    def document_table(self, selection: Selection) -> Iterator[tuple]:
+        """One row per selected document (columns :attr:`DOCUMENT_TABLE_COLUMNS`)."""
+        where, params = self._document_selection(selection)
+        return self.conn.execute(
+            "SELECT id, external_id, title, sha256, lang, source, url, published, status, tags, note, meta, "
+            "created_at, updated_at FROM documents d" + (f" WHERE {where}" if where else "") + " ORDER BY id",
+            params,
+        )
 
     # -- tokens and pre-annotation bookkeeping ---------------------------------------------
 

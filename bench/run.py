@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from annotator.domain import text_sha256  # noqa: E402
+from annotator.domain import simple_tokens, text_sha256  # noqa: E402
 from annotator.importers import import_paths  # noqa: E402
 from annotator.nlp import load_pipeline, preannotate  # noqa: E402
 from annotator.schema import load_schema  # noqa: E402
@@ -249,6 +249,111 @@ def bench_import(rounds: int) -> dict:
     )
 
 
+# -- export -----------------------------------------------------------------------------------
+
+
+def _export_project(workdir: Path) -> tuple[Path, int]:
+    """A project of 20,000 documents and 500,000 accepted spans (the import benchmark's data)."""
+    source = workdir / "articles.jsonl"
+    total = make_import_file(source, 20_000, 25)
+    path = workdir / "export.db"
+    with Store(path) as store:
+        report = import_paths(store, [source], annotator="ana")
+        assert report.total("spans_added") == total
+        with store.transaction():  # token boundaries, as pre-annotation stores them
+            for document_id, text in store.document_texts(store.document_ids()).items():
+                store.set_tokens(document_id, *simple_tokens(text), "bench")
+    return path, total
+
+
+def bench_export(rounds: int, format_name: str) -> dict:
+    """CSV or JSONL export against a bare SELECT of the same rows written by csv.writer or
+    json.dumps in the same run."""
+    import csv
+
+    from annotator.domain import Selection
+    from annotator.exporters import export
+    from annotator.store import unpack_offsets
+
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-export-{format_name}-"))
+    path, total = _export_project(workdir)
+    store = Store(path)
+    counter = iter(range(1000))
+
+    def bare_csv() -> float:
+        started = time.perf_counter()
+        rows = store.conn.execute(
+            'SELECT s.document_id, d.title, d.sha256, a.name, l.layer, s.label, s.start, s."end", '
+            'substr(d.text, s.start + 1, s."end" - s.start), s.attributes, s.origin, s.status, s.note, '
+            "s.created_at, s.updated_at FROM spans s JOIN labels l ON l.name = s.label "
+            "JOIN annotators a ON a.id = s.annotator_id JOIN documents d ON d.id = s.document_id "
+            'ORDER BY s.document_id, s.start, s."end", s.id'
+        )
+        with open(workdir / f"bare{next(counter)}.csv", "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(rows)
+        return time.perf_counter() - started
+
+    def bare_jsonl() -> float:
+        """The same lines in Prodigy's shape (text, meta, tokens, spans, answer), written the
+        shortest way: two SELECTs and json.dumps."""
+        started = time.perf_counter()
+        documents = store.conn.execute(
+            "SELECT d.id, d.title, d.text, d.meta, t.offsets FROM documents d "
+            "LEFT JOIN tokens t ON t.document_id = d.id ORDER BY d.id"
+        )
+        spans = store.conn.execute(
+            'SELECT document_id, start, "end", label FROM spans ORDER BY document_id, start, "end", id'
+        )
+        by_document: dict[int, list] = {}
+        for document_id, start, end, label in spans:
+            by_document.setdefault(document_id, []).append({"start": start, "end": end, "label": label})
+        with open(workdir / f"bare{next(counter)}.jsonl", "w", encoding="utf-8") as f:
+            for document_id, title, text, meta, offsets in documents:
+                starts, ends = unpack_offsets(offsets)
+                tokens = [
+                    {
+                        "text": text[a:b],
+                        "start": a,
+                        "end": b,
+                        "id": i,
+                        "ws": b < len(text) and text[b].isspace(),
+                    }
+                    for i, (a, b) in enumerate(zip(starts, ends, strict=True))
+                ]
+                record = {
+                    "text": text,
+                    "meta": json.loads(meta) | {"title": title},
+                    "tokens": tokens,
+                    "spans": by_document.get(document_id, []),
+                    "answer": "accept",
+                }
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return time.perf_counter() - started
+
+    def project() -> float:
+        out = workdir / f"project{next(counter)}.{format_name}"
+        started = time.perf_counter()
+        report = export(store, format_name, out, Selection())
+        elapsed = time.perf_counter() - started
+        assert report.spans == total
+        return elapsed
+
+    bare = bare_csv if format_name == "csv" else bare_jsonl
+    bare_time, project_time = median_times(rounds, bare, project)
+    store.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report(
+        f"export_{format_name}",
+        project_time / bare_time,
+        2.0,
+        documents=20_000,
+        spans=total,
+        bare_s=round(bare_time, 3),
+        project_s=round(project_time, 3),
+        rounds=rounds,
+    )
+
+
 def _gui(name: str) -> Callable[[int], dict]:
     """Window benchmarks import Qt only when they run."""
 
@@ -266,6 +371,8 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "open_document": _gui("open_document"),
     "label_keystroke": _gui("label_keystroke"),
     "startup": _gui("startup"),
+    "export_csv": lambda rounds: bench_export(rounds, "csv"),
+    "export_jsonl": lambda rounds: bench_export(rounds, "jsonl"),
 }
 
 

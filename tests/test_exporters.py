@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from annotator.domain import Selection
 from annotator.editing import Editor
-from annotator.exporters import ExportError, Selection, csv_cell, export
+from annotator.exporters import ExportError, csv_cell, export
 from annotator.importers import import_paths
 from annotator.store import Store
 from tests.conftest import SAMPLES
