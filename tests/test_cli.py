@@ -109,3 +109,40 @@ def test_python_dash_m_runs_as_a_real_process(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "1 new document(s)" in result.stdout
+
+
+def test_export_command_with_filters(db_path, tmp_path):
+    assert run("import", SAMPLES, db=db_path).exit_code == 0
+    assert run("preannotate", db=db_path).exit_code == 0
+    out = tmp_path / "all.csv"
+    result = run(
+        "export",
+        "--format",
+        "csv",
+        "--include-suggestions",
+        "--layer",
+        "analysis",
+        "--excel",
+        "--out",
+        out,
+        db=db_path,
+    )
+    assert result.exit_code == 0, result.output
+    assert "as csv to" in result.output
+    content = out.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("document_id,title,text_sha256")
+    assert len(rows) > 1 and all(",analysis,SOURCE," in row for row in rows[1:])
+    brat = run("export", "--format", "brat", "--include-suggestions", "--out", tmp_path / "brat", db=db_path)
+    assert brat.exit_code == 0, brat.output
+    assert len(list((tmp_path / "brat").glob("doc-*.ann"))) == 8
+
+
+def test_export_to_a_folder_where_a_file_is_asked_is_refused(db_path, tmp_path):
+    (tmp_path / "taken").mkdir()
+    result = CliRunner().invoke(
+        cli, ["--db", str(db_path), "export", "--format", "json", "--out", str(tmp_path / "taken")]
+    )
+    assert result.exit_code == 1
+    assert "is a folder; json writes a file there" in result.output

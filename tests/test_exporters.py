@@ -235,12 +235,13 @@ def test_docbin_split_is_fixed(project, tmp_path):
     assert (tmp_path / "a" / "dev.spacy").read_bytes() != (tmp_path / "a" / "train.spacy").read_bytes()
 
 
-@pytest.mark.slow
-def test_spacy_debug_data_accepts_the_export(tmp_path):
-    """`spacy debug data` on an exported train/dev pair, with a config spaCy writes itself.
-    spaCy calls fewer than 100 training examples an error, so the project has 160 small articles."""
+@pytest.fixture(scope="module")
+def training_corpus(tmp_path_factory):
+    """160 small articles exported as train/dev, and a config spaCy writes itself.
+    spaCy calls fewer than 100 training examples an error, hence the number."""
+    folder = tmp_path_factory.mktemp("training")
     names = [("Kim Jong-un", "PER"), ("Pionyang", "LOC"), ("Seúl", "LOC"), ("KCNA", "ORG"), ("Shoigú", "PER")]
-    with Store(tmp_path / "corpus.db") as store:
+    with Store(folder / "corpus.db") as store:
         for number in range(160):
             first, second = names[number % 5], names[(number * 3 + 1) % 5]
             text = f"{first[0]} habló con {second[0]} el día {number} sobre el pacto."
@@ -248,8 +249,8 @@ def test_spacy_debug_data_accepts_the_export(tmp_path):
             store.add_span(document_id, 0, len(first[0]), first[1], "ana")
             start = text.index(second[0], len(first[0]))
             store.add_span(document_id, start, start + len(second[0]), second[1], "ana")
-        export(store, "spacy", tmp_path / "corpus", Selection(), split=0.8)
-    config = tmp_path / "config.cfg"
+        export(store, "spacy", folder / "corpus", Selection(), split=0.8)
+    config = folder / "config.cfg"
     made = subprocess.run(
         [
             sys.executable,
@@ -271,6 +272,12 @@ def test_spacy_debug_data_accepts_the_export(tmp_path):
         timeout=300,
     )
     assert made.returncode == 0, made.stderr
+    return folder, config
+
+
+@pytest.mark.slow
+def test_spacy_debug_data_accepts_the_export(training_corpus):
+    folder, config = training_corpus
     checked = subprocess.run(
         [
             sys.executable,
@@ -280,9 +287,9 @@ def test_spacy_debug_data_accepts_the_export(tmp_path):
             "data",
             str(config),
             "--paths.train",
-            str(tmp_path / "corpus" / "train.spacy"),
+            str(folder / "corpus" / "train.spacy"),
             "--paths.dev",
-            str(tmp_path / "corpus" / "dev.spacy"),
+            str(folder / "corpus" / "dev.spacy"),
         ],
         capture_output=True,
         text=True,
@@ -291,6 +298,36 @@ def test_spacy_debug_data_accepts_the_export(tmp_path):
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-2000:]
     assert "Corpus is loadable" in checked.stdout
     assert "3 label(s)" in checked.stdout
+
+
+@pytest.mark.slow
+def test_spacy_train_runs_on_the_export_without_edits(training_corpus, tmp_path):
+    """A short `spacy train` (20 steps) on the exported pair: it loads, trains and saves."""
+    folder, config = training_corpus
+    trained = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "spacy",
+            "train",
+            str(config),
+            "--output",
+            str(tmp_path / "model"),
+            "--paths.train",
+            str(folder / "corpus" / "train.spacy"),
+            "--paths.dev",
+            str(folder / "corpus" / "dev.spacy"),
+            "--training.max_steps",
+            "20",
+            "--training.eval_frequency",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert trained.returncode == 0, trained.stdout[-3000:] + trained.stderr[-3000:]
+    assert (tmp_path / "model" / "model-last" / "meta.json").exists()
 
 
 def test_conll_is_valid_iob2(project, tmp_path):
