@@ -37,6 +37,10 @@ class ExportError(AnnotatorError):
     """An export cannot be made as asked (nothing selected, ambiguous annotators, bad path)."""
 
 
+class ExportCancelled(ExportError):
+    """The person cancelled: a file export leaves nothing under the name asked for."""
+
+
 def csv_cell(value: Any, raw: bool = False) -> str:
     """The one CSV escaping rule: a cell a spreadsheet would run as a formula gets a leading
     apostrophe (OWASP's advice), unless ``raw`` for machine pipelines."""

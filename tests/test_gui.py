@@ -1,5 +1,7 @@
 """The window, driven like an analyst drives it: real widgets, keys and the real database."""
 
+import json
+
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QTextCursor
@@ -441,3 +443,44 @@ def test_refused_action_is_said_and_changes_nothing(qtbot, window, project, arti
     assert "overlap" in window.message.text()
     assert mine(project, article) == [(*KIM, "PER")]
     assert QApplication.instance() is not None
+
+
+def test_export_dialog_writes_the_file_and_opens_its_folder(
+    qtbot, window, project, article, tmp_path, monkeypatch
+):
+    key(qtbot, window, Qt.Key.Key_Tab)
+    key(qtbot, window, Qt.Key.Key_Return)  # one decision of ana, to export
+    opened = []
+    monkeypatch.setattr(
+        "annotator.gui.export_dialog.QDesktopServices.openUrl", lambda url: opened.append(url)
+    )
+    window.show_export()
+    dialog = window.export_dialog
+    assert dialog.path_edit.text().endswith("export.csv")  # csv first, in exports/
+    dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("json"))
+    assert dialog.path_edit.text().endswith("export.json")
+    assert not dialog.excel.isEnabled()  # csv options only for csv
+    out = tmp_path / "chosen.json"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.done, timeout=30_000) as blocker:
+        dialog.export_button.click()
+    report = blocker.args[0]
+    assert report.spans == 1 and out.exists()
+    assert json.loads(out.read_text(encoding="utf-8"))["documents"][0]["spans"][0]["label"] == "MISC"
+    assert dialog.result.text().startswith("Exported 1 span(s)")
+    dialog.open_button.click()
+    assert opened and opened[0].toLocalFile() == str(tmp_path)
+    assert window.message.text().startswith("Exported 1 span(s)")
+
+
+def test_export_dialog_says_why_it_refused(qtbot, window, project, article, tmp_path):
+    project.add_span(2, 0, 7, "LOC", "bea")
+    project.add_span(article, 0, 3, "PER", "ana")
+    window.show_export()
+    dialog = window.export_dialog
+    dialog.format_combo.setCurrentIndex(dialog.format_combo.findData("conll"))
+    dialog.path_edit.setText(str(tmp_path / "x.conll"))
+    with qtbot.waitSignal(dialog.done, timeout=30_000):
+        dialog.export_button.click()
+    assert "choose with --annotator NAME or --gold" in dialog.result.text()
+    assert not (tmp_path / "x.conll").exists()

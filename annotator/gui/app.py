@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
             "&Pre-annotate this document", self.preannotate_current, "Ctrl+P", "preannotate"
         )
         self.act_preannotate_all = self._action("Pre-annotate &all documents", self.preannotate_all)
+        self.act_export = self._action("&Export…", self.show_export, "Ctrl+E", "export")
         self.act_quit = self._action("&Quit", self.close, keys.StandardKey.Quit)
         self.act_save = self._action("&Save", self.save, keys.StandardKey.Save, "save")
         self.act_undo = self._action("&Undo", self.undo, keys.StandardKey.Undo, "undo")
@@ -888,6 +889,24 @@ class MainWindow(QMainWindow):
             self.open_document(self.document_id)
             self.select_span(selected)
         self.preannotation_done.emit(summary)
+
+    def export_folder(self) -> Path:
+        """exports/ beside where the tool was started (the repository's), else beside the project."""
+        here = Path.cwd() / "exports"
+        return here if here.is_dir() else Path(self.store.path).resolve().parent / "exports"
+
+    def show_export(self) -> None:
+        from annotator.gui.export_dialog import ExportDialog
+
+        dialog = ExportDialog(self.store, self.export_folder(), self)
+        dialog.done.connect(
+            lambda report: self.say(
+                report.summary() if not isinstance(report, Exception) else f"Not exported: {report}",
+                error=isinstance(report, Exception),
+            )
+        )
+        self.export_dialog = dialog
+        dialog.open()
 
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(

@@ -16,6 +16,7 @@ ICONS = {
     "new": "mdi6.file-plus-outline",
     "open": "mdi6.folder-open-outline",
     "import": "mdi6.tray-arrow-down",
+    "export": "mdi6.tray-arrow-up",
     "preannotate": "mdi6.robot-outline",
     "undo": "mdi6.undo",
     "redo": "mdi6.redo",

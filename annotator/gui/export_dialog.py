@@ -1,0 +1,283 @@
+"""File > Export: the command line's choices in a dialog, run in the background with a progress
+bar and Cancel, and a button that opens the folder when done."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.domain import DOCUMENT_STATUSES, LAYERS, Selection
+from annotator.exporters import FORMATS, ExportCancelled, default_path, export
+from annotator.store import Store
+
+FORMAT_NAMES = {
+    "csv": "CSV (spreadsheets)",
+    "json": "JSON (everything, readable)",
+    "jsonl": "JSONL (Prodigy)",
+    "spacy": "spaCy DocBin (.spacy)",
+    "conll": "CoNLL (IOB2)",
+    "brat": "brat standoff (folder)",
+}
+
+
+class ExportWorker(QObject):
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(
+        self, db_path: str, format_name: str, out: Path, selection: Selection, options: dict
+    ) -> None:
+        super().__init__()
+        self.args = (db_path, format_name, out, selection, options)
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def run(self) -> None:
+        db_path, format_name, out, selection, options = self.args
+
+        def progress(done: int, total: int) -> None:
+            if self._cancelled:
+                raise ExportCancelled("export cancelled; nothing was written under that name")
+            self.progress.emit(done, total)
+
+        try:
+            with Store(db_path) as store:
+                self.finished.emit(export(store, format_name, out, selection, progress, **options))
+        except Exception as e:  # shown in the dialog
+            self.finished.emit(e)
+
+
+def _checklist(values: list[str], checked: bool = False) -> QListWidget:
+    widget = QListWidget()
+    for value in values:
+        item = QListWidgetItem(value)
+        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    widget.setMaximumHeight(min(120, 22 * max(1, len(values)) + 6))
+    return widget
+
+
+def _checked(widget: QListWidget) -> tuple[str, ...]:
+    return tuple(
+        widget.item(row).text()
+        for row in range(widget.count())
+        if widget.item(row).checkState() == Qt.CheckState.Checked
+    )
+
+
+class ExportDialog(QDialog):
+    """Emits ``done`` with the report (or the error) when an export ends."""
+
+    done = Signal(object)
+
+    def __init__(self, store: Store, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export")
+        self.store = store
+        self.folder = folder
+        self._thread: QThread | None = None
+        self._worker: ExportWorker | None = None
+        self.last_folder: Path | None = None
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.format_combo = QComboBox()
+        for name in FORMATS:
+            self.format_combo.addItem(FORMAT_NAMES[name], name)
+        self.format_combo.currentIndexChanged.connect(self._format_changed)
+        form.addRow("Format", self.format_combo)
+        path_row = QHBoxLayout()
+        self.path_edit = QLineEdit()
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+        form.addRow("Save to", path_row)
+
+        self.annotator_combo = QComboBox()
+        self.annotator_combo.addItem("Everyone's decisions", None)
+        self.annotator_combo.addItem("Gold (adjudicated)", "__gold__")
+        for row in store.annotators():
+            self.annotator_combo.addItem(row["name"], row["name"])
+        form.addRow("Spans of", self.annotator_combo)
+        self.suggestions = QCheckBox("Undecided suggestions too")
+        self.rejected = QCheckBox("Rejected spans too")
+        form.addRow("", self.suggestions)
+        form.addRow("", self.rejected)
+        self.labels = _checklist(list(store.schema.labels))
+        self.labels.setToolTip("None checked: every label")
+        form.addRow("Labels", self.labels)
+        self.layers = _checklist(list(LAYERS))
+        form.addRow("Layers", self.layers)
+        self.statuses = _checklist(list(DOCUMENT_STATUSES))
+        self.statuses.setToolTip("None checked: documents of any status")
+        form.addRow("Documents", self.statuses)
+        self.excel = QCheckBox("Byte-order mark for spreadsheet programs (accents)")
+        self.excel.setChecked(True)
+        self.raw = QCheckBox("Keep formula-like cells as they are (machine pipelines)")
+        self.documents = QCheckBox("Also one row per document (<name>.documents.csv)")
+        self.split = QDoubleSpinBox()
+        self.split.setRange(0.0, 0.95)
+        self.split.setSingleStep(0.05)
+        self.split.setSpecialValueText("no split (one .spacy file)")
+        self.split.setToolTip("Share of documents in train.spacy; the rest in dev.spacy")
+        self.span_key = QLineEdit("sc")
+        self.format_options = {
+            "csv": [self.excel, self.raw, self.documents],
+            "spacy": [self.split, self.span_key],
+        }
+        form.addRow("", self.excel)
+        form.addRow("", self.raw)
+        form.addRow("", self.documents)
+        form.addRow("Train share", self.split)
+        form.addRow("Span key", self.span_key)
+        self.split.valueChanged.connect(self._update_path)
+        layout.addLayout(form)
+
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.result)
+        buttons = QHBoxLayout()
+        self.open_button = QPushButton("Open folder")
+        self.open_button.setEnabled(False)
+        self.open_button.clicked.connect(self.open_folder)
+        self.export_button = QPushButton("Export")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Close")
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.cancel_button)
+        layout.addLayout(buttons)
+        self._format_changed()
+
+    # -- choices ---------------------------------------------------------------------------
+
+    @property
+    def format_name(self) -> str:
+        return self.format_combo.currentData()
+
+    def _format_changed(self) -> None:
+        for name, widgets in self.format_options.items():
+            for widget in widgets:
+                widget.setEnabled(name == self.format_name)
+        self._update_path()
+
+    def _update_path(self) -> None:
+        split = self.split.value() or None if self.format_name == "spacy" else None
+        self.path_edit.setText(str(default_path(self.format_name, self.folder, split)))
+
+    def _browse(self) -> None:
+        if self.format_name == "brat" or (self.format_name == "spacy" and self.split.value()):
+            path = QFileDialog.getExistingDirectory(self, "Export to folder", str(self.folder))
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export to", self.path_edit.text())
+        if path:
+            self.path_edit.setText(path)
+
+    def selection(self) -> Selection:
+        who = self.annotator_combo.currentData()
+        return Selection(
+            annotators=(who,) if who and who != "__gold__" else (),
+            gold=who == "__gold__",
+            include_suggestions=self.suggestions.isChecked(),
+            include_rejected=self.rejected.isChecked(),
+            labels=_checked(self.labels),
+            layers=_checked(self.layers),
+            document_statuses=_checked(self.statuses),
+        )
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "excel": self.excel.isChecked(),
+            "raw": self.raw.isChecked(),
+            "documents": self.documents.isChecked(),
+            "split": (self.split.value() or None) if self.format_name == "spacy" else None,
+            "span_key": self.span_key.text().strip() or "sc",
+        }
+
+    # -- running ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        out = Path(self.path_edit.text()).expanduser()
+        self._worker = ExportWorker(self.store.path, self.format_name, out, self.selection(), self.options())
+        self._thread = QThread(self)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.finished.connect(self._on_finished)
+        self._worker.finished.connect(self._thread.quit)
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.result.setText("Exporting…")
+        self.export_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self._thread.start()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _on_finished(self, report: Any) -> None:
+        self.progress.hide()
+        self.export_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+        if isinstance(report, Exception):
+            self.result.setText(f"Not exported: {report}")
+        else:
+            warnings = (
+                f"\n{len(report.warnings)} warning(s), e.g. {report.warnings[0]}" if report.warnings else ""
+            )
+            self.result.setText(report.summary() + warnings)
+            first = report.paths[0]
+            self.last_folder = first if first.is_dir() else first.parent
+            self.open_button.setEnabled(True)
+        self.done.emit(report)
+
+    def _cancel_or_close(self) -> None:
+        if self._thread is not None and self._thread.isRunning() and self._worker is not None:
+            self._worker.cancel()
+        else:
+            self.reject()
+
+    def open_folder(self) -> None:
+        if self.last_folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_folder)))
+
+    def done_waiting(self, timeout_ms: int = 60_000) -> bool:
+        return self._thread is None or self._thread.wait(timeout_ms)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        if self._worker is not None:
+            self._worker.cancel()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait(30_000)
+        super().closeEvent(event)
