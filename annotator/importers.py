@@ -23,6 +23,8 @@ from typing import Any
 from annotator.domain import (
     ENTITIES,
     MAX_TEXT_CHARS,
+    ORIGINS,
+    SPAN_STATUSES,
     check_no_overlap,
     check_offsets,
     overlaps,
@@ -939,6 +941,27 @@ def _import_file(
         )
 
 
+def _checked_label(store: Store, start: Any, end: Any, label: Any, length: int, add_labels: bool) -> str:
+    """The schema label a file's span gets, after the offset and label rules (the one place
+    both importer paths check them); ``add_labels`` adds an unknown label to the entity layer."""
+    if not isinstance(label, str) or not label.strip():
+        raise LineError(f"span {start}-{end}: label must be a non-empty string, got {json.dumps(label)}")
+    try:
+        check_offsets(start, end, length)
+    except InvalidSpanError as e:
+        raise LineError(f"span {start}-{end} {label}: {e}") from e
+    mapped = store.schema.map_model_label(label)
+    if mapped is None:
+        if not add_labels:
+            raise LineError(
+                f"span {start}-{end}: unknown label {label!r} (known: {', '.join(store.schema.labels)}; "
+                "--add-labels adds it)"
+            )
+        store.add_label(label, ENTITIES)
+        mapped = label
+    return mapped
+
+
 def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int, int, str, str]]:
     """Check a record's spans and map their labels: [(start, end, label, attributes_json)]."""
     schema = store.schema
@@ -947,22 +970,8 @@ def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int
     by_layer: dict[str, list[tuple[int, int]]] = {}
     seen = set()
     for start, end, label, attributes in record.spans:
-        if not isinstance(label, str) or not label.strip():
-            raise LineError(f"span {start}-{end}: label must be a non-empty string, got {json.dumps(label)}")
-        try:
-            check_offsets(start, end, length)
-        except InvalidSpanError as e:
-            raise LineError(f"span {start}-{end} {label}: {e}") from e
-        mapped = schema.map_model_label(label)
-        if mapped is None:
-            if not add_labels:
-                raise LineError(
-                    f"span {start}-{end}: unknown label {label!r} (known: {', '.join(schema.labels)}; "
-                    "--add-labels adds it)"
-                )
-            store.add_label(label, ENTITIES)
-            schema = store.schema
-            mapped = label
+        mapped = _checked_label(store, start, end, label, length, add_labels)
+        schema = store.schema
         if (start, end, mapped) in seen:
             continue
         seen.add((start, end, mapped))
@@ -971,10 +980,6 @@ def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int
     for layer, ranges in by_layer.items():
         check_no_overlap(ranges, layer)
     return rows
-
-
-SPAN_STATUSES = ("suggested", "accepted", "rejected")
-ORIGINS = ("model", "rule", "manual", "import")
 
 
 def _full_rows(
@@ -989,22 +994,8 @@ def _full_rows(
     ids = set()
     for span in record.full_spans or []:
         start, end, label = span["start"], span["end"], span["label"]
-        if not isinstance(label, str) or not label.strip():
-            raise LineError(f"span {start}-{end}: label must be a non-empty string, got {json.dumps(label)}")
-        try:
-            check_offsets(start, end, length)
-        except InvalidSpanError as e:
-            raise LineError(f"span {start}-{end} {label}: {e}") from e
-        mapped = schema.map_model_label(label)
-        if mapped is None:
-            if not add_labels:
-                raise LineError(
-                    f"span {start}-{end}: unknown label {label!r} (known: {', '.join(schema.labels)}; "
-                    "--add-labels adds it)"
-                )
-            store.add_label(label, ENTITIES)
-            schema = store.schema
-            mapped = label
+        mapped = _checked_label(store, start, end, label, length, add_labels)
+        schema = store.schema
         status = span.get("status") or "accepted"
         origin = span.get("origin") or "import"
         if status not in SPAN_STATUSES:
