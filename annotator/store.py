@@ -1299,6 +1299,97 @@ class Store:
             params,
         )
 
+    # -- agreement ---------------------------------------------------------------------------
+
+    def annotator_kind(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT kind FROM annotators WHERE name = ?", (name,)).fetchone()
+        return None if row is None else row[0]
+
+    def comparison(
+        self, a: str, b: str, layer: str | None = None
+    ) -> Iterator[
+        tuple[
+            int,
+            list[tuple[int, int, str]],
+            list[tuple[int, int, str]],
+            tuple[list[int], list[int]] | None,
+            str,
+        ]
+    ]:
+        """For each document where A or B has a span: (document id, A's spans, B's spans, stored
+        token boundaries or None, the text when there are none). A person's spans are their
+        accepted ones; a model's or a rule's are all it suggested, whatever became of them."""
+        sides = {}
+        for side, name in (("a", a), ("b", b)):
+            kind = self.annotator_kind(name)
+            if kind is None:
+                raise StoreError(f"no annotator named {name!r} in {self.path}")
+            sides[side] = (name, kind in ("model", "rule"))
+        layer_clause, params = ("AND l.layer = ?", [layer]) if layer else ("", [])
+        rows = self.conn.execute(
+            f"""
+            SELECT s.document_id, an.name, s.start, s."end", s.label
+            FROM spans s JOIN annotators an ON an.id = s.annotator_id JOIN labels l ON l.name = s.label
+            WHERE ((an.name = ? AND (? OR s.status = 'accepted')) OR (an.name = ? AND (? OR s.status = 'accepted')))
+            {layer_clause}
+            ORDER BY s.document_id
+            """,
+            [sides["a"][0], sides["a"][1], sides["b"][0], sides["b"][1], *params],
+        )
+        current, spans_a, spans_b = None, [], []
+        for document_id, name, start, end, label in rows:
+            if document_id != current:
+                if current is not None:
+                    yield self._comparison_row(current, spans_a, spans_b)
+                current, spans_a, spans_b = document_id, [], []
+            if name == a:
+                spans_a.append((start, end, label))
+            if name == b:
+                spans_b.append((start, end, label))
+        if current is not None:
+            yield self._comparison_row(current, spans_a, spans_b)
+
+    def _comparison_row(self, document_id: int, spans_a: list, spans_b: list) -> tuple:
+        row = self.conn.execute(
+            "SELECT t.offsets, CASE WHEN t.offsets IS NULL THEN d.text ELSE '' END FROM documents d "
+            "LEFT JOIN tokens t ON t.document_id = d.id WHERE d.id = ?",
+            (document_id,),
+        ).fetchone()
+        tokens = unpack_offsets(row[0]) if row[0] is not None else None
+        return document_id, spans_a, spans_b, tokens, row[1]
+
+    def suggestion_outcomes(self, analyst: str, model: str) -> dict[str, int]:
+        """What became of a model's suggestions in an analyst's hands: accepted as they were,
+        relabelled, resized, rejected, still undecided; and the analyst's decisions the model
+        never suggested (missed)."""
+        counts = dict.fromkeys(("accepted", "relabelled", "resized", "rejected", "undecided", "missed"), 0)
+        for status, decision_start, decision_end, decision_label, start, end, label in self.conn.execute(
+            """
+            SELECT m.status, d.start, d."end", d.label, m.start, m."end", m.label
+            FROM spans m JOIN annotators ma ON ma.id = m.annotator_id
+            LEFT JOIN spans d ON d.suggestion_id = m.id
+                AND d.annotator_id = (SELECT id FROM annotators WHERE name = ?)
+            WHERE ma.name = ?
+            """,
+            (analyst, model),
+        ):
+            if status == "suggested":
+                counts["undecided"] += 1
+            elif status == "rejected" or decision_start is None:
+                counts["rejected"] += 1
+            elif (decision_start, decision_end) != (start, end):
+                counts["resized"] += 1
+            elif decision_label != label:
+                counts["relabelled"] += 1
+            else:
+                counts["accepted"] += 1
+        counts["missed"] = self.conn.execute(
+            "SELECT count(*) FROM spans d JOIN annotators a ON a.id = d.annotator_id "
+            "WHERE a.name = ? AND d.status = 'accepted' AND d.suggestion_id IS NULL",
+            (analyst,),
+        ).fetchone()[0]
+        return counts
+
     # -- tokens and pre-annotation bookkeeping ---------------------------------------------
 
     def set_tokens(

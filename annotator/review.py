@@ -1,0 +1,220 @@
+"""Agreement between two sets of spans: pure functions, no SQL, no Qt.
+
+Spans are compared within a document as ``(start, end, label)`` in characters. A is the
+reference: precision is the share of B's spans that match A, recall the share of A's spans
+that B matches.
+
+- exact: same start, end and label;
+- overlap: a span of B that overlaps a span of A with the same label (nervaluate's
+  "ent_type" scheme), each span matched at most once;
+- over tokens: each token gets the label of the span covering it, or O; Cohen's kappa and
+  Krippendorff's alpha (nominal, two coders, no missing values) over those token labels.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from annotator.domain import overlaps, simple_tokens
+
+Triple = tuple[int, int, str]
+
+
+@dataclass
+class Counts:
+    """Matches for precision and recall: ``matched_a`` of ``support_a`` spans of A are found in
+    B, ``matched_b`` of ``support_b`` spans of B are found in A."""
+
+    matched_a: int = 0
+    support_a: int = 0
+    matched_b: int = 0
+    support_b: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.matched_a += other.matched_a
+        self.support_a += other.support_a
+        self.matched_b += other.matched_b
+        self.support_b += other.support_b
+
+    @property
+    def precision(self) -> float:
+        return self.matched_b / self.support_b if self.support_b else (1.0 if not self.support_a else 0.0)
+
+    @property
+    def recall(self) -> float:
+        return self.matched_a / self.support_a if self.support_a else (1.0 if not self.support_b else 0.0)
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def exact_counts(a: Iterable[Triple], b: Iterable[Triple]) -> Counts:
+    set_a, set_b = set(a), set(b)
+    both = len(set_a & set_b)
+    return Counts(both, len(set_a), both, len(set_b))
+
+
+def overlap_counts(a: Sequence[Triple], b: Sequence[Triple]) -> Counts:
+    """Overlap with the same label, each span matched at most once. Identical spans are paired
+    first; the rest is a maximum matching (augmenting paths), so that the count never depends
+    on the order of the spans."""
+    a, b = sorted(set(a)), sorted(set(b))
+    exact = set(a) & set(b)
+    rest_a = [span for span in a if span not in exact]
+    rest_b = [span for span in b if span not in exact]
+    starts_b = [span[0] for span in rest_b]
+    candidates: list[list[int]] = []
+    for start, end, label in rest_a:
+        candidates.append(
+            [
+                other
+                for other in range(bisect.bisect_left(starts_b, end))
+                if rest_b[other][2] == label and overlaps(start, end, rest_b[other][0], rest_b[other][1])
+            ]
+        )
+    owner: dict[int, int] = {}  # span of B -> span of A it is matched with
+
+    def augment(index: int, seen: set[int]) -> bool:
+        for other in candidates[index]:
+            if other in seen:
+                continue
+            seen.add(other)
+            if other not in owner or augment(owner[other], seen):
+                owner[other] = index
+                return True
+        return False
+
+    matched = len(exact) + sum(augment(index, set()) for index in range(len(rest_a)))
+    return Counts(matched, len(a), matched, len(b))
+
+
+def token_labels(spans: Iterable[Triple], starts: Sequence[int], ends: Sequence[int]) -> list[str]:
+    """The label of each token: that of the span covering it (the first, in start order), or O."""
+    labels = ["O"] * len(starts)
+    for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1])):
+        first = bisect.bisect_right(ends, start)
+        last = bisect.bisect_left(starts, end)
+        for index in range(first, last):
+            if labels[index] == "O":
+                labels[index] = label
+    return labels
+
+
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    """Cohen's kappa of two equally long label sequences (1.0 when both are constant and equal)."""
+    n = len(a)
+    if n == 0:
+        return 1.0
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    count_a, count_b = Counter(a), Counter(b)
+    expected = sum(count_a[label] * count_b.get(label, 0) for label in count_a) / (n * n)
+    if expected == 1.0:
+        return 1.0 if observed == 1.0 else 0.0
+    return (observed - expected) / (1 - expected)
+
+
+def krippendorff_alpha(a: Sequence[str], b: Sequence[str]) -> float:
+    """Krippendorff's alpha, nominal, two coders, every unit coded by both (coincidence
+    matrix form): 1 - (n - 1) * disagreements_observed / disagreements_expected."""
+    n_units = len(a)
+    if n_units == 0:
+        return 1.0
+    values = Counter(a) + Counter(b)
+    n = 2 * n_units
+    disagreement_observed = sum(x != y for x, y in zip(a, b, strict=True)) * 2
+    disagreement_expected = (n * n - sum(count * count for count in values.values())) / (n - 1)
+    if disagreement_expected == 0:
+        return 1.0
+    return 1.0 - disagreement_observed / disagreement_expected
+
+
+@dataclass
+class Agreement:
+    n_docs: int = 0
+    exact: Counts = field(default_factory=Counts)
+    overlap: Counts = field(default_factory=Counts)
+    by_label: dict[str, Counts] = field(default_factory=dict)
+    tokens_a: list[str] = field(default_factory=list)
+    tokens_b: list[str] = field(default_factory=list)
+    by_document: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def token_kappa(self) -> float:
+        return cohen_kappa(self.tokens_a, self.tokens_b)
+
+    @property
+    def krippendorff_alpha(self) -> float:
+        return krippendorff_alpha(self.tokens_a, self.tokens_b)
+
+    def confusion(self) -> dict[tuple[str, str], int]:
+        """Token counts by (A's label, B's label), O included."""
+        return dict(Counter(zip(self.tokens_a, self.tokens_b, strict=True)))
+
+    def as_dict(self) -> dict:
+        return {
+            "n_docs": self.n_docs,
+            "exact_f1": round(self.exact.f1, 6),
+            "exact_precision": round(self.exact.precision, 6),
+            "exact_recall": round(self.exact.recall, 6),
+            "overlap_f1": round(self.overlap.f1, 6),
+            "token_kappa": round(self.token_kappa, 6),
+            "krippendorff_alpha": round(self.krippendorff_alpha, 6),
+            "by_label": {
+                label: {
+                    "precision": round(c.precision, 6),
+                    "recall": round(c.recall, 6),
+                    "f1": round(c.f1, 6),
+                    "support_a": c.support_a,
+                    "support_b": c.support_b,
+                }
+                for label, c in sorted(self.by_label.items())
+            },
+        }
+
+
+def compare_document(
+    agreement: Agreement,
+    document_id: int,
+    a: Sequence[Triple],
+    b: Sequence[Triple],
+    token_starts: Sequence[int],
+    token_ends: Sequence[int],
+) -> None:
+    """Add one document's comparison to ``agreement``."""
+    agreement.n_docs += 1
+    exact = exact_counts(a, b)
+    agreement.exact.add(exact)
+    agreement.overlap.add(overlap_counts(a, b))
+    for label in {s[2] for s in a} | {s[2] for s in b}:
+        agreement.by_label.setdefault(label, Counts()).add(
+            exact_counts([s for s in a if s[2] == label], [s for s in b if s[2] == label])
+        )
+    agreement.tokens_a += token_labels(a, token_starts, token_ends)
+    agreement.tokens_b += token_labels(b, token_starts, token_ends)
+    agreement.by_document[document_id] = exact.f1
+
+
+def agreement(store, a: str, b: str, layer: str | None = None) -> Agreement:  # noqa: ANN001 - a Store
+    """Agreement of B with A over every document where either has a span (of ``layer``)."""
+    result = Agreement()
+    for document_id, spans_a, spans_b, tokens, text in store.comparison(a, b, layer):
+        starts, ends = tokens if tokens is not None else simple_tokens(text)
+        compare_document(result, document_id, spans_a, spans_b, starts, ends)
+    return result
+
+
+def model_report(outcomes: dict[str, int]) -> dict[str, float | int]:
+    """The model measured against the analyst: a suggestion taken as it was is a hit; every
+    suggestion the analyst decided counts for precision; every decision for recall."""
+    decided = sum(outcomes[k] for k in ("accepted", "relabelled", "resized", "rejected"))
+    decisions = sum(outcomes[k] for k in ("accepted", "relabelled", "resized", "missed"))
+    return {
+        **outcomes,
+        "precision": round(outcomes["accepted"] / decided, 6) if decided else 0.0,
+        "recall": round(outcomes["accepted"] / decisions, 6) if decisions else 0.0,
+    }

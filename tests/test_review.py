@@ -1,0 +1,214 @@
+"""Agreement figures computed by hand, on edge cases, and against an independent computation."""
+
+import json
+
+import pytest
+
+from annotator.editing import Editor
+from annotator.review import (
+    Agreement,
+    cohen_kappa,
+    compare_document,
+    exact_counts,
+    krippendorff_alpha,
+    overlap_counts,
+    token_labels,
+)
+from annotator.review import agreement as measure
+
+# five tokens: "AAAAA BBB CCCCC DDD EEEEE"
+STARTS, ENDS = [0, 6, 10, 16, 20], [5, 9, 15, 19, 25]
+A = [(0, 5, "PER"), (10, 15, "LOC")]
+B = [(0, 5, "PER"), (10, 14, "LOC"), (20, 25, "ORG")]
+
+
+def test_exact_and_overlap_by_hand():
+    exact = exact_counts(A, B)
+    assert (exact.precision, exact.recall) == (1 / 3, 1 / 2)
+    assert exact.f1 == pytest.approx(0.4)
+    overlap = overlap_counts(A, B)
+    assert (overlap.precision, overlap.recall) == (2 / 3, 1.0)
+    assert overlap.f1 == pytest.approx(0.8)
+
+
+def test_token_kappa_and_alpha_by_hand():
+    a, b = token_labels(A, STARTS, ENDS), token_labels(B, STARTS, ENDS)
+    assert a == ["PER", "O", "LOC", "O", "O"]
+    assert b == ["PER", "O", "LOC", "O", "ORG"]
+    # observed 4/5; expected (1*1 + 3*2 + 1*1) / 25 = 8/25
+    assert cohen_kappa(a, b) == pytest.approx((0.8 - 0.32) / (1 - 0.32))
+    # 10 values: PER 2, O 5, LOC 2, ORG 1; D_e = (100 - 34) / 9; D_o = 2 -> 1 - 18/66
+    assert krippendorff_alpha(a, b) == pytest.approx(48 / 66)
+
+
+def test_identical_sets_agree_fully():
+    agreement = Agreement()
+    compare_document(agreement, 1, A, list(A), STARTS, ENDS)
+    figures = agreement.as_dict()
+    assert figures["exact_f1"] == figures["overlap_f1"] == figures["token_kappa"] == 1.0
+    assert figures["krippendorff_alpha"] == 1.0
+    assert figures["by_label"]["PER"] == {
+        "precision": 1.0,
+        "recall": 1.0,
+        "f1": 1.0,
+        "support_a": 1,
+        "support_b": 1,
+    }
+
+
+def test_no_spans_on_one_side_or_both():
+    assert exact_counts(A, []).f1 == 0.0
+    assert (exact_counts(A, []).precision, exact_counts(A, []).recall) == (0.0, 0.0)
+    assert exact_counts([], []).f1 == 1.0
+    assert cohen_kappa(["O", "O"], ["O", "O"]) == 1.0
+    assert krippendorff_alpha([], []) == 1.0
+
+
+def test_nested_spans_match_once_by_largest_overlap():
+    counts = overlap_counts([(0, 10, "PER")], [(0, 4, "PER"), (5, 10, "PER")])
+    assert (counts.matched_a, counts.matched_b) == (1, 1)
+    assert (counts.precision, counts.recall) == (0.5, 1.0)
+    # a different label never matches, however it overlaps
+    assert overlap_counts([(0, 10, "PER")], [(0, 10, "ORG")]).f1 == 0.0
+
+
+def test_order_of_spans_does_not_change_overlap_matching():
+    a = [(0, 10, "PER"), (8, 20, "PER")]
+    b = [(5, 12, "PER"), (0, 3, "PER")]
+    assert (
+        overlap_counts(a, b).matched_a == overlap_counts(list(reversed(a)), list(reversed(b))).matched_a == 2
+    )
+
+
+def test_agreement_between_two_analysts_in_a_project(store):
+    text = "Kim Jong-un visitó Pionyang y Moscú con Shoigú."
+    document_id, _ = store.add_document(text, "x")
+    kim, pionyang = (0, len("Kim Jong-un")), (text.index("Pionyang"), text.index("Pionyang") + 8)
+    moscu = (text.index("Moscú"), text.index("Moscú") + 5)
+    for name, spans in (
+        ("ana", [(*kim, "PER"), (*pionyang, "LOC"), (*moscu, "LOC")]),
+        ("bea", [(*kim, "PER"), (*pionyang, "ORG")]),
+    ):
+        for start, end, label in spans:
+            store.add_span(document_id, start, end, label, name)
+    figures = measure(store, "ana", "bea").as_dict()
+    assert figures["n_docs"] == 1
+    assert figures["exact_f1"] == pytest.approx(2 * (1 / 2) * (1 / 3) / (1 / 2 + 1 / 3))
+    assert figures["by_label"]["LOC"] == {
+        "precision": 0.0,
+        "recall": 0.0,
+        "f1": 0.0,
+        "support_a": 2,
+        "support_b": 0,
+    }
+    assert set(figures) >= {
+        "n_docs",
+        "exact_f1",
+        "overlap_f1",
+        "token_kappa",
+        "krippendorff_alpha",
+        "by_label",
+    }
+
+
+def test_model_against_analyst_outcomes(store):
+    from annotator.review import model_report
+
+    text = "Kim Jong-un y Shoigú en Pionyang, según KCNA."
+    document_id, _ = store.add_document(text, "x")
+    model = store.annotator_id("m", "model")
+    spans = {"Kim Jong-un": "PER", "Shoigú": "MISC", "Pionyang": "PER", "KCNA": "ORG"}
+    store.insert_spans(
+        [
+            (document_id, text.index(t), text.index(t) + len(t), label, model, "model", "", "suggested", "{}")
+            for t, label in spans.items()
+        ]
+    )
+    editor = Editor(store, "ana")
+    by_text = {text[s.start : s.end]: s for s in store.spans(document_id)}
+    editor.accept(by_text["Kim Jong-un"].id)
+    editor.relabel(by_text["Shoigú"].id, "PER")
+    editor.reject(by_text["Pionyang"].id)
+    editor.create_span(document_id, text.index("según"), text.index("según") + 5, "MISC")
+    outcomes = store.suggestion_outcomes("ana", "m")
+    assert outcomes == {
+        "accepted": 1,
+        "relabelled": 1,
+        "resized": 0,
+        "rejected": 1,
+        "undecided": 1,
+        "missed": 1,
+    }
+    report = model_report(outcomes)
+    assert report["precision"] == pytest.approx(1 / 3)  # 1 taken as it was of 3 decided
+    assert report["recall"] == pytest.approx(1 / 3)  # 1 of the analyst's 3 decisions
+
+
+def test_cli_agreement_json(tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+    from annotator.store import Store
+
+    db = tmp_path / "p.db"
+    with Store(db) as store:
+        document_id, _ = store.add_document("Kim habló.", "x")
+        store.add_span(document_id, 0, 3, "PER", "ana")
+        store.add_span(document_id, 0, 3, "PER", "bea")
+    result = CliRunner().invoke(cli, ["--db", str(db), "agreement", "--a", "ana", "--b", "bea", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["exact_f1"] == 1.0
+    missing = CliRunner().invoke(cli, ["--db", str(db), "agreement", "--a", "ana", "--b", "nobody"])
+    assert missing.exit_code == 1 and "no annotator named 'nobody'" in missing.output
+
+
+def test_against_an_independent_computation_on_the_real_corpus(
+    shared_data, store, spanish_pipeline, tmp_path
+):
+    """Gold CoNLL-2002 entities against the model's suggestions on 60 articles: micro exact F1
+    and token kappa recomputed here by a different route (global sets, a confusion table)."""
+    from annotator.importers import import_paths
+    from annotator.nlp import preannotate
+
+    source = shared_data / "conll2002" / "esp.train.articles.jsonl"
+    part = tmp_path / "part.jsonl"
+    part.write_text("\n".join(source.read_text(encoding="utf-8").splitlines()[:60]) + "\n", encoding="utf-8")
+    import_paths(
+        store, [part]
+    )  # gold spans under "import": not a person's, so the model still suggests there
+    preannotate(store, pipelines={"es": spanish_pipeline})
+    model = next(a["name"] for a in store.annotators() if a["kind"] == "model")
+    ours = measure(store, "import", model, "entities")
+
+    gold = {(s.document_id, s.start, s.end, s.label) for s in store.spans(annotator="import")}
+    predicted = {
+        (s.document_id, s.start, s.end, s.label) for s in store.spans(annotator=model, layer="entities")
+    }
+    hits = len(gold & predicted)
+    precision, recall = hits / len(predicted), hits / len(gold)
+    assert ours.exact.f1 == pytest.approx(2 * precision * recall / (precision + recall))
+
+    table: dict[tuple[str, str], int] = {}
+    for document_id in sorted({d for d, *_ in gold | predicted}):
+        starts, ends = store.tokens(document_id)
+        labels = {}
+        for side, spans in (("a", gold), ("b", predicted)):
+            labels[side] = ["O"] * len(starts)
+            for d, start, end, label in sorted(spans, key=lambda s: (s[1], -s[2])):
+                if d != document_id:
+                    continue
+                for index, (token_start, token_end) in enumerate(zip(starts, ends, strict=True)):
+                    if token_start < end and start < token_end and labels[side][index] == "O":
+                        labels[side][index] = label
+        for pair in zip(labels["a"], labels["b"], strict=True):
+            table[pair] = table.get(pair, 0) + 1
+    total = sum(table.values())
+    observed = sum(n for (x, y), n in table.items() if x == y) / total
+    row = {}
+    col = {}
+    for (x, y), n in table.items():
+        row[x] = row.get(x, 0) + n
+        col[y] = col.get(y, 0) + n
+    expected = sum(row[k] * col.get(k, 0) for k in row) / total**2
+    assert ours.token_kappa == pytest.approx((observed - expected) / (1 - expected))
+    assert 0.3 < ours.exact.f1 < 0.95  # a small model on newswire: neither perfect nor broken
