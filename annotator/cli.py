@@ -381,6 +381,30 @@ def export(
 
 
 @cli.command()
+@click.argument("other", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def merge(obj: Context, other: Path) -> None:
+    """Merge a colleague's project file: their new documents and their work, under their names.
+
+    The file is checked first (an annotator project of a version this tool knows, undamaged,
+    with no trigger, view or table this tool does not write) and read read-only; yours is
+    never changed. Merging the same file again adds nothing. A name with different work on
+    both sides is reported, not merged (exit status 1).
+
+    \b
+    Examples:
+      annotator merge maria.db
+      annotator --db review.db merge ana.db && annotator --db review.db merge bea.db
+    """
+    from annotator.merge import merge as run_merge
+
+    report = run_merge(obj.store(), other, obj.annotator)
+    click.echo(report.summary())
+    if report.conflicts:
+        sys.exit(1)
+
+
+@cli.command()
 @click.option(
     "--a", "a", required=True, help="The reference annotator (precision and recall are B's against A)."
 )
