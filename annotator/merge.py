@@ -125,7 +125,8 @@ def check_untrusted(path: Path) -> int:
     if unexpected:
         kind, name, _sql = unexpected[0]
         raise UntrustedFileError(
-            f"{path}: has a {kind} '{name}' that annotator never writes (or writes differently); "
+            f"{path}: has {'an' if kind[0] in 'aeiou' else 'a'} {kind} '{name}' that annotator never writes "
+            "(or writes differently); "
             "refused, nothing of it was run or read"
         )
     if missing:

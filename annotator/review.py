@@ -67,6 +67,8 @@ def overlap_counts(a: Sequence[Triple], b: Sequence[Triple]) -> Counts:
     exact = set(a) & set(b)
     rest_a = [span for span in a if span not in exact]
     rest_b = [span for span in b if span not in exact]
+    if not rest_a or not rest_b:  # the common case: nothing left to pair by overlap
+        return Counts(len(exact), len(a), len(exact), len(b))
     starts_b = [span[0] for span in rest_b]
     candidates: list[list[int]] = []
     for start, end, label in rest_a:
@@ -187,12 +189,15 @@ def compare_document(
 ) -> None:
     """Add one document's comparison to ``agreement``."""
     agreement.n_docs += 1
-    exact = exact_counts(a, b)
+    set_a, set_b = set(a), set(b)
+    shared = set_a & set_b
+    exact = Counts(len(shared), len(set_a), len(shared), len(set_b))
     agreement.exact.add(exact)
     agreement.overlap.add(overlap_counts(a, b))
-    for label in {s[2] for s in a} | {s[2] for s in b}:
+    in_a, in_b, in_both = (Counter(span[2] for span in spans) for spans in (set_a, set_b, shared))
+    for label in in_a.keys() | in_b.keys():
         agreement.by_label.setdefault(label, Counts()).add(
-            exact_counts([s for s in a if s[2] == label], [s for s in b if s[2] == label])
+            Counts(in_both[label], in_a[label], in_both[label], in_b[label])
         )
     agreement.tokens_a += token_labels(a, token_starts, token_ends)
     agreement.tokens_b += token_labels(b, token_starts, token_ends)

@@ -18,6 +18,8 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -199,6 +201,10 @@ MIGRATIONS: list[str] = [
         updated_at TEXT NOT NULL,
         PRIMARY KEY (document_id, annotator_id)
     );
+    """,
+    # 5: one annotator's spans in document order (agreement, exports by annotator, merging).
+    """
+    CREATE INDEX spans_annotator ON spans(annotator_id, document_id, start);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -1494,38 +1500,49 @@ class Store:
             if kind is None:
                 raise StoreError(f"no annotator named {name!r} in {self.path}")
             sides[side] = (name, kind in ("model", "rule"))
-        layer_clause, params = ("AND l.layer = ?", [layer]) if layer else ("", [])
-        rows = self.conn.execute(
-            f"""
-            SELECT s.document_id, an.name, s.start, s."end", s.label
-            FROM spans s JOIN annotators an ON an.id = s.annotator_id JOIN labels l ON l.name = s.label
-            WHERE ((an.name = ? AND (? OR s.status = 'accepted')) OR (an.name = ? AND (? OR s.status = 'accepted')))
-            {layer_clause}
-            ORDER BY s.document_id
-            """,
-            [sides["a"][0], sides["a"][1], sides["b"][0], sides["b"][1], *params],
+        layer_join, layer_clause, layer_params = (
+            ("JOIN labels l ON l.name = s.label", "AND l.layer = ?", [layer]) if layer else ("", "", [])
         )
-        current, spans_a, spans_b = None, [], []
-        for document_id, name, start, end, label in rows:
-            if document_id != current:
-                if current is not None:
-                    yield self._comparison_row(current, spans_a, spans_b)
-                current, spans_a, spans_b = document_id, [], []
-            if name == a:
-                spans_a.append((start, end, label))
-            if name == b:
-                spans_b.append((start, end, label))
-        if current is not None:
-            yield self._comparison_row(current, spans_a, spans_b)
 
-    def _comparison_row(self, document_id: int, spans_a: list, spans_b: list) -> tuple:
-        row = self.conn.execute(
-            "SELECT t.offsets, CASE WHEN t.offsets IS NULL THEN d.text ELSE '' END FROM documents d "
-            "LEFT JOIN tokens t ON t.document_id = d.id WHERE d.id = ?",
-            (document_id,),
-        ).fetchone()
-        tokens = unpack_offsets(row[0]) if row[0] is not None else None
-        return document_id, spans_a, spans_b, tokens, row[1]
+        def stream(name: str, everything: bool) -> Iterator[tuple[int, list[tuple[int, int, str]]]]:
+            rows = self.conn.execute(
+                f'SELECT s.document_id, s.start, s."end", s.label FROM spans s {layer_join} '
+                f"WHERE s.annotator_id = (SELECT id FROM annotators WHERE name = ?) "
+                f"AND (? OR s.status = 'accepted') {layer_clause} ORDER BY s.document_id, s.start",
+                [name, everything, *layer_params],
+            )
+            for document_id, group in groupby(rows, key=itemgetter(0)):
+                yield document_id, [row[1:] for row in group]
+
+        # token boundaries (or the text, to make them), walked in the same order
+        documents = self.conn.execute(
+            "SELECT d.id, t.offsets, CASE WHEN t.offsets IS NULL THEN d.text ELSE '' END "
+            "FROM documents d LEFT JOIN tokens t ON t.document_id = d.id ORDER BY d.id"
+        )
+        stream_a, stream_b = stream(*sides["a"]), stream(*sides["b"])
+        next_a, next_b = next(stream_a, None), next(stream_b, None)
+        while next_a is not None or next_b is not None:
+            document_id = min(item[0] for item in (next_a, next_b) if item is not None)
+            spans_a: list = []
+            spans_b: list = []
+            if next_a is not None and next_a[0] == document_id:
+                spans_a, next_a = next_a[1], next(stream_a, None)
+            if next_b is not None and next_b[0] == document_id:
+                spans_b, next_b = next_b[1], next(stream_b, None)
+            yield self._comparison_row(document_id, spans_a, spans_b, documents)
+
+    @staticmethod
+    def _comparison_row(document_id: int, spans_a: list, spans_b: list, documents: Any) -> tuple:
+        for other_id, offsets, text in documents:
+            if other_id == document_id:
+                return (
+                    document_id,
+                    spans_a,
+                    spans_b,
+                    unpack_offsets(offsets) if offsets is not None else None,
+                    text,
+                )
+        raise StoreError(f"document {document_id} vanished during the comparison")
 
     def suggestion_outcomes(self, analyst: str, model: str) -> dict[str, int]:
         """What became of a model's suggestions in an analyst's hands: accepted as they were,

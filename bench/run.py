@@ -354,6 +354,134 @@ def bench_export(rounds: int, format_name: str) -> dict:
     )
 
 
+# -- review ---------------------------------------------------------------------------------
+
+
+def _two_annotators(path: Path, documents: int = 10_000, per_document: int = 20) -> int:
+    """A project where "ana" and "bea" each have ``per_document`` entities in every document,
+    bea's a perturbed copy of ana's (relabelled, shifted, missing), with stored tokens."""
+    rng = random.Random(5)
+    source = path.with_suffix(".jsonl")
+    make_import_file(source, documents, per_document)
+    with Store(path) as store:
+        import_paths(store, [source], annotator="ana")
+        ana, bea = store.annotator_id("ana"), store.annotator_id("bea")
+        rows = []
+        for span in store.spans(annotator="ana"):
+            roll = rng.random()
+            if roll < 0.05:
+                continue
+            label = rng.choice(["PER", "ORG", "LOC", "MISC"]) if roll < 0.15 else span.label
+            start = span.start + 1 if roll > 0.95 and span.end - span.start > 2 else span.start
+            rows.append((span.document_id, start, span.end, label, bea, "manual", "", "accepted", "{}"))
+        with store.transaction():
+            store.insert_spans(rows)
+            for document_id, text in store.document_texts(store.document_ids()).items():
+                store.set_tokens(document_id, *simple_tokens(text), "bench")
+        del ana
+        return len(rows)
+
+
+def bench_agreement(rounds: int) -> dict:
+    from annotator.review import agreement
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-agreement-"))
+    path = workdir / "two.db"
+    spans_b = _two_annotators(path)
+    store = Store(path)
+
+    def bare() -> float:
+        started = time.perf_counter()
+        rows = store.conn.execute(
+            'SELECT s.document_id, a.name, s.start, s."end", s.label FROM spans s '
+            "JOIN annotators a ON a.id = s.annotator_id WHERE a.name IN ('ana', 'bea') ORDER BY s.document_id"
+        ).fetchall()
+        assert len(rows) > 0
+        return time.perf_counter() - started
+
+    def project() -> float:
+        started = time.perf_counter()
+        result = agreement(store, "ana", "bea")
+        elapsed = time.perf_counter() - started
+        assert result.n_docs == 10_000 and 0.5 < result.exact.f1 < 1.0
+        return elapsed
+
+    bare_time, project_time = median_times(rounds, bare, project)
+    store.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report(
+        "agreement",
+        project_time / bare_time,
+        3.0,
+        documents=10_000,
+        spans_b=spans_b,
+        bare_s=round(bare_time, 3),
+        project_s=round(project_time, 3),
+        rounds=rounds,
+    )
+
+
+def bench_merge(rounds: int) -> dict:
+    from annotator.merge import merge
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-merge-"))
+    colleague = workdir / "colleague.db"
+    source = workdir / "colleague.jsonl"
+    total = make_import_file(source, 10_000, 20)
+    with Store(colleague) as store:
+        import_paths(store, [source], annotator="bea")
+        store.conn.execute("UPDATE annotators SET kind = 'human' WHERE name = 'bea'")
+    counter = iter(range(1000))
+
+    def fresh() -> Path:
+        path = workdir / f"ours{next(counter)}.db"
+        Store(path).close()
+        return path
+
+    def bare() -> float:
+        path = fresh()
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        started = time.perf_counter()
+        conn.execute("ATTACH DATABASE ? AS other", (str(colleague),))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO main.annotators SELECT * FROM other.annotators")
+        columns = "id, external_id, title, text, text_length, sha256, lang, source, url, published, meta, created_at, updated_at"
+        conn.execute(f"INSERT INTO main.documents ({columns}) SELECT {columns} FROM other.documents")
+        conn.execute(
+            'INSERT INTO main.spans (document_id, start, "end", label, annotator_id, origin, origin_detail, status, '
+            'attributes, note, created_at, updated_at) SELECT document_id, start, "end", label, annotator_id, '
+            "origin, origin_detail, status, attributes, note, created_at, updated_at FROM other.spans"
+        )
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == total
+        conn.close()
+        return elapsed
+
+    def project() -> float:
+        path = fresh()
+        with Store(path) as store:
+            started = time.perf_counter()
+            result = merge(store, colleague)
+            elapsed = time.perf_counter() - started
+            assert result.spans_added == {"bea": total}
+        return elapsed
+
+    bare_time, project_time = median_times(rounds, bare, project)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report(
+        "merge",
+        project_time / bare_time,
+        3.0,
+        documents=10_000,
+        spans=total,
+        bare_s=round(bare_time, 3),
+        project_s=round(project_time, 3),
+        rounds=rounds,
+    )
+
+
 def _gui(name: str) -> Callable[[int], dict]:
     """Window benchmarks import Qt only when they run."""
 
@@ -373,6 +501,8 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "startup": _gui("startup"),
     "export_csv": lambda rounds: bench_export(rounds, "csv"),
     "export_jsonl": lambda rounds: bench_export(rounds, "jsonl"),
+    "agreement": bench_agreement,
+    "merge": bench_merge,
 }
 
 

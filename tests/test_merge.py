@@ -204,7 +204,7 @@ def test_older_schema_file_is_read_from_a_migrated_copy(ours, theirs, tmp_path):
     older = tmp_path / "older.db"
     older.write_bytes(theirs.read_bytes())
     conn = sqlite3.connect(older)
-    conn.executescript("DROP TABLE annotator_documents; PRAGMA user_version = 3;")
+    conn.executescript("DROP INDEX spans_annotator; DROP TABLE annotator_documents; PRAGMA user_version = 3;")
     conn.close()
     original = older.read_bytes()
     with Store(ours) as store:
