@@ -1,6 +1,7 @@
 """The window, driven like an analyst drives it: real widgets, keys and the real database."""
 
 import json
+import sqlite3
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
@@ -484,3 +485,28 @@ def test_export_dialog_says_why_it_refused(qtbot, window, project, article, tmp_
         dialog.export_button.click()
     assert "choose with --annotator NAME or --gold" in dialog.result.text()
     assert not (tmp_path / "x.conll").exists()
+
+
+def test_merge_from_the_window_and_a_refused_file(qtbot, window, project, tmp_path, monkeypatch):
+    colleague = tmp_path / "bea.db"
+    with Store(colleague) as other:
+        document_id, _ = other.add_document(TEXT, "Kim y KCNA", lang="es")
+        other.add_span(document_id, *KIM, "PER", "bea")
+        other.add_document("Sólo de Bea.", "Bea", lang="es")
+    with qtbot.waitSignal(window.merge_done, timeout=30_000) as blocker:
+        assert window.start_merge(colleague)
+    assert blocker.args[0].spans_added == {"bea": 1}
+    assert window.message.text().startswith("Merged")
+    assert "Bea" in [row["title"] for row in window.documents.model.rows]
+    assert window.documents.annotator_filter.findData("bea") >= 0
+    hostile = tmp_path / "hostile.db"
+    hostile.write_bytes(colleague.read_bytes())
+    conn = sqlite3.connect(hostile)
+    conn.execute("CREATE VIEW v AS SELECT 1")
+    conn.close()
+    warned = []
+    monkeypatch.setattr("annotator.gui.app.QMessageBox.warning", lambda *args: warned.append(args[2]))
+    with qtbot.waitSignal(window.merge_done, timeout=30_000):
+        window.start_merge(hostile)
+    assert warned and "has a view 'v'" in warned[0]
+    assert window.message.text().startswith("Not merged")

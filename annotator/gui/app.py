@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
     preannotation_done = Signal(str)
     #: Emitted once a background import has ended (with its report) and the list shows it.
     import_done = Signal(object)
+    #: Emitted once a merge has ended (with its report, or the refusal).
+    merge_done = Signal(object)
 
     def __init__(
         self, store: Store, annotator: str, settings: QSettings | None = None, defer_icons: bool = False
@@ -157,6 +159,7 @@ class MainWindow(QMainWindow):
         )
         self.act_preannotate_all = self._action("Pre-annotate &all documents", self.preannotate_all)
         self.act_export = self._action("&Export…", self.show_export, "Ctrl+E", "export")
+        self.act_merge = self._action("&Merge colleague's project…", self.merge_project, icon_name="merge")
         self.act_quit = self._action("&Quit", self.close, keys.StandardKey.Quit)
         self.act_save = self._action("&Save", self.save, keys.StandardKey.Save, "save")
         self.act_undo = self._action("&Undo", self.undo, keys.StandardKey.Undo, "undo")
@@ -907,6 +910,36 @@ class MainWindow(QMainWindow):
         )
         self.export_dialog = dialog
         dialog.open()
+
+    def merge_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Merge a colleague's project", str(Path.home()), "Annotator projects (*.db);;All files (*)"
+        )
+        if path:
+            self.start_merge(Path(path))
+
+    def start_merge(self, path: Path) -> bool:
+        from annotator.gui.workers import MergeWorker
+
+        return self._start_worker(
+            MergeWorker(self.store.path, path, self.editor.annotator),
+            f"Merging {path.name}…",
+            0,
+            self._on_merge_finished,
+        )
+
+    def _on_merge_finished(self, report: Any) -> None:
+        self._end_worker()
+        if isinstance(report, Exception):
+            self.say(f"Not merged: {report}", error=True)
+            QMessageBox.warning(self, "Not merged", str(report))
+        else:
+            self.store.reload_schema()
+            self._build_label_actions()
+            self.documents.fill_filters()
+            self.documents.apply_filters()
+            self.say(report.summary(), error=bool(report.conflicts))
+        self.merge_done.emit(report)
 
     def import_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(

@@ -17,6 +17,7 @@ ICONS = {
     "open": "mdi6.folder-open-outline",
     "import": "mdi6.tray-arrow-down",
     "export": "mdi6.tray-arrow-up",
+    "merge": "mdi6.call-merge",
     "preannotate": "mdi6.robot-outline",
     "undo": "mdi6.undo",
     "redo": "mdi6.redo",

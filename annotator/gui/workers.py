@@ -65,3 +65,26 @@ class ImportWorker(QObject):
             self.finished.emit(report)
         except Exception as e:
             self.finished.emit(e)
+
+
+class MergeWorker(QObject):
+    """Merges a colleague's project (checked as untrusted first) on its own connection."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(self, db_path: str, other: Path, annotator: str) -> None:
+        super().__init__()
+        self.db_path, self.other, self.annotator = db_path, other, annotator
+
+    def cancel(self) -> None:
+        """A merge is one transaction: it ends whole or not at all."""
+
+    def run(self) -> None:
+        from annotator.merge import merge
+
+        try:
+            with Store(self.db_path) as store:
+                self.finished.emit(merge(store, self.other, self.annotator))
+        except Exception as e:  # the refusal is shown to the person
+            self.finished.emit(e)
