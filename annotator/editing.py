@@ -200,3 +200,74 @@ class Editor:
             document_id,
             lambda: self.store.set_document_tags(document_id, tags, self.annotator),
         )
+
+    # -- adjudication: the reviewer builds a gold set --------------------------------------
+
+    def adopt(
+        self, spans: list[Span], gold: str = "gold", status: str = "accepted", description: str = ""
+    ) -> list[Span]:
+        """Copy spans (of A, of B) into the gold set as one action; a span gold already has
+        (same offsets and label) is not copied twice. ``status`` "rejected" records a span the
+        reviewer decided against."""
+        self.store.annotator_id(gold, "gold")
+        have = {
+            (s.start, s.end, s.label)
+            for s in (self.store.spans(spans[0].document_id, annotator=gold) if spans else [])
+        }
+
+        def run() -> list[Span]:
+            made = []
+            with self.store.transaction():
+                for span in spans:
+                    if (span.start, span.end, span.label) in have:
+                        continue
+                    made.append(
+                        self.store.add_span(
+                            span.document_id,
+                            span.start,
+                            span.end,
+                            span.label,
+                            gold,
+                            origin=span.origin if span.origin in ("manual", "import") else "manual",
+                            status=status,
+                            attributes=span.attributes,
+                            note=span.note,
+                        )
+                    )
+                    have.add((span.start, span.end, span.label))
+            return made
+
+        document_id = spans[0].document_id if spans else None
+        return self._run(description or f"gold: {len(spans)} span(s)", document_id, run)
+
+    def resolve(self, difference, choice: str, gold: str = "gold") -> list[Span]:  # noqa: ANN001
+        """Settle one difference into gold: "a", "b", "both" or "neither" (recorded as rejected
+        gold spans, so that the difference counts as decided)."""
+        a, b = difference.a, difference.b
+        if choice == "a":
+            chosen, status = [a], "accepted"
+        elif choice == "b":
+            chosen, status = [b], "accepted"
+        elif choice == "both":
+            chosen, status = [a, b], "accepted"
+        elif choice == "neither":
+            chosen, status = [a, b], "rejected"
+        else:
+            raise StoreError(f"choose a, b, both or neither, not {choice!r}")
+        chosen = [span for span in chosen if span is not None]
+        if not chosen:
+            raise StoreError(f"there is no span of {choice.upper()} here")
+        return self.adopt(chosen, gold, status, f"gold: take {choice}")
+
+    def accept_agreed(self, document_id: int, a: str, b: str, gold: str = "gold") -> list[Span]:
+        """Every span A and B agree on (offsets, label, attributes) into gold, as one action."""
+        from annotator.review import differences
+
+        agreed = [
+            d.a
+            for d in differences(
+                self.store.review_spans(document_id, a), self.store.review_spans(document_id, b)
+            )
+            if d.kind == "agreed"
+        ]
+        return self.adopt(agreed, gold, description=f"gold: accept {len(agreed)} agreed span(s)")

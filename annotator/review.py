@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from annotator.domain import overlaps, simple_tokens
+from annotator.domain import Span, overlaps, simple_tokens
 
 Triple = tuple[int, int, str]
 
@@ -223,3 +223,100 @@ def model_report(outcomes: dict[str, int]) -> dict[str, float | int]:
         "precision": round(outcomes["accepted"] / decided, 6) if decided else 0.0,
         "recall": round(outcomes["accepted"] / decisions, 6) if decisions else 0.0,
     }
+
+
+@dataclass
+class Difference:
+    """One place where A and B differ in a document (or agree, kind "agreed")."""
+
+    kind: str  # agreed, only_a, only_b, label, boundary, attributes
+    a: Span | None
+    b: Span | None
+
+    @property
+    def start(self) -> int:
+        return min(s.start for s in (self.a, self.b) if s is not None)
+
+    def explain(self, text: str) -> str:
+        """One plain line: what A did, what B did."""
+
+        def quoted(span: Span) -> str:
+            return "«" + " ".join(text[span.start : span.end].split()) + "»"
+
+        a, b = self.a, self.b
+        if self.kind == "agreed":
+            return f"Both tagged {quoted(a)} {a.label}"
+        if self.kind == "only_a":
+            return f"A tagged {quoted(a)} {a.label}; B did not"
+        if self.kind == "only_b":
+            return f"B tagged {quoted(b)} {b.label}; A did not"
+        if self.kind == "label":
+            return f"Both tagged {quoted(a)}: A says {a.label}, B says {b.label}"
+        if self.kind == "boundary":
+            return f"Boundaries differ: A {quoted(a)}, B {quoted(b)} ({a.label})"
+        changed = sorted(
+            k for k in a.attributes.keys() | b.attributes.keys() if a.attributes.get(k) != b.attributes.get(k)
+        )
+        details = ", ".join(f"{k} A={a.attributes.get(k, '—')} B={b.attributes.get(k, '—')}" for k in changed)
+        return f"Same {a.label} {quoted(a)}; attributes differ: {details}"
+
+
+def differences(a: Sequence[Span], b: Sequence[Span]) -> list[Difference]:
+    """Pair A's and B's spans of one document and say how each pair differs, in text order:
+    identical offsets first (agreed, attributes or label), then overlapping spans of the same
+    label (boundary), then what is left on one side only."""
+    result: list[Difference] = []
+    left_b = list(b)
+    left_a = []
+    for span in a:
+        same = next(
+            (o for o in left_b if (o.start, o.end, o.label) == (span.start, span.end, span.label)), None
+        )
+        if same is None:
+            same = next((o for o in left_b if (o.start, o.end) == (span.start, span.end)), None)
+        if same is None:
+            left_a.append(span)
+            continue
+        left_b.remove(same)
+        if same.label != span.label:
+            kind = "label"
+        elif same.attributes != span.attributes:
+            kind = "attributes"
+        else:
+            kind = "agreed"
+        result.append(Difference(kind, span, same))
+    unmatched_a = []
+    for span in left_a:
+        close = [
+            o for o in left_b if o.label == span.label and overlaps(span.start, span.end, o.start, o.end)
+        ]
+        if close:
+            best = max(close, key=lambda o: min(o.end, span.end) - max(o.start, span.start))
+            left_b.remove(best)
+            result.append(Difference("boundary", span, best))
+        else:
+            unmatched_a.append(span)
+    result += [Difference("only_a", span, None) for span in unmatched_a]
+    result += [Difference("only_b", None, span) for span in left_b]
+    return sorted(result, key=lambda d: (d.start, d.kind))
+
+
+#: The kinds of :class:`Difference`, with what each means.
+KINDS = {
+    "agreed": "same span, label and attributes",
+    "only_a": "only A tagged it",
+    "only_b": "only B tagged it",
+    "label": "same span, different label",
+    "boundary": "overlapping spans of one label, different boundaries",
+    "attributes": "same span and label, different attributes",
+}
+
+
+def settled(difference: Difference, gold: Sequence[Span]) -> bool:
+    """Whether the gold set already decides this difference: it holds A's or B's span (kept,
+    or recorded as rejected)."""
+    keys = {(s.start, s.end, s.label) for s in gold}
+    return any(
+        span is not None and (span.start, span.end, span.label) in keys
+        for span in (difference.a, difference.b)
+    )

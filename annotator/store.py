@@ -1544,6 +1544,15 @@ class Store:
                 )
         raise StoreError(f"document {document_id} vanished during the comparison")
 
+    def review_spans(self, document_id: int, name: str) -> list[Span]:
+        """An annotator's spans as a review compares them: a person's (or gold's) accepted
+        ones; a model's every suggestion."""
+        kind = self.annotator_kind(name)
+        if kind is None:
+            return []
+        status = None if kind in ("model", "rule") else "accepted"
+        return self.spans(document_id, annotator=name, status=status)
+
     def suggestion_outcomes(self, analyst: str, model: str) -> dict[str, int]:
         """What became of a model's suggestions in an analyst's hands: accepted as they were,
         relabelled, resized, rejected, still undecided; and the analyst's decisions the model

@@ -212,3 +212,93 @@ def test_against_an_independent_computation_on_the_real_corpus(
     expected = sum(row[k] * col.get(k, 0) for k in row) / total**2
     assert ours.token_kappa == pytest.approx((observed - expected) / (1 - expected))
     assert 0.3 < ours.exact.f1 < 0.95  # a small model on newswire: neither perfect nor broken
+
+
+REVIEW_TEXT = "Kim Jong-un y el Consejo de Seguridad ruso, según KCNA, en Pionyang."
+
+
+def span_at(store, document_id, name, text, label, extra=""):
+    start = REVIEW_TEXT.index(text)
+    return store.add_span(document_id, start, start + len(text) + len(extra), label, name)
+
+
+@pytest.fixture
+def two_analysts(store):
+    document_id, _ = store.add_document(REVIEW_TEXT, "Kim", lang="es")
+    span_at(store, document_id, "ana", "Kim Jong-un", "PER")  # agreed
+    span_at(store, document_id, "bea", "Kim Jong-un", "PER")
+    span_at(store, document_id, "ana", "Consejo de Seguridad", "ORG")  # boundary
+    span_at(store, document_id, "bea", "Consejo de Seguridad ruso", "ORG")
+    source_a = span_at(store, document_id, "ana", "KCNA", "SOURCE")  # attributes
+    source_b = span_at(store, document_id, "bea", "KCNA", "SOURCE")
+    store.update_span(source_a.id, "ana", attributes={"agency": "KCNA"})
+    store.update_span(source_b.id, "bea", attributes={"agency": "other"})
+    span_at(store, document_id, "ana", "Pionyang", "LOC")  # label
+    span_at(store, document_id, "bea", "Pionyang", "ORG")
+    span_at(store, document_id, "bea", "según", "MISC")  # only B
+    return document_id
+
+
+def test_differences_name_each_kind_in_plain_words(store, two_analysts):
+    from annotator.review import differences
+
+    found = differences(store.review_spans(two_analysts, "ana"), store.review_spans(two_analysts, "bea"))
+    assert [d.kind for d in found] == ["agreed", "boundary", "only_b", "attributes", "label"]
+    lines = [d.explain(REVIEW_TEXT) for d in found]
+    assert lines == [
+        "Both tagged «Kim Jong-un» PER",
+        "Boundaries differ: A «Consejo de Seguridad», B «Consejo de Seguridad ruso» (ORG)",
+        "B tagged «según» MISC; A did not",
+        "Same SOURCE «KCNA»; attributes differ: agency A=KCNA B=other",
+        "Both tagged «Pionyang»: A says LOC, B says ORG",
+    ]
+
+
+def test_adjudication_into_gold_with_undo(store, two_analysts):
+    from annotator.review import differences, settled
+
+    editor = Editor(store, "reviewer")
+    found = differences(store.review_spans(two_analysts, "ana"), store.review_spans(two_analysts, "bea"))
+    agreed = editor.accept_agreed(two_analysts, "ana", "bea")
+    assert [(s.label, s.annotator, s.status) for s in agreed] == [("PER", "gold", "accepted")]
+    boundary, only_b, attributes, label = found[1:]
+    editor.resolve(boundary, "b")
+    editor.resolve(only_b, "neither")
+    editor.resolve(attributes, "a")
+    editor.resolve(label, "a")
+    gold = store.spans(two_analysts, annotator="gold")
+    assert all(settled(d, gold) for d in found)
+    kept = [(REVIEW_TEXT[s.start : s.end], s.label, s.attributes) for s in gold if s.status == "accepted"]
+    assert kept == [
+        ("Kim Jong-un", "PER", {}),
+        ("Consejo de Seguridad ruso", "ORG", {}),
+        ("KCNA", "SOURCE", {"agency": "KCNA"}),
+        ("Pionyang", "LOC", {}),
+    ]
+    assert [s.status for s in gold if REVIEW_TEXT[s.start : s.end] == "según"] == ["rejected"]
+    assert {a["name"]: a["kind"] for a in store.annotators()}["gold"] == "gold"
+    editor.undo()
+    editor.undo()
+    assert not settled(label, store.spans(two_analysts, annotator="gold"))
+    assert sum(h["action"] == "add span" for h in store.history(two_analysts)) >= 6
+    # the gold set is what `export --gold` takes
+    from annotator.domain import Selection
+
+    assert {s.annotator for s in store.selected_spans(Selection(gold=True))} == {"gold"}
+
+
+def test_review_command_lists_differences(tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+    from annotator.store import Store
+
+    db = tmp_path / "r.db"
+    with Store(db) as project:
+        document_id, _ = project.add_document(REVIEW_TEXT, "Kim", lang="es")
+        span_at(project, document_id, "ana", "Kim Jong-un", "PER")
+        span_at(project, document_id, "bea", "Kim Jong-un", "ORG")
+    result = CliRunner().invoke(cli, ["--db", str(db), "review", "--a", "ana", "--b", "bea"])
+    assert result.exit_code == 0, result.output
+    assert "label      Both tagged «Kim Jong-un»: A says PER, B says ORG" in result.output
+    assert result.output.strip().endswith("1 difference(s), 1 not settled by gold")
