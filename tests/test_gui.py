@@ -510,3 +510,56 @@ def test_merge_from_the_window_and_a_refused_file(qtbot, window, project, tmp_pa
         window.start_merge(hostile)
     assert warned and "has a view 'v'" in warned[0]
     assert window.message.text().startswith("Not merged")
+
+
+def test_review_mode_shows_differences_and_builds_gold(qtbot, window, project, article):
+    second = window.documents.neighbour(article, +1)
+    for name, label in (("ana", "PER"), ("bea", "ORG")):
+        project.add_span(article, *KIM, label, name)
+        project.add_span(article, *KCNA, "ORG", name)
+    project.add_span(article, *CONSEJO, "ORG", "bea")
+    project.add_span(second, 0, len("Segundo"), "MISC", "ana")
+    project.add_span(second, 0, len("Segundo"), "MISC", "bea")
+    window.act_review.trigger()
+    panel = window.review_panel
+    panel.a_combo.setCurrentIndex(panel.a_combo.findData("ana"))
+    panel.b_combo.setCurrentIndex(panel.b_combo.findData("bea"))
+    assert window.reviewing and window.review_dock.isVisible()
+    model = window.documents.model
+    assert model.columns[-1] == ("agreement", "Agreement")
+    assert model.rows[0]["id"] == article  # the worst agreement first
+    assert model.data(model.index(0, len(model.columns) - 1)) == "0.40"  # 1 of 2 and 1 of 3 exact
+    window.documents.select(article)
+    lines = [panel.list.item(row).text() for row in range(panel.list.count())]
+    assert lines == [
+        "Both tagged «Kim Jong-un»: A says PER, B says ORG",
+        "B tagged «Consejo de Seguridad» ORG; A did not",
+    ]
+    assert panel.summary.text().startswith(
+        "This article: exact F1 0.40 · 1 agreed · 2 difference(s), 2 not settled"
+    )
+    panel.list.setCurrentRow(0)
+    assert window.view.selected_id is not None
+    assert window.view.review_marks[window.view.selected_id] == "label"
+    key(qtbot, window, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # take A: Kim as PER
+    panel.accept_agreed.click()  # KCNA ORG
+    gold = sorted((s.start, s.end, s.label) for s in project.spans(article, annotator="gold"))
+    assert gold == sorted([(*KIM, "PER"), (*KCNA, "ORG")])
+    assert panel.list.item(0).text().startswith("✓ ")
+    key(qtbot, window, Qt.Key.Key_F8)
+    assert panel.list.currentRow() == 1
+    key(qtbot, window, Qt.Key.Key_0, Qt.KeyboardModifier.AltModifier)  # neither: Consejo decided against
+    assert [s.status for s in project.spans(article, annotator="gold") if s.start == CONSEJO[0]] == [
+        "rejected"
+    ]
+    assert "0 not settled" in panel.summary.text()
+    key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "1 not settled" in panel.summary.text()
+    panel.corpus.click()
+    dialog = window.corpus_dialog
+    assert "exact F1" in dialog.summary.text()
+    labels = [dialog.heat.horizontalHeaderItem(c).text() for c in range(dialog.heat.columnCount())]
+    per, org = labels.index("PER"), labels.index("ORG")
+    assert dialog.heat.item(per, org).text() != "0"  # Kim's tokens: PER for A, ORG for B
+    window.act_review.trigger()
+    assert not window.reviewing and model.columns[-1][0] != "agreement"

@@ -65,6 +65,9 @@ class MainWindow(QMainWindow):
         self.document_id: int | None = None
         #: In link mode, the span a link will start from (Ctrl+L); None otherwise.
         self.link_head: int | None = None
+        #: Review mode's panel (made when first asked for), and whether the mode is on.
+        self.review_panel: Any = None
+        self.review_dock: Any = None
         self._thread: QThread | None = None
         self._worker: Any = None
         self.setAcceptDrops(True)
@@ -220,6 +223,18 @@ class MainWindow(QMainWindow):
         self.act_suggestions_first.setCheckable(True)
         self.act_suggestions_first.setChecked(True)
         self.act_shortcuts = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1", "shortcuts")
+        self.act_review = self._action(
+            "&Review mode (two annotators, gold)", self.toggle_review, "Ctrl+R", "review"
+        )
+        self.act_review.setCheckable(True)
+        self.act_next_difference = self._action("Next difference", lambda: self._review_step(+1), "F8")
+        self.act_previous_difference = self._action(
+            "Previous difference", lambda: self._review_step(-1), "Shift+F8"
+        )
+        self.review_choice_actions = [
+            self._action(f"Gold: take {choice}", lambda c=choice: self._review_request(c), key)
+            for choice, key in (("a", "Alt+1"), ("b", "Alt+2"), ("both", "Alt+3"), ("neither", "Alt+0"))
+        ]
 
         self.label_actions: list[QAction] = []
         self.label_toolbar = QToolBar("Labels")
@@ -286,6 +301,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.act_open,
             self.act_import,
+            self.act_export,
             self.act_preannotate,
             None,
             self.act_undo,
@@ -299,6 +315,7 @@ class MainWindow(QMainWindow):
             self.act_next_document,
             self.act_done_next,
             None,
+            self.act_review,
             self.act_shortcuts,
         ):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
@@ -419,7 +436,11 @@ class MainWindow(QMainWindow):
         document = self.store.document(document_id)
         self.document_id = document_id
         self.link_head = None
+        if self.reviewing:
+            self._open_for_review(document)
+            return
         spans = self.store.working_spans(document_id, self.editor.annotator)
+        self.view.set_review({}, {}, {})
         self.view.set_document(document.text, spans, self.store.schema.labels)
         self.side.set_document(
             document.text, document.status, document.note, self.store.schema, document.tags
@@ -473,6 +494,10 @@ class MainWindow(QMainWindow):
 
     def refresh(self, edit: Edit) -> None:
         """Redraw what an action changed (switching to its document if it was another)."""
+        if self.reviewing:
+            self.open_document(edit.document_id if edit.document_id is not None else self.document_id)
+            self._update_counts()
+            return
         if edit.document_id is not None and edit.document_id != self.document_id:
             self.open_document(edit.document_id)
         else:
@@ -661,6 +686,118 @@ class MainWindow(QMainWindow):
             self.say("Link cancelled")
         else:
             self.select_span(None)
+
+    # -- review mode -----------------------------------------------------------------------
+
+    @property
+    def reviewing(self) -> bool:
+        return self.review_panel is not None and self.act_review.isChecked()
+
+    def toggle_review(self) -> None:
+        from PySide6.QtWidgets import QDockWidget
+
+        from annotator.gui.review_panel import ReviewPanel
+
+        if self.review_panel is None:
+            self.review_panel = ReviewPanel()
+            self.review_dock = QDockWidget("Review", self)
+            self.review_dock.setObjectName("review")
+            self.review_dock.setWidget(self.review_panel)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review_dock)
+            panel = self.review_panel
+            panel.difference_selected.connect(self._show_difference)
+            panel.resolve_requested.connect(
+                lambda difference, choice: self.perform(
+                    lambda: self.editor.resolve(difference, choice, panel.gold)
+                )
+            )
+            panel.accept_agreed_requested.connect(
+                lambda: (
+                    self.document_id is not None
+                    and self.perform(
+                        lambda: self.editor.accept_agreed(self.document_id, panel.a, panel.b, panel.gold)
+                    )
+                )
+            )
+            panel.annotators_changed.connect(self._review_annotators_changed)
+            panel.corpus_requested.connect(self.show_corpus_agreement)
+        on = self.act_review.isChecked()
+        self.review_dock.setVisible(on)
+        if on:
+            names = [a["name"] for a in self.store.annotators() if a["kind"] != "rule"]
+            self.review_panel.set_annotators(names)
+            self._review_annotators_changed()
+        else:
+            self.documents.model.set_scores(None)
+            if self.document_id is not None:
+                self.open_document(self.document_id)
+
+    def _review_annotators_changed(self) -> None:
+        from annotator.review import agreement
+
+        panel = self.review_panel
+        if not self.reviewing or not panel.a or not panel.b:
+            return
+        scores = agreement(self.store, panel.a, panel.b).by_document
+        current = self.document_id
+        self.documents.model.set_scores(scores)
+        if current is not None:
+            self.documents.select(current, emit=False)
+            self.open_document(current)
+        self.say(
+            f"Review: {panel.b} against {panel.a}; the list starts with the articles they agree on least"
+        )
+
+    def _open_for_review(self, document: Any) -> None:
+        from annotator.gui.review_panel import KIND_COLOURS
+        from annotator.review import differences, exact_counts, settled
+
+        panel = self.review_panel
+        spans_a = self.store.review_spans(document.id, panel.a)
+        spans_b = self.store.review_spans(document.id, panel.b)
+        found = differences(spans_a, spans_b)
+        marks, sides = {}, {}
+        for difference in found:
+            for side, span in (("A", difference.a), ("B", difference.b)):
+                if span is not None:
+                    marks[span.id], sides[span.id] = difference.kind, side
+        self.view.set_review(marks, sides, KIND_COLOURS)
+        self.view.set_document(document.text, [*spans_a, *spans_b], self.store.schema.labels)
+        self.side.set_document(
+            document.text, document.status, document.note, self.store.schema, document.tags
+        )
+        self.side.show_span(None, [])
+        self.side.set_spans(self._ordered_spans())
+        gold = self.store.spans(document.id, annotator=panel.gold)
+        done = {index for index, difference in enumerate(found) if settled(difference, gold)}
+        f1 = exact_counts(
+            [(s.start, s.end, s.label) for s in spans_a], [(s.start, s.end, s.label) for s in spans_b]
+        ).f1
+        panel.show_differences(document.text, found, done, f1)
+        self._update_counts()
+        if self.documents.current_id() != document.id:
+            self.documents.select(document.id, emit=False)
+
+    def _show_difference(self, difference: Any) -> None:
+        span = difference.a or difference.b
+        self.view.select_span(span.id)
+        self.side.show_span(span, [])
+
+    def _review_step(self, direction: int) -> None:
+        if self.reviewing:
+            self.review_panel.step(direction)
+
+    def _review_request(self, choice: str) -> None:
+        if self.reviewing:
+            self.review_panel.request(choice)
+
+    def show_corpus_agreement(self) -> None:
+        from annotator.gui.review_panel import CorpusDialog
+        from annotator.review import agreement
+
+        panel = self.review_panel
+        self.corpus_dialog = CorpusDialog(panel.a, panel.b, agreement(self.store, panel.a, panel.b), self)
+        self.corpus_dialog.open()
 
     def accept_all(self) -> None:
         if self.document_id is None:

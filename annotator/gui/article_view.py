@@ -125,6 +125,10 @@ class ArticleView(QPlainTextEdit):
         self._longest = 0
         self._lanes: dict[int, int] = {}
         self.selected_id: int | None = None
+        #: Review mode: span id -> kind of difference (drawn as a bar under it) and -> "A"/"B".
+        self.review_marks: dict[int, str] = {}
+        self.review_sides: dict[int, str] = {}
+        self.review_colours: dict[str, str] = {}
         self._lines_key: tuple = ()
         self._lines: list[ScreenLine] = []
         self._line_ends: list[int] = []
@@ -134,6 +138,12 @@ class ArticleView(QPlainTextEdit):
         self.updateRequest.connect(self._on_update_request)
 
     # -- content ---------------------------------------------------------------------------
+
+    def set_review(self, marks: dict[int, str], sides: dict[int, str], colours: dict[str, str]) -> None:
+        """Draw each span's kind of difference under it, B's spans outlined (empty: no review)."""
+        self.review_marks, self.review_sides, self.review_colours = marks, sides, colours
+        self.viewport().update()
+        self._right.update()
 
     def set_document(self, text: str, spans: Iterable[Span], labels: dict[str, Label]) -> None:
         """Show ``text`` (always as plain text) with ``spans`` drawn over it."""
@@ -359,7 +369,7 @@ class ArticleView(QPlainTextEdit):
             if span.layer == ANALYSIS:
                 continue
             colour = QColor(self.labels[span.label].colour)
-            colour.setAlphaF(0.22 if span.status == "suggested" else 0.5)
+            colour.setAlphaF(0.22 if self._pale(span) else 0.5)
             for rect in segments[span.id]:
                 painter.fillRect(rect, colour)
         painter.end()
@@ -377,7 +387,7 @@ class ArticleView(QPlainTextEdit):
                 for rect in segments[span.id]:
                     y = rect.bottom() - 1 - 3 * lane
                     painter.fillRect(QRectF(rect.left(), y - 1, rect.width(), 2), colour)
-            elif span.status == "suggested" and not selected:
+            elif self._pale(span) and not selected:
                 # square and not antialiased: a dashed antialiased outline doubles a repaint
                 painter.setPen(QPen(QColor(label.colour), 1, Qt.PenStyle.DashLine))
                 painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -388,7 +398,17 @@ class ArticleView(QPlainTextEdit):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 for rect in segments[span.id]:
                     painter.drawRect(rect.adjusted(-1, 0, 1, 0))
+            kind = self.review_marks.get(span.id)
+            if kind is not None:
+                bar = QColor(self.review_colours.get(kind, "#888888"))
+                offset = 0 if self.review_sides.get(span.id) == "A" else 3
+                for rect in segments[span.id]:
+                    painter.fillRect(QRectF(rect.left(), rect.bottom() - 3 - offset, rect.width(), 2.5), bar)
         painter.end()
+
+    def _pale(self, span: Span) -> bool:
+        """Drawn pale with a dashed outline: an undecided suggestion, or B's span in a review."""
+        return self.review_sides.get(span.id) == "B" if self.review_sides else span.status == "suggested"
 
     def paint_left_margin(self, painter: QPainter) -> None:
         """Analysis spans as brackets, one lane each where they overlap."""
@@ -432,7 +452,9 @@ class ArticleView(QPlainTextEdit):
             for span in self._order[first:last]:
                 if span.label not in self.labels:
                     continue
-                text = span.label if span.status != "suggested" else span.label.lower()
+                text = span.label if not self._pale(span) else span.label.lower()
+                if self.review_sides:
+                    text = f"{self.review_sides.get(span.id, '')}·{text}"
                 width = widths.get(text)
                 if width is None:
                     width = widths[text] = metrics.horizontalAdvance(text) + 8
@@ -442,14 +464,14 @@ class ArticleView(QPlainTextEdit):
                     break
                 colour = QColor(self.labels[span.label].colour)
                 chip = QRectF(x, rect.top() + 2, width, metrics.height())
-                if span.status == "suggested":
+                if self._pale(span):
                     painter.setPen(QPen(colour, 1, Qt.PenStyle.DashLine))
                     painter.setBrush(Qt.BrushStyle.NoBrush)
                 else:
                     painter.setPen(Qt.PenStyle.NoPen)
                     painter.setBrush(colour)
                 painter.drawRoundedRect(chip, 3, 3)
-                painter.setPen(text_colour if span.status == "suggested" else QColor("white"))
+                painter.setPen(text_colour if self._pale(span) else QColor("white"))
                 painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
                 x += width + 3
 

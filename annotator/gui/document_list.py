@@ -29,12 +29,25 @@ class DocumentTableModel(QAbstractTableModel):
         self.store = store
         self.rows: list[dict[str, Any]] = []
         self.filters: dict[str, str | None] = {}
+        self.columns = list(self.COLUMNS)
+        #: Review mode: agreement (exact F1) per document; the list then starts with the worst.
+        self.scores: dict[int, float] | None = None
+
+    def set_scores(self, scores: dict[int, float] | None) -> None:
+        self.scores = scores
+        self.columns = list(self.COLUMNS) + ([("agreement", "Agreement")] if scores is not None else [])
+        self.refresh()
 
     def refresh(self, **filters: str | None) -> None:
         if filters:
             self.filters = filters
         self.beginResetModel()
         self.rows = self.store.document_rows(**self.filters)
+        if self.scores is not None:
+            scores = self.scores
+            for row in self.rows:
+                row["agreement"] = scores.get(row["id"])
+            self.rows.sort(key=lambda row: (row["agreement"] is None, row["agreement"] or 0.0, row["id"]))
         self.endResetModel()
 
     def refresh_document(self, document_id: int) -> None:
@@ -43,8 +56,9 @@ class DocumentTableModel(QAbstractTableModel):
             if values["id"] == document_id:
                 fresh = self.store.document_rows(document_id=document_id)
                 if fresh:
+                    fresh[0]["agreement"] = values.get("agreement")
                     self.rows[row] = fresh[0]
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
                 return
 
     def row_of(self, document_id: int) -> int:
@@ -57,21 +71,23 @@ class DocumentTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
+        return 0 if parent.isValid() else len(self.columns)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        key = self.COLUMNS[index.column()][0]
+        key = self.columns[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
-            value = row[key]
+            value = row.get(key)
+            if key == "agreement":
+                return "—" if value is None else f"{value:.2f}"
             return value.replace("_", " ") if key == "status" else value
         if role == Qt.ItemDataRole.UserRole:
             return row["id"]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row['title']}\n{row['text_length']:,} characters · {row['lang'] or '?'}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("suggested", "decided"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("suggested", "decided", "agreement"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -79,7 +95,7 @@ class DocumentTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section][1]
+            return self.columns[section][1]
         return None
 
 

@@ -18,6 +18,7 @@ ICONS = {
     "import": "mdi6.tray-arrow-down",
     "export": "mdi6.tray-arrow-up",
     "merge": "mdi6.call-merge",
+    "review": "mdi6.compare-horizontal",
     "preannotate": "mdi6.robot-outline",
     "undo": "mdi6.undo",
     "redo": "mdi6.redo",
