@@ -126,7 +126,8 @@ class Editor:
         span = self.store.span(span_id)
         if span.status == "suggested":
             return self.accept(span_id, description, **changes)
-        if span.annotator != self.annotator:
+        if span.annotator != self.annotator and self.store.annotator_kind(span.annotator) != "gold":
+            # a gold set is the reviewers' shared work; anyone else's spans are theirs alone
             raise StoreError(f"span {span_id} belongs to {span.annotator}; {self.annotator} cannot change it")
         return self._run(
             description, span.document_id, lambda: self.store.update_span(span_id, self.annotator, **changes)
@@ -271,3 +272,18 @@ class Editor:
             if d.kind == "agreed"
         ]
         return self.adopt(agreed, gold, description=f"gold: accept {len(agreed)} agreed span(s)")
+
+    def comment(self, difference, text: str, gold: str = "gold") -> Span:  # noqa: ANN001
+        """A review comment on a settled difference: the note of its gold span, which travels
+        with the project (a colleague sees it after merging this project back)."""
+        keys = {(s.start, s.end, s.label) for s in (difference.a, difference.b) if s is not None}
+        document_id = (difference.a or difference.b).document_id
+        target = next(
+            (s for s in self.store.spans(document_id, annotator=gold) if (s.start, s.end, s.label) in keys),
+            None,
+        )
+        if target is None:
+            raise StoreError(
+                "settle this difference first (take A, B, both or neither); the comment goes on gold"
+            )
+        return self._change(target.id, "review comment", note=text)

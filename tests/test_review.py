@@ -302,3 +302,31 @@ def test_review_command_lists_differences(tmp_path):
     assert result.exit_code == 0, result.output
     assert "label      Both tagged «Kim Jong-un»: A says PER, B says ORG" in result.output
     assert result.output.strip().endswith("1 difference(s), 1 not settled by gold")
+
+
+def test_review_comment_goes_on_gold_and_travels_by_merge(tmp_path):
+    from annotator.errors import StoreError
+    from annotator.merge import merge
+    from annotator.review import differences
+    from annotator.store import Store
+
+    reviewer_db, colleague_db = tmp_path / "reviewer.db", tmp_path / "colleague.db"
+    with Store(reviewer_db) as reviewer:
+        document_id, _ = reviewer.add_document(REVIEW_TEXT, "Kim", lang="es")
+        span_at(reviewer, document_id, "ana", "Kim Jong-un", "PER")
+        span_at(reviewer, document_id, "bea", "Kim Jong-un", "ORG")
+        editor = Editor(reviewer, "rosa")
+        (difference,) = differences(
+            reviewer.review_spans(document_id, "ana"), reviewer.review_spans(document_id, "bea")
+        )
+        with pytest.raises(StoreError, match="settle this difference first"):
+            editor.comment(difference, "¿persona u organización?")
+        editor.resolve(difference, "a")
+        editor.comment(difference, "Es una persona: PER.")
+        (gold,) = reviewer.spans(document_id, annotator="gold")
+        assert gold.note == "Es una persona: PER."
+    with Store(colleague_db) as colleague:
+        colleague.add_document(REVIEW_TEXT, "Kim", lang="es")
+        merge(colleague, reviewer_db)
+        (seen,) = colleague.spans(annotator="gold")
+        assert (seen.label, seen.note) == ("PER", "Es una persona: PER.")

@@ -721,6 +721,12 @@ class MainWindow(QMainWindow):
             )
             panel.annotators_changed.connect(self._review_annotators_changed)
             panel.corpus_requested.connect(self.show_corpus_agreement)
+            panel.comment_requested.connect(
+                lambda difference, text: (
+                    self.perform(lambda: self.editor.comment(difference, text, panel.gold))
+                    and panel.comment.clear()
+                )
+            )
         on = self.act_review.isChecked()
         self.review_dock.setVisible(on)
         if on:

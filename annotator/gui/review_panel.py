@@ -43,6 +43,7 @@ class ReviewPanel(QWidget):
     accept_agreed_requested = Signal()
     annotators_changed = Signal()
     corpus_requested = Signal()
+    comment_requested = Signal(object, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +85,10 @@ class ReviewPanel(QWidget):
             button.clicked.connect(lambda _checked=False, c=choice: self.request(c))
             buttons.addWidget(button, index // 2, index % 2)
         layout.addLayout(buttons)
+        self.comment = QLineEdit()
+        self.comment.setPlaceholderText("Review comment on the settled difference (Enter)")
+        self.comment.returnPressed.connect(self._on_comment)
+        layout.addWidget(self.comment)
         row = QHBoxLayout()
         self.accept_agreed = QPushButton("Accept all agreed")
         self.accept_agreed.clicked.connect(self.accept_agreed_requested.emit)
@@ -153,6 +158,11 @@ class ReviewPanel(QWidget):
         difference = self.current()
         if difference is not None:
             self.resolve_requested.emit(difference, choice)
+
+    def _on_comment(self) -> None:
+        difference = self.current()
+        if difference is not None and self.comment.text().strip():
+            self.comment_requested.emit(difference, self.comment.text().strip())
 
     def _on_row(self, row: int) -> None:
         if 0 <= row < len(self.differences):
