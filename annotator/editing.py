@@ -236,6 +236,8 @@ class Editor:
                         )
                     )
                     have.add((span.start, span.end, span.label))
+                if spans and status == "accepted":
+                    self._carry_links(spans[0].document_id, gold)
             return made
 
         document_id = spans[0].document_id if spans else None
@@ -287,3 +289,24 @@ class Editor:
                 "settle this difference first (take A, B, both or neither); the comment goes on gold"
             )
         return self._change(target.id, "review comment", note=text)
+
+    def _carry_links(self, document_id: int, gold: str) -> None:
+        """A link between two spans that both made it into gold comes into gold too (from
+        whichever annotator drew it), so that taking a quote and its speaker keeps the link."""
+        spans = self.store.spans(document_id)
+        by_id = {span.id: span for span in spans}
+        in_gold = {
+            (s.start, s.end, s.label): s.id for s in spans if s.annotator == gold and s.status == "accepted"
+        }
+        existing = {
+            (k.head_id, k.tail_id, k.label) for k in self.store.links(document_id) if k.annotator == gold
+        }
+        for link in self.store.links(document_id):
+            head, tail = by_id.get(link.head_id), by_id.get(link.tail_id)
+            if head is None or tail is None or link.annotator == gold:
+                continue
+            gold_head = in_gold.get((head.start, head.end, head.label))
+            gold_tail = in_gold.get((tail.start, tail.end, tail.label))
+            if gold_head and gold_tail and (gold_head, gold_tail, link.label) not in existing:
+                self.store.add_link(gold_head, gold_tail, link.label, gold)
+                existing.add((gold_head, gold_tail, link.label))

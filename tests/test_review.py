@@ -5,6 +5,7 @@ import json
 import pytest
 
 from annotator.editing import Editor
+from annotator.errors import StoreError
 from annotator.review import (
     Agreement,
     cohen_kappa,
@@ -305,7 +306,6 @@ def test_review_command_lists_differences(tmp_path):
 
 
 def test_review_comment_goes_on_gold_and_travels_by_merge(tmp_path):
-    from annotator.errors import StoreError
     from annotator.merge import merge
     from annotator.review import differences
     from annotator.store import Store
@@ -330,3 +330,35 @@ def test_review_comment_goes_on_gold_and_travels_by_merge(tmp_path):
         merge(colleague, reviewer_db)
         (seen,) = colleague.spans(annotator="gold")
         assert (seen.label, seen.note) == ("PER", "Es una persona: PER.")
+
+
+def test_taking_a_quote_and_its_speaker_carries_the_link_into_gold(store):
+    from annotator.review import differences
+
+    document_id, _ = store.add_document(REVIEW_TEXT, "Kim", lang="es")
+    kim = span_at(store, document_id, "ana", "Kim Jong-un", "PER")
+    quote = span_at(store, document_id, "ana", "el Consejo de Seguridad ruso", "QUOTE")
+    store.add_link(quote.id, kim.id, "speaker", "ana")
+    editor = Editor(store, "rosa")
+    found = differences(store.review_spans(document_id, "ana"), store.review_spans(document_id, "bea"))
+    editor.resolve(found[0], "a")
+    assert store.links(document_id)[-1].annotator == "ana"  # one end alone: no gold link yet
+    editor.resolve(found[1], "a")
+    gold_links = [k for k in store.links(document_id) if k.annotator == "gold"]
+    assert [(store.span(k.head_id).label, store.span(k.tail_id).label, k.label) for k in gold_links] == [
+        ("QUOTE", "PER", "speaker")
+    ]
+    editor.undo()
+    assert [k for k in store.links(document_id) if k.annotator == "gold"] == []
+
+
+def test_gold_spans_can_be_edited_by_the_reviewer(store, two_analysts):
+    from annotator.review import differences
+
+    editor = Editor(store, "rosa")
+    found = differences(store.review_spans(two_analysts, "ana"), store.review_spans(two_analysts, "bea"))
+    (gold,) = editor.resolve(found[1], "a")  # the shorter "Consejo de Seguridad"
+    edited = editor.nudge(gold.id, "end", True)
+    assert REVIEW_TEXT[edited.start : edited.end] == "Consejo de Seguridad ruso"
+    with pytest.raises(StoreError, match="belongs to ana"):
+        editor.relabel(store.review_spans(two_analysts, "ana")[0].id, "ORG")

@@ -767,8 +767,12 @@ class MainWindow(QMainWindow):
             for side, span in (("A", difference.a), ("B", difference.b)):
                 if span is not None:
                     marks[span.id], sides[span.id] = difference.kind, side
+        gold_spans = [
+            s for s in self.store.spans(document.id, annotator=panel.gold) if s.status == "accepted"
+        ]
+        sides |= {span.id: "G" for span in gold_spans}  # gold's own spans: editable with the usual keys
         self.view.set_review(marks, sides, KIND_COLOURS)
-        self.view.set_document(document.text, [*spans_a, *spans_b], self.store.schema.labels)
+        self.view.set_document(document.text, [*spans_a, *spans_b, *gold_spans], self.store.schema.labels)
         self.side.set_document(
             document.text, document.status, document.note, self.store.schema, document.tags
         )
