@@ -233,6 +233,7 @@ class Editor:
                             status=status,
                             attributes=span.attributes,
                             note=span.note,
+                            actor=self.annotator,
                         )
                     )
                     have.add((span.start, span.end, span.label))
@@ -308,5 +309,5 @@ class Editor:
             gold_head = in_gold.get((head.start, head.end, head.label))
             gold_tail = in_gold.get((tail.start, tail.end, tail.label))
             if gold_head and gold_tail and (gold_head, gold_tail, link.label) not in existing:
-                self.store.add_link(gold_head, gold_tail, link.label, gold)
+                self.store.add_link(gold_head, gold_tail, link.label, gold, actor=self.annotator)
                 existing.add((gold_head, gold_tail, link.label))

@@ -934,8 +934,10 @@ class Store:
         attributes: dict[str, Any] | None = None,
         note: str = "",
         suggestion_id: int | None = None,
+        actor: str | None = None,
     ) -> Span:
-        """Create one span as one action (logged). Raises InvalidSpanError / OverlapError."""
+        """Create one span of ``annotator`` as one action, logged as done by ``actor`` (default:
+        the annotator; a reviewer writing into a gold set). Raises InvalidSpanError / OverlapError."""
         annotator_id = self.annotator_id(annotator)
         with self.transaction():
             self._check_span(document_id, start, end, label, annotator_id)
@@ -963,7 +965,7 @@ class Store:
             except sqlite3.IntegrityError as e:
                 raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
             span = self.span(span_id)
-            self._log("add span", document_id, span_id, None, _span_state(span), annotator, "span")
+            self._log("add span", document_id, span_id, None, _span_state(span), actor or annotator, "span")
             self._touch_document(document_id, annotator)
         return span
 
@@ -1079,7 +1081,9 @@ class Store:
 
     # -- links -----------------------------------------------------------------------------
 
-    def add_link(self, head_id: int, tail_id: int, label: str, annotator: str) -> Link:
+    def add_link(
+        self, head_id: int, tail_id: int, label: str, annotator: str, actor: str | None = None
+    ) -> Link:
         link_label = self.schema.link_labels.get(label)
         if link_label is None:
             raise InvalidSpanError(f"unknown link label {label!r}")
@@ -1111,7 +1115,7 @@ class Store:
                 head_id,
                 None,
                 _link_state(link, head.document_id),
-                annotator,
+                actor or annotator,
                 "link",
                 link_id,
             )

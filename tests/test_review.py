@@ -282,6 +282,10 @@ def test_adjudication_into_gold_with_undo(store, two_analysts):
     editor.undo()
     assert not settled(label, store.spans(two_analysts, annotator="gold"))
     assert sum(h["action"] == "add span" for h in store.history(two_analysts)) >= 6
+    # who did it: the reviewer, not the gold set
+    assert {
+        h["annotator"] for h in store.history(two_analysts) if (h["after"] or {}).get("annotator") == "gold"
+    } == {"reviewer"}
     # the gold set is what `export --gold` takes
     from annotator.domain import Selection
 
