@@ -582,7 +582,7 @@ _BRAT_NOTE = re.compile(r"^(#\d+)\tAnnotatorNotes (T\d+)\t(.*)$")
 
 def read_brat(path: Path) -> ReadResult:
     """A brat document: ``path`` is its .txt; the .ann beside it has T, A, R and # lines
-    (events, normalisations and equivalences are not read, and are counted as skipped)."""
+    (events, normalisations, equivalences and other notes are passed over)."""
     text = decode(read_bytes(path), str(path))
     try:
         check_text(text)
@@ -592,7 +592,7 @@ def read_brat(path: Path) -> ReadResult:
     ann = path.with_suffix(".ann")
     lines = decode(read_bytes(ann), str(ann)).splitlines() if ann.exists() else []
     spans: dict[str, dict[str, Any]] = {}
-    links, problems, skipped = [], [], 0
+    links, problems = [], []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -635,7 +635,7 @@ def read_brat(path: Path) -> ReadResult:
             else:
                 spans[target]["note"] = (spans[target]["note"] + " " + note).strip()
         elif line[:1] in ("E", "N", "M", "*", "#"):
-            skipped += 1
+            continue
         else:
             problems.append((number, f"not a brat annotation line: {line[:60]!r}"))
     for number, message in problems:
