@@ -59,6 +59,10 @@ class Context:
 
             schema = load_schema(self.schema_path) if self.schema_path else None
             self._store = Store(self.db_path, schema)
+            if not self._store.created:
+                from annotator.backup import daily_backup
+
+                daily_backup(self.db_path)  # once a day, the first time a project is opened
         return self._store
 
 
@@ -419,6 +423,51 @@ def review(obj: Context, a: str, b: str, gold: str, show_all: bool) -> None:
             total += difference.kind != "agreed"
             open_count += difference.kind != "agreed" and not mark
     click.echo(f"{total} difference(s), {open_count} not settled by {gold}")
+
+
+@cli.command()
+@click.option("--list", "show", is_flag=True, help="List the backups kept, oldest first.")
+@click.pass_obj
+def backup(obj: Context, show: bool) -> None:
+    """Back up the project (SQLite's online backup: safe while the window is open).
+
+    Backups are kept beside the project in .<name>.backups/ (the last 5 of each kind:
+    manual, daily, pre-migration, pre-restore).
+
+    \b
+    Examples:
+      annotator backup
+      annotator --db ukraine.db backup --list
+    """
+    from annotator.backup import backup as make_backup
+    from annotator.backup import backups
+
+    if show:
+        for path in backups(obj.db_path):
+            click.echo(str(path))
+        return
+    obj.store().close()  # creates or migrates the project first, like every command
+    click.echo(f"Backed up to {make_backup(obj.db_path)}")
+
+
+@cli.command()
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do it without asking.")
+@click.pass_obj
+def restore(obj: Context, backup_file: Path, yes: bool) -> None:
+    """Put a backup back in place of the project (the current state is backed up first).
+
+    \b
+    Examples:
+      annotator backup --list
+      annotator restore .default.db.backups/default-20261126T101500000000Z-daily.db --yes
+    """
+    from annotator.backup import restore as run_restore
+
+    if not yes and not click.confirm(f"Replace {obj.db_path} by {backup_file}?", default=False):
+        raise click.ClickException("not restored")
+    safety = run_restore(backup_file, obj.db_path)
+    click.echo(f"Restored {obj.db_path} from {backup_file}; the state before is kept in {safety}")
 
 
 @cli.command()

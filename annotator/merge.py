@@ -17,10 +17,9 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 from annotator.errors import NewerSchemaError, NotAProjectError, StoreError
-from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, _split_sql
+from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, _split_sql, read_only_uri
 
 
 class UntrustedFileError(NotAProjectError):
@@ -57,7 +56,7 @@ class MergeReport:
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None)
+    conn = sqlite3.connect(read_only_uri(path), uri=True, isolation_level=None)
     conn.execute("PRAGMA trusted_schema = OFF")
     conn.execute("PRAGMA query_only = ON")
     return conn

@@ -286,6 +286,11 @@ def unpack_offsets(blob: bytes) -> tuple[list[int], list[int]]:
     return list(packed[0::2]), list(packed[1::2])
 
 
+def read_only_uri(path: str | Path) -> str:
+    """A URI that opens ``path`` read-only (for files from elsewhere, and backups)."""
+    return "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """A connection with this project's settings; transactions are opened explicitly."""
     # uri=True lets ATTACH open a colleague's file read-only ("file:...?mode=ro"); a plain path
@@ -368,6 +373,10 @@ class Store:
             # FULL: a commit the window reports as saved survives power loss, not only a crash.
             conn.execute("PRAGMA synchronous = FULL")
         if version < SCHEMA_VERSION:
+            if version > 0 and self.path != ":memory:":
+                from annotator.backup import backup
+
+                backup(Path(self.path), f"pre-migration-v{version}")  # the file as it was, first
             self._migrate(version)
         if self._created:
             from annotator.schema import load_schema
@@ -1331,8 +1340,7 @@ class Store:
         by text hash, the spans and links of its people under their names, their document
         statuses and notes. This project's rows are never changed. Fills ``report``."""
         conn = self.conn
-        uri = "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
-        conn.execute("ATTACH DATABASE ? AS other", (uri,))
+        conn.execute("ATTACH DATABASE ? AS other", (read_only_uri(path),))
         try:
             with self.transaction():
                 self._merge(report, annotator)

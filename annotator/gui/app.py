@@ -1232,9 +1232,20 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
             save()
     else:
         window.start_preannotation()
+        QTimer.singleShot(3000, lambda: _daily_backup_in_background(Path(db_path)))
     code = app.exec()
     window.stop_background_work()
     return code
+
+
+def _daily_backup_in_background(path: Path) -> None:
+    """Once a day, a backup of the project, off the GUI thread (SQLite's online backup copes
+    with the window writing meanwhile)."""
+    import threading
+
+    from annotator.backup import daily_backup
+
+    threading.Thread(target=daily_backup, args=(path,), name="daily-backup", daemon=True).start()
 
 
 def _finish_screenshot(window: MainWindow, path: Path, app: QApplication) -> None:

@@ -1,0 +1,91 @@
+"""Backups of a project, through SQLite's online backup API (consistent even while the window
+writes): on demand, before a schema migration, and once a day. The last few are kept beside
+the project in ``.<name>.backups/``; restoring first backs up the current state, so a restore
+can itself be undone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from annotator.errors import StoreError
+from annotator.store import read_only_uri
+
+#: How many rolling backups of each kind are kept.
+KEEP = 5
+DAILY = timedelta(hours=24)
+
+
+def backup_folder(project: Path) -> Path:
+    return project.parent / f".{project.name}.backups"
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A consistent copy of ``source`` at ``target`` (SQLite's backup API, page by page)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    src = sqlite3.connect(read_only_uri(source), uri=True)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    partial.replace(target)
+    return target
+
+
+def backup(project: Path, reason: str = "manual", keep: int = KEEP) -> Path:
+    """A rolling backup of ``project`` tagged ``reason``; older ones of that reason beyond
+    ``keep`` are removed."""
+    project = Path(project)
+    if not project.is_file():
+        raise StoreError(f"{project}: no such project file")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = backup_folder(project) / f"{project.stem}-{stamp}-{reason}.db"
+    copy_database(project, target)
+    kept = sorted(backup_folder(project).glob(f"{project.stem}-*-{reason}.db"))
+    for old in kept[:-keep] if keep > 0 else []:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def backups(project: Path) -> list[Path]:
+    """Every backup of ``project``, oldest first."""
+    return sorted(backup_folder(Path(project)).glob(f"{Path(project).stem}-*.db"))
+
+
+def daily_backup(project: Path, now: datetime | None = None) -> Path | None:
+    """Back up ``project`` if its newest backup is more than a day old (or there is none)."""
+    project = Path(project)
+    if not project.is_file():
+        return None
+    existing = backups(project)
+    moment = now or datetime.now(timezone.utc)
+    if existing:
+        newest = datetime.fromtimestamp(existing[-1].stat().st_mtime, timezone.utc)
+        if moment - newest < DAILY:
+            return None
+    return backup(project, "daily")
+
+
+def restore(backup_file: Path, project: Path) -> Path:
+    """Replace ``project`` by ``backup_file`` (checked first like any file from elsewhere);
+    the current state is backed up as "pre-restore" first. Returns that safety copy, or the
+    project path when there was nothing to keep."""
+    from annotator.merge import check_untrusted
+
+    backup_file, project = Path(backup_file), Path(project)
+    check_untrusted(backup_file)
+    safety = backup(project, "pre-restore") if project.is_file() else project
+    target = sqlite3.connect(project)
+    source = sqlite3.connect(read_only_uri(backup_file), uri=True)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return safety
