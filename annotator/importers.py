@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -717,6 +718,11 @@ def read_conll(path: Path) -> ReadResult:
                     current = len(spans) - 1
             current = None
         text = "".join(parts)
+        try:
+            check_text(text)
+        except LineError as e:
+            yield None, LineError(f"document {index + 1}: {e}")
+            continue
         yield (
             None,
             Record(
@@ -838,6 +844,10 @@ def import_paths(
             _reject(result, None, str(e).removeprefix(f"{path}: "))
         except OSError as e:
             _reject(result, None, f"cannot read ({e.strerror or e})")
+        except sqlite3.Error as e:
+            # the database refused a row the checks above let through: the file is rolled back
+            _reject(result, None, f"cannot be stored ({e})")
+            store.reload_schema()
         except _Rejected:
             # Labels that --add-labels added for this file were rolled back with it.
             store.reload_schema()

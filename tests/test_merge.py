@@ -13,6 +13,7 @@ from annotator.merge import UntrustedFileError, merge
 from annotator.store import SCHEMA_VERSION, Store
 
 TEXT = "Kim Jong-un dijo, según la agencia KCNA, que el pacto es un escudo."
+REFUSED: list[str] = []
 OTHER = "Seúl respondió con un comunicado de Yonhap."
 ONLY_THEIRS = "Moscú calló ante TASS."
 
@@ -176,6 +177,7 @@ def test_hostile_files_are_refused_and_nothing_is_written(ours, theirs, tmp_path
     with Store(ours) as store, pytest.raises(UntrustedFileError, match=message):
         merge(store, path)
     assert fingerprint(ours) == before
+    REFUSED.append(name)
 
 
 def test_newer_damaged_and_non_sqlite_files_are_refused(ours, theirs, tmp_path):
@@ -198,6 +200,7 @@ def test_newer_damaged_and_non_sqlite_files_are_refused(ours, theirs, tmp_path):
         with pytest.raises(NotAProjectError, match="no such file"):
             merge(store, tmp_path / "missing.db")
     assert fingerprint(ours) == before
+    REFUSED.extend(["newer", "not sqlite", "damaged", "missing"])
 
 
 def test_older_schema_file_is_read_from_a_migrated_copy(ours, theirs, tmp_path):
@@ -211,3 +214,11 @@ def test_older_schema_file_is_read_from_a_migrated_copy(ours, theirs, tmp_path):
         report = merge(store, older)
         assert report.spans_added == {"bea": 3}
     assert older.read_bytes() == original  # the colleague's file itself is never written
+
+
+def test_report_refused_files():
+    """Runs last in this file: how many hostile files the tests above had refused."""
+    from tests.test_crash import report
+
+    if REFUSED:
+        report("untrusted_files_refused", len(REFUSED))

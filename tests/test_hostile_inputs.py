@@ -1,0 +1,134 @@
+"""Property-based tests over the importers: whatever the bytes, a clear rejection or a correct
+import; never a traceback, never a partly imported file."""
+
+import json
+import os
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.importers import import_paths
+from annotator.store import Store
+
+TRIED = {"jsonl_files": 0, "random_byte_files": 0, "line_ending_texts": 0, "refused": 0}
+FAST = settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+LABELS = st.sampled_from(["PER", "ORG", "LOC", "MISC", "QUOTE", "WEAPON", "", "P\u00e9r", "<b>", "x" * 300])
+OFFSETS = st.one_of(
+    st.integers(-5, 80), st.floats(allow_nan=True), st.text(max_size=3), st.none(), st.booleans()
+)
+TEXTS = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60) | st.sampled_from(
+    ["Kim\r\nJong-un", "Kim\rJong", "\ufeffKim", "a\x00b", "😀 Kim 😀", ""]
+)
+SPANS = st.lists(st.fixed_dictionaries({"start": OFFSETS, "end": OFFSETS, "label": LABELS}), max_size=4)
+RECORDS = st.one_of(
+    st.fixed_dictionaries({"text": TEXTS, "spans": SPANS}),
+    st.fixed_dictionaries(
+        {"text": TEXTS, "label": st.lists(st.tuples(OFFSETS, OFFSETS, LABELS), max_size=3)}
+    ),
+    st.dictionaries(
+        st.sampled_from(["text", "meta", "id", "title", "spans"]),
+        st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2)),
+    ),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+def snapshot(store):
+    return (
+        store.conn.execute("SELECT count(*) FROM documents").fetchone()[0],
+        store.conn.execute("SELECT count(*) FROM spans").fetchone()[0],
+    )
+
+
+def imported_correctly(store, lines):
+    """Every stored span covers, in the stored text, the characters its line gave."""
+    for span in store.spans():
+        text = store.document(span.document_id).text
+        assert 0 <= span.start < span.end <= len(text)
+    for line in lines:
+        if isinstance(line, dict) and isinstance(line.get("text"), str):
+            matching = [i for i in store.document_ids() if store.document(i).text == line["text"]]
+            assert len(matching) <= 1
+
+
+@FAST
+@given(lines=st.lists(RECORDS, min_size=1, max_size=6))
+def test_any_jsonl_is_imported_correctly_or_refused_whole(tmp_path_factory, lines):
+    folder = tmp_path_factory.mktemp("jsonl")
+    path = folder / "in.jsonl"
+    path.write_text(
+        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8"
+    )
+    TRIED["jsonl_files"] += 1
+    with Store(":memory:") as store:
+        report = import_paths(store, [path])  # never raises
+        (result,) = report.files
+        TRIED["refused"] += not result.ok
+        if result.ok:
+            imported_correctly(store, lines)
+        else:
+            assert snapshot(store) == (0, 0)  # nothing of a refused file
+            assert all(str(r).startswith(str(path)) and r.message for r in result.rejections)
+
+
+@FAST
+@given(data=st.binary(max_size=400), suffix=st.sampled_from([".txt", ".jsonl", ".csv", ".json", ".conll"]))
+def test_random_bytes_never_crash_an_importer(tmp_path_factory, data, suffix):
+    path = tmp_path_factory.mktemp("bytes") / f"file{suffix}"
+    path.write_bytes(data)
+    TRIED["random_byte_files"] += 1
+    with Store(":memory:") as store:
+        report = import_paths(store, [path])
+        (result,) = report.files
+        TRIED["refused"] += not result.ok
+        if not result.ok:
+            assert snapshot(store) == (0, 0)
+            assert result.rejections[0].message
+
+
+@FAST
+@given(
+    lines=st.lists(
+        st.text(alphabet=string.ascii_letters + "áé \r", min_size=1, max_size=20), min_size=1, max_size=5
+    )
+)
+def test_line_endings_keep_offsets_meaning_the_same_characters(tmp_path_factory, lines):
+    """CRLF and lone CR are kept as they are, so an offset given in the file names the same
+    characters after import."""
+    TRIED["line_ending_texts"] += 1
+    text = "\r\n".join(lines) + "\rfin"
+    start = len(text) - 3
+    path = tmp_path_factory.mktemp("crlf") / "in.jsonl"
+    path.write_text(
+        json.dumps({"text": text, "spans": [{"start": start, "end": len(text), "label": "MISC"}]}) + "\n",
+        encoding="utf-8",
+    )
+    with Store(":memory:") as store:
+        assert import_paths(store, [path]).rejected_files == []
+        (span,) = store.spans()
+        assert store.document(span.document_id).text[span.start : span.end] == "fin"
+
+
+def test_very_many_tiny_files(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(2000):
+        (folder / f"{number:05d}.txt").write_text(f"Nota {number}\nbreve.", encoding="utf-8")
+    with Store(tmp_path / "many.db") as store:
+        report = import_paths(store, [folder])
+        assert report.rejected_files == [] and len(store.document_ids()) == 2000
+
+
+def test_report_what_was_tried():
+    """Runs last in this file: the counts of the inputs above, for the Reliability report."""
+    from tests.test_crash import report
+
+    if TRIED["jsonl_files"]:
+        for name, value in TRIED.items():
+            report(f"hostile_inputs_{name}", value)
+        assert TRIED["refused"] > 0  # the strategies do reach the refusals
