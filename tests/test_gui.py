@@ -563,3 +563,17 @@ def test_review_mode_shows_differences_and_builds_gold(qtbot, window, project, a
     assert dialog.heat.item(per, org).text() != "0"  # Kim's tokens: PER for A, ORG for B
     window.act_review.trigger()
     assert not window.reviewing and model.columns[-1][0] != "agreement"
+
+
+def test_a_project_that_cannot_be_written_says_so_and_loses_nothing(qtbot, window, project, article):
+    """A read-only file (simulated with query_only: root ignores file permissions) or a full
+    disk: the decision is not shown as done, the message says why, the next try works."""
+    select_text(window, *KIM)
+    project.conn.execute("PRAGMA query_only = ON")
+    key(qtbot, window, Qt.Key.Key_P)
+    assert window.message.text().startswith("Not saved: attempt to write a readonly database")
+    assert mine(project, article) == [] and window.editor.undo_stack == []
+    project.conn.execute("PRAGMA query_only = OFF")
+    select_text(window, *KIM)
+    key(qtbot, window, Qt.Key.Key_P)
+    assert mine(project, article) == [(*KIM, "PER")]

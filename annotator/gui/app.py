@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import getpass
 import os
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -529,6 +530,14 @@ class MainWindow(QMainWindow):
             self.say(str(e), error=True)
             QApplication.beep()
             return None
+        except sqlite3.Error as e:
+            # a read-only file, a full disk, a lock held too long: the decision was not written,
+            # and the window shows it as not done
+            self.say(
+                f"Not saved: {e}. Nothing was changed; try again once the file can be written.", error=True
+            )
+            QApplication.beep()
+            return None
         if len(self.editor.undo_stack) > depth:
             edit = self.editor.undo_stack[-1]
             self.refresh(edit)
@@ -830,8 +839,8 @@ class MainWindow(QMainWindow):
     def _replay(self, step: Callable[[], Edit | None], verb: str) -> None:
         try:
             edit = step()
-        except AnnotatorError as e:
-            self.say(str(e), error=True)
+        except (AnnotatorError, sqlite3.Error) as e:
+            self.say(f"Not done: {e}", error=True)
             return
         if edit is None:
             self.say(f"Nothing to {verb.lower()[:-2]}")
