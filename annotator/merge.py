@@ -11,7 +11,6 @@ names; this project's own rows are never changed. Merging the same file again ad
 
 from __future__ import annotations
 
-import re
 import shutil
 import sqlite3
 import tempfile
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from annotator.errors import NewerSchemaError, NotAProjectError, StoreError
-from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, _split_sql, read_only_uri
+from annotator.store import APPLICATION_ID, SCHEMA_VERSION, Store, catalogue_problem, read_only_uri
 
 
 class UntrustedFileError(NotAProjectError):
@@ -62,24 +61,6 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _normalise(sql: str | None) -> str:
-    return re.sub(r"\s+", " ", sql or "").strip()
-
-
-def expected_objects(version: int) -> set[tuple[str, str, str]]:
-    """(type, name, SQL) of every object this tool writes at ``version``."""
-    conn = sqlite3.connect(":memory:")
-    for step in MIGRATIONS[:version]:
-        for statement in _split_sql(step):
-            conn.execute(statement)
-    objects = {
-        (kind, name, _normalise(sql))
-        for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master")
-    }
-    conn.close()
-    return objects
-
-
 def check_untrusted(path: Path) -> int:
     """Refuse (UntrustedFileError, NewerSchemaError) a file this tool should not read; return
     its schema version. Reads nothing but the header and SQLite's own catalogue."""
@@ -109,29 +90,13 @@ def check_untrusted(path: Path) -> int:
         check = conn.execute("PRAGMA quick_check").fetchall()
         if check != [("ok",)]:
             raise UntrustedFileError(f"{path}: damaged ({'; '.join(row[0] for row in check[:3])})")
-        found = {
-            (kind, name, _normalise(sql))
-            for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master")
-            if not name.startswith("sqlite_")
-        }
+        unexpected = catalogue_problem(conn, version)
     except sqlite3.DatabaseError as e:
         raise UntrustedFileError(f"{path}: damaged or not a database ({e})") from e
     finally:
         conn.close()
-    expected = {item for item in expected_objects(version) if not item[1].startswith("sqlite_")}
-    unexpected = sorted(found - expected)
-    missing = sorted(expected - found)
     if unexpected:
-        kind, name, _sql = unexpected[0]
-        raise UntrustedFileError(
-            f"{path}: has {'an' if kind[0] in 'aeiou' else 'a'} {kind} '{name}' that annotator never writes "
-            "(or writes differently); "
-            "refused, nothing of it was run or read"
-        )
-    if missing:
-        raise UntrustedFileError(
-            f"{path}: lacks the {missing[0][0]} '{missing[0][1]}' of an annotator project"
-        )
+        raise UntrustedFileError(f"{path}: {unexpected}")
     return version
 
 

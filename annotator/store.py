@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -286,6 +288,49 @@ def unpack_offsets(blob: bytes) -> tuple[list[int], list[int]]:
     return list(packed[0::2]), list(packed[1::2])
 
 
+def _normalise(sql: str | None) -> str:
+    return re.sub(r"\s+", " ", sql or "").strip()
+
+
+@cache
+def expected_objects(version: int) -> frozenset[tuple[str, str, str]]:
+    """(type, name, SQL) of every table, index and trigger this tool writes at ``version``."""
+    conn = sqlite3.connect(":memory:")
+    for step in MIGRATIONS[:version]:
+        for statement in _split_sql(step):
+            conn.execute(statement)
+    objects = frozenset(
+        (kind, name, _normalise(sql))
+        for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master")
+        if not name.startswith("sqlite_")
+    )
+    conn.close()
+    return objects
+
+
+def catalogue_problem(conn: sqlite3.Connection, version: int) -> str | None:
+    """What in a file's catalogue this tool would not have written at ``version`` (a trigger,
+    a view, an altered table), or None. Reads only ``sqlite_master``: no code of the file runs."""
+    found = {
+        (kind, name, _normalise(sql))
+        for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master")
+        if not name.startswith("sqlite_")
+    }
+    expected = expected_objects(version)
+    unexpected = sorted(found - expected)
+    if unexpected:
+        kind, name, _sql = unexpected[0]
+        article = "an" if kind[0] in "aeiou" else "a"
+        return (
+            f"has {article} {kind} '{name}' that annotator never writes (or writes differently); "
+            "refused, nothing of it was run or read"
+        )
+    missing = sorted(expected - found)
+    if missing:
+        return f"lacks the {missing[0][0]} '{missing[0][1]}' of an annotator project"
+    return None
+
+
 def read_only_uri(path: str | Path) -> str:
     """A URI that opens ``path`` read-only (for files from elsewhere, and backups)."""
     return "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
@@ -367,6 +412,11 @@ class Store:
                 f"{self.path}: written by a newer version of annotator (schema {version}, "
                 f"this version reads up to {SCHEMA_VERSION}); update annotator to open it"
             )
+        if version > 0:
+            # a project from elsewhere may carry triggers or views: refused before any write
+            problem = catalogue_problem(conn, version)
+            if problem:
+                raise NotAProjectError(f"{self.path}: {problem}")
         self._created = version == 0
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")

@@ -226,3 +226,24 @@ def test_stats_count_by_every_key(store):
     assert figures["spans"]["by_layer"] == {"entities": 1, "analysis": 1}
     assert figures["spans"]["by_annotator"] == {"ana": 2}
     assert figures["spans"]["by_status"] == {"accepted": 2}
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("CREATE TRIGGER evil AFTER INSERT ON spans BEGIN DELETE FROM documents; END;", "has a trigger 'evil'"),
+        ("CREATE VIEW peek AS SELECT text FROM documents;", "has a view 'peek'"),
+        ("CREATE TABLE extra (x);", "has a table 'extra'"),
+        ("DROP TRIGGER documents_text_immutable;", "lacks the trigger 'documents_text_immutable'"),
+    ],
+)
+def test_opening_a_project_with_foreign_code_is_refused(db_path, sql, message):
+    with Store(db_path) as store:
+        store.add_document(TEXT, "Kim")
+    conn = sqlite3.connect(db_path)
+    conn.executescript(sql)
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(NotAProjectError, match=message):
+        Store(db_path)
+    assert db_path.read_bytes() == before  # nothing of it ran, nothing was written
