@@ -34,6 +34,7 @@ reliability: setup
 	rm -f bench/reliability.json
 	ANNOTATOR_RELIABILITY_REPORT=bench/reliability.json QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 		tests/test_crash.py tests/test_hostile_inputs.py tests/test_merge.py
+	$(BIN)/python bench/reliability_table.py > /dev/null
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py

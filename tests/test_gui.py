@@ -577,3 +577,19 @@ def test_a_project_that_cannot_be_written_says_so_and_loses_nothing(qtbot, windo
     select_text(window, *KIM)
     key(qtbot, window, Qt.Key.Key_P)
     assert mine(project, article) == [(*KIM, "PER")]
+
+
+def test_tooltips_show_html_like_text_literally(qtbot, project, settings):
+    from annotator.gui.text import plain_tooltip
+
+    hostile = "<img src='http://example.invalid/x.png'> <b>Título</b>"
+    document_id, _ = project.add_document(hostile + "\ncuerpo", hostile)
+    project.add_span(document_id, 0, 4, "MISC", "<i>ana</i>")
+    window = MainWindow(project, "<i>ana</i>", settings)
+    qtbot.addWidget(window)
+    tooltip = window.documents.model.data(window.documents.model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;img src=" in tooltip and "<img" not in tooltip
+    span_tooltip = window.side.span_model.data(window.side.span_model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;i&gt;ana&lt;/i&gt;" in span_tooltip
+    assert plain_tooltip("a < b\nc") == "<p style='white-space:pre-wrap'>a &lt; b<br>c</p>"
+    assert window.who.textFormat() == Qt.TextFormat.PlainText

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from annotator.importers import import_paths
 from annotator.store import Store
 
-TRIED = {"jsonl_files": 0, "random_byte_files": 0, "line_ending_texts": 0, "refused": 0}
+TRIED = {"jsonl_files": 0, "random_byte_files": 0, "line_ending_texts": 0, "brat_pairs": 0, "refused": 0}
 FAST = settings(
     max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "150")),
     deadline=None,
@@ -77,7 +77,10 @@ def test_any_jsonl_is_imported_correctly_or_refused_whole(tmp_path_factory, line
 
 
 @FAST
-@given(data=st.binary(max_size=400), suffix=st.sampled_from([".txt", ".jsonl", ".csv", ".json", ".conll"]))
+@given(
+    data=st.binary(max_size=400),
+    suffix=st.sampled_from([".txt", ".jsonl", ".csv", ".json", ".conll", ".spacy"]),
+)
 def test_random_bytes_never_crash_an_importer(tmp_path_factory, data, suffix):
     path = tmp_path_factory.mktemp("bytes") / f"file{suffix}"
     path.write_bytes(data)
@@ -112,6 +115,42 @@ def test_line_endings_keep_offsets_meaning_the_same_characters(tmp_path_factory,
         assert import_paths(store, [path]).rejected_files == []
         (span,) = store.spans()
         assert store.document(span.document_id).text[span.start : span.end] == "fin"
+
+
+@FAST
+@given(text=TEXTS, ann=st.lists(st.text(max_size=40), max_size=5))
+def test_any_brat_pair_is_imported_correctly_or_refused(tmp_path_factory, text, ann):
+    folder = tmp_path_factory.mktemp("brat")
+    (folder / "doc.txt").write_text(text, encoding="utf-8", errors="surrogatepass")
+    (folder / "doc.ann").write_text("\n".join(ann), encoding="utf-8", errors="surrogatepass")
+    TRIED["brat_pairs"] += 1
+    with Store(":memory:") as store:
+        (result,) = import_paths(store, [folder]).files
+        TRIED["refused"] += not result.ok
+        if not result.ok:
+            assert snapshot(store) == (0, 0)
+        for span in store.spans():
+            assert 0 <= span.start < span.end <= len(store.document(span.document_id).text)
+
+
+def test_a_line_of_100_mb_is_refused_with_its_size_and_bounded_memory(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "huge.jsonl"
+    with open(path, "wb") as f:
+        f.write(b'{"text": "')
+        block = b"x" * (1024 * 1024)
+        for _ in range(100):
+            f.write(block)
+        f.write(b'"}\n{"text": "una nota corta"}\n')
+    tracemalloc.start()
+    with Store(":memory:") as store:
+        (result,) = import_paths(store, [path]).files
+        assert snapshot(store) == (0, 0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [(r.line, r.message) for r in result.rejections] == [(1, "line longer than 64 MB")]
+    assert peak < 200 * 1024 * 1024  # one bounded read, never the whole line and its copies
 
 
 def test_very_many_tiny_files(tmp_path):

@@ -231,7 +231,10 @@ def test_stats_count_by_every_key(store):
 @pytest.mark.parametrize(
     ("sql", "message"),
     [
-        ("CREATE TRIGGER evil AFTER INSERT ON spans BEGIN DELETE FROM documents; END;", "has a trigger 'evil'"),
+        (
+            "CREATE TRIGGER evil AFTER INSERT ON spans BEGIN DELETE FROM documents; END;",
+            "has a trigger 'evil'",
+        ),
         ("CREATE VIEW peek AS SELECT text FROM documents;", "has a view 'peek'"),
         ("CREATE TABLE extra (x);", "has a table 'extra'"),
         ("DROP TRIGGER documents_text_immutable;", "lacks the trigger 'documents_text_immutable'"),

@@ -40,6 +40,7 @@ from annotator.gui.article_view import ArticleView
 from annotator.gui.document_list import DocumentList
 from annotator.gui.icons import apply_icons
 from annotator.gui.side_panel import SidePanel
+from annotator.gui.text import plain_label
 from annotator.store import Store
 
 T = TypeVar("T")
@@ -104,16 +105,15 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.message = QLabel()
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        self.undecided = QLabel()
+        self.message = plain_label()
+        self.undecided = plain_label()
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(200)
         self.progress_bar.hide()
         self.cancel_button = QPushButton("Cancel")
         self._icon_targets.append((self.cancel_button, "cancel"))
         self.cancel_button.hide()
-        self.who = QLabel()
+        self.who = plain_label()
         self.saved = QLabel("saved")
         self.saved.setToolTip("Every decision is written to the project file when you make it")
         bar.addWidget(self.message, 1)

@@ -39,6 +39,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from annotator.domain import ANALYSIS, Label, Span, assign_lanes, utf16_positions
+from annotator.gui.text import plain_tooltip
 
 LEFT_MARGIN = 34
 RIGHT_MARGIN = 150
@@ -270,7 +271,7 @@ class ArticleView(QPlainTextEdit):
             position = self.cursorForPosition(event.pos()).position()
             span = self.span_at(self.offsets.from_qt(position))
             if span is not None:
-                QToolTip.showText(event.globalPos(), span_tooltip(span), self.viewport())
+                QToolTip.showText(event.globalPos(), plain_tooltip(span_tooltip(span)), self.viewport())
             else:
                 QToolTip.hideText()
             return True

@@ -6,7 +6,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QInputDialog,
-    QLabel,
     QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.gui.text import plain_label
 from annotator.importers import ImportReport
 
 
@@ -48,7 +48,7 @@ class ImportReportDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Import")
         layout = QVBoxLayout(self)
-        summary = QLabel(report.summary())
+        summary = plain_label(report.summary())
         summary.setWordWrap(True)
         layout.addWidget(summary)
         lines = []

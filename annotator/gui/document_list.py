@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import DOCUMENT_STATUSES
+from annotator.gui.text import plain_tooltip
 from annotator.store import Store
 
 
@@ -86,7 +87,7 @@ class DocumentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return row["id"]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row['title']}\n{row['text_length']:,} characters · {row['lang'] or '?'}"
+            return plain_tooltip(f"{row['title']}\n{row['text_length']:,} characters · {row['lang'] or '?'}")
         if role == Qt.ItemDataRole.TextAlignmentRole and key in ("suggested", "decided", "agreement"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.gui.text import plain_label, plain_tooltip
 from annotator.review import KINDS, Agreement, Difference
 
 #: One colour per kind of difference, drawn under the spans in the article and in the list.
@@ -67,7 +68,7 @@ class ReviewPanel(QWidget):
             swatch.setToolTip(KINDS[kind])
             legend.addWidget(swatch, index // 3, index % 3)
         layout.addLayout(legend)
-        self.summary = QLabel()
+        self.summary = plain_label()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.list = QListWidget()
@@ -140,7 +141,7 @@ class ReviewPanel(QWidget):
             done = id(difference) in settled_differences
             item = QListWidgetItem(("✓ " if done else "") + difference.explain(text))
             item.setForeground(QColor(KIND_COLOURS[difference.kind]) if not done else QColor("#888888"))
-            item.setToolTip(f"{difference.explain(text)}\n({KINDS[difference.kind]})")
+            item.setToolTip(plain_tooltip(f"{difference.explain(text)}\n({KINDS[difference.kind]})"))
             self.list.addItem(item)
         self.list.blockSignals(False)
         if self.differences:
@@ -197,7 +198,7 @@ class CorpusDialog(QDialog):
         self.setWindowTitle(f"Agreement: {b} against {a}")
         figures = agreement.as_dict()
         layout = QVBoxLayout(self)
-        self.summary = QLabel(
+        self.summary = plain_label(
             f"{figures['n_docs']} document(s) · exact F1 {figures['exact_f1']:.3f} · overlap F1 "
             f"{figures['overlap_f1']:.3f} · token kappa {figures['token_kappa']:.3f} · "
             f"Krippendorff's alpha {figures['krippendorff_alpha']:.3f}"
@@ -206,7 +207,7 @@ class CorpusDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(QLabel("F1 per label"))
         layout.addWidget(Bars(agreement))
-        layout.addWidget(QLabel(f"Tokens: {a}'s label (rows) against {b}'s (columns)"))
+        layout.addWidget(plain_label(f"Tokens: {a}'s label (rows) against {b}'s (columns)"))
         confusion = agreement.confusion()
         labels = sorted({x for x, _ in confusion} | {y for _, y in confusion}, key=lambda v: (v == "O", v))
         self.heat = QTableWidget(len(labels), len(labels))

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import DOCUMENT_STATUSES, Link, Schema, Span
+from annotator.gui.text import plain_label, plain_tooltip
 
 
 def excerpt(text: str, span: Span, limit: int = 48) -> str:
@@ -68,7 +69,7 @@ class SpanListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.UserRole:
             return span.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            return (
+            return plain_tooltip(
                 f"{span.label} · {span.status} · {span.annotator} ({span.origin}) · {span.start}-{span.end}"
             )
         return None
@@ -177,7 +178,7 @@ class SidePanel(QWidget):
         span_layout.addLayout(self.attributes_form)
         self.attribute_widgets: dict[str, QWidget] = {}
 
-        self.links_heading = QLabel("Links")
+        self.links_heading = plain_label("Links")
         span_layout.addWidget(self.links_heading)
         self.links_list = QListWidget()
         self.links_list.setMaximumHeight(90)
