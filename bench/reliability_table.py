@@ -33,7 +33,8 @@ def table(f: dict[str, int]) -> str:
         (
             'The window and the command line use one project at once: no "database is locked", nothing lost, '
             "consistent reads",
-            "same file: an editor edits for 6 s while the command line imports 9,000 articles, exports and reads",
+            "same file: an editor edits for 6 s while the command line pre-annotates, imports 9,000 articles, "
+            "exports and reads",
             f"{f['concurrent_edits_acknowledged']} concurrent edits, all found",
         ),
         (

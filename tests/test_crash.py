@@ -189,8 +189,9 @@ def test_killed_preannotation_keeps_whole_batches_and_finishes_on_rerun(tmp_path
 
 @pytest.mark.slow
 def test_window_and_command_line_on_one_project_at_once(tmp_path):
-    """An editor (as the window does) edits for a few seconds while the command line imports,
-    exports and reads the same file: nobody meets "database is locked", nothing is lost."""
+    """An editor (as the window does) edits for a few seconds while the command line
+    pre-annotates, imports, exports and reads the same file: nobody meets "database is locked",
+    nothing is lost."""
     path = tmp_path / "shared.db"
     with Store(path) as store:
         store.add_document(TEXT, "Kim", lang="es")
@@ -208,6 +209,7 @@ def test_window_and_command_line_on_one_project_at_once(tmp_path):
         text=True,
     )
     command = [sys.executable, "-m", "annotator", "--db", str(path)]
+    preannotator = subprocess.run([*command, "preannotate"], capture_output=True, text=True, timeout=300)
     importer = subprocess.run([*command, "import", str(folder)], capture_output=True, text=True, timeout=300)
     exporter = subprocess.run(
         [*command, "export", "--format", "jsonl", "--out", str(tmp_path / "x.jsonl")],
@@ -222,7 +224,7 @@ def test_window_and_command_line_on_one_project_at_once(tmp_path):
     out, err = editor.communicate(timeout=120)
     assert editor.returncode == 0, err[-2000:]
     assert out.splitlines()[-1] == "DONE"
-    for finished in (importer, exporter, *reads):
+    for finished in (preannotator, importer, exporter, *reads):
         assert finished.returncode == 0, finished.stderr[-2000:]
         assert "locked" not in finished.stderr
     documents = [json.loads(r.stdout)["documents"]["total"] for r in reads]

@@ -478,3 +478,17 @@ def test_round_trip_on_the_real_corpus(shared_data, tmp_path):
         assert first.read_bytes() == second.read_bytes()
         first, second = round_trip(store, tmp_path, "brat", "corpus-brat")
         assert read_all(first) == read_all(second)
+
+
+def test_export_file_names_never_leave_the_chosen_folder(tmp_path):
+    """Ids and titles from a source are not file names: a document whose id climbs out of the
+    folder is written inside it, under its number."""
+    with Store(tmp_path / "p.db") as store:
+        document_id, _ = store.add_document("Kim habló.", "../../../etc/passwd", external_id="../../evil")
+        store.add_span(document_id, 0, 3, "PER", "ana")
+        out = tmp_path / "deep" / "brat"
+        export(store, "brat", out, Selection())
+    written = sorted(
+        p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".txt", ".ann")
+    )
+    assert [str(p) for p in written] == ["deep/brat/doc-000001.ann", "deep/brat/doc-000001.txt"]
