@@ -57,13 +57,19 @@ def imported_correctly(store, lines):
 
 
 @FAST
-@given(lines=st.lists(RECORDS, min_size=1, max_size=6))
-def test_any_jsonl_is_imported_correctly_or_refused_whole(tmp_path_factory, lines):
+@given(
+    lines=st.lists(RECORDS, min_size=1, max_size=6),
+    cut=st.one_of(st.none(), st.integers(1, 40)),
+    bom=st.booleans(),
+)
+def test_any_jsonl_is_imported_correctly_or_refused_whole(tmp_path_factory, lines, cut, bom):
+    """Any structure, a last line cut short (truncated JSON), with or without a byte-order mark."""
     folder = tmp_path_factory.mktemp("jsonl")
     path = folder / "in.jsonl"
-    path.write_text(
-        "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8"
-    )
+    encoded = [json.dumps(line, ensure_ascii=False) for line in lines]
+    if cut is not None:
+        encoded[-1] = encoded[-1][: max(1, len(encoded[-1]) - cut)]
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + ("\n".join(encoded) + "\n").encode("utf-8"))
     TRIED["jsonl_files"] += 1
     with Store(":memory:") as store:
         report = import_paths(store, [path])  # never raises
