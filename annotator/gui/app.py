@@ -1240,7 +1240,9 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
         if not window.start_preannotation():
             save()
     else:
-        window.start_preannotation()
+        # Background work starts once the window is drawn: its imports and queries (the NLP
+        # module, the importers, the count of documents to do) must not delay the first paint.
+        QTimer.singleShot(100, window.start_preannotation)
         QTimer.singleShot(3000, lambda: _daily_backup_in_background(Path(db_path)))
     code = app.exec()
     window.stop_background_work()
