@@ -25,8 +25,9 @@ def backup_folder(project: Path) -> Path:
 def copy_database(source: Path, target: Path) -> Path:
     """A consistent copy of ``source`` at ``target`` (SQLite's backup API, page by page)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob("*.partial"):  # a copy interrupted by an exit or a crash
+        leftover.unlink(missing_ok=True)
     partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
     src = sqlite3.connect(read_only_uri(source), uri=True)
     dst = sqlite3.connect(partial)
     try:

@@ -946,6 +946,9 @@ class MainWindow(QMainWindow):
             return False
         self.stop_background_work()
         self._save_settings()
+        if self.reviewing:  # its annotators belong to the other project
+            self.act_review.setChecked(False)
+            self.toggle_review()
         old = self.store
         self.store = store
         self.editor = Editor(store, self.editor.annotator)
