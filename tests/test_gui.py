@@ -593,3 +593,19 @@ def test_tooltips_show_html_like_text_literally(qtbot, project, settings):
     assert "&lt;i&gt;ana&lt;/i&gt;" in span_tooltip
     assert plain_tooltip("a < b\nc") == "<p style='white-space:pre-wrap'>a &lt; b<br>c</p>"
     assert window.who.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_every_menu_is_there_with_its_actions(qtbot, window):
+    menus = {action.text().replace("&", ""): action.menu() for action in window.menuBar().actions()}
+    assert list(menus) == ["File", "Edit", "Labels", "Document", "Review", "View", "Help"]
+    review = [a.text().replace("&", "") for a in menus["Review"].actions() if not a.isSeparator()]
+    assert review[0].startswith("Review mode") and "Gold: take a" in review
+    file_actions = [a.text().replace("&", "") for a in menus["File"].actions() if not a.isSeparator()]
+    for expected in (
+        "New project…",
+        "Open project…",
+        "Import files…",
+        "Export…",
+        "Merge colleague's project…",
+    ):
+        assert expected in file_actions

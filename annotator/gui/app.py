@@ -251,6 +251,8 @@ class MainWindow(QMainWindow):
         for action in (
             self.act_import,
             self.act_import_folder,
+            self.act_export,
+            self.act_merge,
             self.act_preannotate,
             self.act_preannotate_all,
         ):
@@ -275,6 +277,9 @@ class MainWindow(QMainWindow):
             self.act_grow_start,
             self.act_shrink_start,
             None,
+            self.act_link,
+            self.act_escape,
+            None,
             self.act_name,
         ):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
@@ -284,6 +289,16 @@ class MainWindow(QMainWindow):
         document_menu = menus.addMenu("&Document")
         for action in (self.act_previous_document, self.act_next_document, self.act_done_next, self.act_find):
             document_menu.addAction(action)
+        review_menu = menus.addMenu("&Review")
+        for action in (
+            self.act_review,
+            None,
+            self.act_next_difference,
+            self.act_previous_difference,
+            None,
+            *self.review_choice_actions,
+        ):
+            review_menu.addSeparator() if action is None else review_menu.addAction(action)
         view_menu = menus.addMenu("&View")
         for action in (
             self.act_zoom_in,
