@@ -426,6 +426,87 @@ def review(obj: Context, a: str, b: str, gold: str, show_all: bool) -> None:
 
 
 @cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Find articles by words in their title or text (all words; accents ignored; "a phrase").
+
+    \b
+    Examples:
+      annotator search Pionyang KCNA
+      annotator search '"Consejo de Seguridad"' --json
+    """
+    rows = obj.store().search(" ".join(query), limit=limit)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(f"{row['document_id']:>6}  {row['title'][:60]}")
+        click.echo(f"        {' '.join(row['snippet'].split())}")
+    click.echo(f"{len(rows)} article(s)")
+
+
+@cli.command()
+@click.option("--label", default=None, help="Only spans of this label (SOURCE, QUOTE, CLAIM, PER...).")
+@click.option("--attr", "attrs", multiple=True, help="An attribute's value, NAME=VALUE (repeatable).")
+@click.option(
+    "--link", default=None, help='A link to a span of this text, LABEL=TEXT (speaker="Kim Jong-un").'
+)
+@click.option("--date", "date_prefix", default=None, help="Documents published starting so (2024-05).")
+@click.option("--annotator", "annotator_name", default=None, help="Only this annotator's spans.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def segments(
+    obj: Context,
+    label: str | None,
+    attrs: tuple[str, ...],
+    link: str | None,
+    date_prefix: str | None,
+    annotator_name: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Tagged segments across the corpus, each in its context (keyword in context).
+
+    \b
+    Examples:
+      annotator segments --label SOURCE --attr agency=KCNA
+      annotator segments --label QUOTE --link speaker="Kim Jong-un" --json
+      annotator segments --label CLAIM --date 2024-05
+    """
+
+    def pair(text: str, option: str) -> tuple[str, str]:
+        name, sep, value = text.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint=option)
+        return name.strip(), value.strip()
+
+    rows = obj.store().segments(
+        label=label,
+        attributes=dict(pair(a, "--attr") for a in attrs),
+        link=pair(link, "--link") if link else None,
+        date_prefix=date_prefix,
+        annotator=annotator_name,
+        limit=limit,
+    )
+    if as_json:
+        for row in rows:
+            row["attributes"] = json.loads(row["attributes"])
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for row in rows:
+        left = " ".join(row["left_context"].split())[-40:]
+        right = " ".join(row["right_context"].split())[:40]
+        click.echo(
+            f"{row['document_id']:>6} {row['label']:<7} …{left:>40} [{' '.join(row['text'].split())}] {right}…"
+        )
+    click.echo(f"{len(rows)} segment(s)")
+
+
+@cli.command()
 @click.option("--list", "show", is_flag=True, help="List the backups kept, oldest first.")
 @click.pass_obj
 def backup(obj: Context, show: bool) -> None:

@@ -208,6 +208,15 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX spans_annotator ON spans(annotator_id, document_id, start);
     """,
+    # 6: full-text search over titles and texts (accents ignored). Kept in step by the code
+    # that adds documents, not by triggers: with trusted_schema off, triggers may not write to
+    # a virtual table (and a file's triggers are not trusted anyway).
+    """
+    CREATE VIRTUAL TABLE documents_fts USING fts5(
+        title, text, content='documents', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO documents_fts (rowid, title, text) SELECT id, title, text FROM documents;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -329,6 +338,18 @@ def catalogue_problem(conn: sqlite3.Connection, version: int) -> str | None:
     if missing:
         return f"lacks the {missing[0][0]} '{missing[0][1]}' of an annotator project"
     return None
+
+
+def fts_query(text: str) -> str:
+    """Words typed by a person as an FTS5 query: every word must occur (any order); "quoted
+    text" is a phrase. Nothing of it can be FTS5 syntax, so no input is a syntax error."""
+    phrases = re.findall(r'"([^"]+)"|(\S+)', text)
+    terms = []
+    for phrase, word in phrases:
+        words = re.findall(r"\w+", phrase or word)
+        if words:
+            terms.append('"' + " ".join(words) + '"')
+    return " ".join(terms)
 
 
 def read_only_uri(path: str | Path) -> str:
@@ -654,6 +675,9 @@ class Store:
             ),
         ).fetchone()
         if row is not None:
+            self.conn.execute(
+                "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)", (row[0], title, text)
+            )
             return row[0], True
         existing = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()
         return existing[0], False
@@ -734,10 +758,10 @@ class Store:
                 "WHERE x.document_id = d.id AND xa.name = ?)"
             )
             params.append(annotator)
-        if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append("(d.title LIKE ? ESCAPE '\\' OR d.text LIKE ? ESCAPE '\\')")
-            params += [pattern, pattern]
+        if text and fts_query(text):
+            clauses.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+            params.append(fts_query(text))
+
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._dicts(
             f"""
@@ -876,14 +900,14 @@ class Store:
         transaction.
         """
         stamp = now()
-        before = self.conn.total_changes
-        self.conn.executemany(
+        # rowcount counts this statement's rows only (total_changes would also count what the
+        # full-text index writes to its own tables meanwhile)
+        return self.conn.executemany(
             'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, '
             "origin_detail, status, attributes, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row + (stamp, stamp) for row in rows),
-        )
-        return self.conn.total_changes - before
+        ).rowcount
 
     def insert_span_returning(self, row: tuple, note: str = "") -> tuple[int, int]:
         """Insert one span of an import (row as for :meth:`insert_spans`): ``(id, 1)``, or the
@@ -1408,10 +1432,16 @@ class Store:
             "SELECT count(*) FROM other.documents o WHERE o.sha256 IN (SELECT sha256 FROM main.documents)"
         ).fetchone()[0]
         columns = "external_id, title, text, text_length, sha256, lang, source, url, published, meta, created_at, updated_at"
+        last_id = conn.execute("SELECT coalesce(max(id), 0) FROM main.documents").fetchone()[0]
         report.documents_new = conn.execute(
             f"INSERT INTO main.documents ({columns}) SELECT {columns} FROM other.documents o "
             "WHERE o.sha256 NOT IN (SELECT sha256 FROM main.documents) ORDER BY o.id"
         ).rowcount
+        conn.execute(
+            "INSERT INTO main.documents_fts (rowid, title, text) SELECT id, title, text FROM main.documents "
+            "WHERE id > ?",
+            (last_id,),
+        )
         report.skipped_models = [
             row[0]
             for row in conn.execute(
@@ -1535,6 +1565,70 @@ class Store:
                 "the same name with different work on both sides"
             )
         return None
+
+    # -- finding things ----------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Documents matching ``query`` (words, all of them; "quoted phrases"; accents ignored),
+        best first, each with a snippet of context around the hits ([...] marks them)."""
+        match = fts_query(query)
+        if not match:
+            return []
+        return self._dicts(
+            "SELECT f.rowid AS document_id, d.title, d.status, "
+            "snippet(documents_fts, 1, '[', ']', '…', 12) AS snippet "
+            "FROM documents_fts f JOIN documents d ON d.id = f.rowid WHERE documents_fts MATCH ? "
+            "ORDER BY bm25(documents_fts) LIMIT ? OFFSET ?",
+            (match, limit, offset),
+        )
+
+    def segments(
+        self,
+        *,
+        label: str | None = None,
+        attributes: dict[str, str] | None = None,
+        link: tuple[str, str] | None = None,
+        date_prefix: str | None = None,
+        annotator: str | None = None,
+        context: int = 60,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Tagged segments across the corpus as keyword-in-context rows: every accepted span of
+        ``label`` whose ``attributes`` have these values, that has a link ``(link label, text of
+        the span it points to)``, in documents published starting with ``date_prefix``."""
+        clauses, params = ["s.status = 'accepted'", "a.kind NOT IN ('model', 'rule')"], []
+        if label:
+            clauses.append("s.label = ?")
+            params.append(label)
+        for key, value in (attributes or {}).items():
+            clauses.append("json_extract(s.attributes, ?) = ?")
+            params += ["$." + json.dumps(key), value]
+        if link:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM links k JOIN spans t ON t.id = k.tail_id WHERE k.head_id = s.id "
+                'AND k.label = ? AND substr(d.text, t.start + 1, t."end" - t.start) = ?)'
+            )
+            params += list(link)
+        if date_prefix:
+            clauses.append("d.published LIKE ? ESCAPE '\\'")
+            params.append(date_prefix.replace("%", "\\%").replace("_", "\\_") + "%")
+        if annotator:
+            clauses.append("a.name = ?")
+            params.append(annotator)
+        return self._dicts(
+            f"""
+            SELECT s.document_id, d.title, d.published, s.id AS span_id, s.start, s."end", s.label,
+                   a.name AS annotator, s.attributes,
+                   substr(d.text, max(1, s.start + 1 - ?), min(s.start, ?)) AS left_context,
+                   substr(d.text, s.start + 1, s."end" - s.start) AS text,
+                   substr(d.text, s."end" + 1, ?) AS right_context
+            FROM spans s JOIN documents d ON d.id = s.document_id JOIN annotators a ON a.id = s.annotator_id
+            WHERE {" AND ".join(clauses)}
+            ORDER BY s.document_id, s.start LIMIT ? OFFSET ?
+            """,
+            [context, context, context, *params, limit, offset],
+        )
 
     # -- agreement ---------------------------------------------------------------------------
 

@@ -220,6 +220,8 @@ def bench_import(rounds: int) -> dict:
             "attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             span_rows,
         )
+        # the same tables: the full-text index the project keeps in step
+        conn.execute("INSERT INTO documents_fts (rowid, title, text) SELECT id, title, text FROM documents")
         conn.execute("COMMIT")
         elapsed = time.perf_counter() - started
         assert conn.execute("SELECT count(*) FROM spans").fetchone()[0] == total_spans
@@ -452,6 +454,9 @@ def bench_merge(rounds: int) -> dict:
             'INSERT INTO main.spans (document_id, start, "end", label, annotator_id, origin, origin_detail, status, '
             'attributes, note, created_at, updated_at) SELECT document_id, start, "end", label, annotator_id, '
             "origin, origin_detail, status, attributes, note, created_at, updated_at FROM other.spans"
+        )
+        conn.execute(
+            "INSERT INTO main.documents_fts (rowid, title, text) SELECT id, title, text FROM main.documents"
         )
         conn.execute("COMMIT")
         elapsed = time.perf_counter() - started

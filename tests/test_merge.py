@@ -45,7 +45,7 @@ def fingerprint(path):
     conn = sqlite3.connect(path)
     digest = hashlib.sha256()
     for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
-        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
+        for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
             digest.update(repr(row).encode())
     conn.close()
     return digest.hexdigest()
@@ -207,7 +207,9 @@ def test_older_schema_file_is_read_from_a_migrated_copy(ours, theirs, tmp_path):
     older = tmp_path / "older.db"
     older.write_bytes(theirs.read_bytes())
     conn = sqlite3.connect(older)
-    conn.executescript("DROP INDEX spans_annotator; DROP TABLE annotator_documents; PRAGMA user_version = 3;")
+    conn.executescript(
+        "DROP TABLE documents_fts; DROP INDEX spans_annotator; DROP TABLE annotator_documents; PRAGMA user_version = 3;"
+    )
     conn.close()
     original = older.read_bytes()
     with Store(ours) as store:
