@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from annotator.domain import Change, Span, move_boundary, simple_tokens, snap_to_tokens
 from annotator.errors import StoreError
 from annotator.store import Store
+
+if TYPE_CHECKING:
+    from annotator.review import Difference
 
 T = TypeVar("T")
 
@@ -244,7 +247,7 @@ class Editor:
         document_id = spans[0].document_id if spans else None
         return self._run(description or f"gold: {len(spans)} span(s)", document_id, run)
 
-    def resolve(self, difference, choice: str, gold: str = "gold") -> list[Span]:  # noqa: ANN001
+    def resolve(self, difference: Difference, choice: str, gold: str = "gold") -> list[Span]:
         """Settle one difference into gold: "a", "b", "both" or "neither" (recorded as rejected
         gold spans, so that the difference counts as decided)."""
         a, b = difference.a, difference.b
@@ -276,7 +279,7 @@ class Editor:
         ]
         return self.adopt(agreed, gold, description=f"gold: accept {len(agreed)} agreed span(s)")
 
-    def comment(self, difference, text: str, gold: str = "gold") -> Span:  # noqa: ANN001
+    def comment(self, difference: Difference, text: str, gold: str = "gold") -> Span:
         """A review comment on a settled difference: the note of its gold span, which travels
         with the project (a colleague sees it after merging this project back)."""
         keys = {(s.start, s.end, s.label) for s in (difference.a, difference.b) if s is not None}

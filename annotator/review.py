@@ -17,8 +17,12 @@ import bisect
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from annotator.domain import Span, overlaps, simple_tokens
+
+if TYPE_CHECKING:  # the store is only passed through: review stays free of SQL
+    from annotator.store import Store
 
 Triple = tuple[int, int, str]
 
@@ -204,7 +208,7 @@ def compare_document(
     agreement.by_document[document_id] = exact.f1
 
 
-def agreement(store, a: str, b: str, layer: str | None = None) -> Agreement:  # noqa: ANN001 - a Store
+def agreement(store: Store, a: str, b: str, layer: str | None = None) -> Agreement:
     """Agreement of B with A over every document where either has a span (of ``layer``)."""
     result = Agreement()
     for document_id, spans_a, spans_b, tokens, text in store.comparison(a, b, layer):
