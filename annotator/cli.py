@@ -156,14 +156,21 @@ def gui(obj: Context, no_samples: bool, screenshot: Path | None) -> None:
 )
 @click.option("--lang", default=None, help="Language of documents that do not say (default: detected es/en).")
 @click.option("--add-labels", is_flag=True, help="Add labels the schema does not know (entity layer).")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    help="JSONL: a key of the file read as one of ours, FILE_KEY=OUR_KEY (column_data=text).",
+)
 @click.pass_obj
 def import_(
     obj: Context,
     paths: tuple[Path, ...],
     file_format: str,
-    annotator_name: str,
+    annotator_name: str | None,
     lang: str | None,
     add_labels: bool,
+    fields: tuple[str, ...],
 ) -> None:
     """Import articles: .txt files and folders, JSONL, CSV, and every format export writes.
 
@@ -181,9 +188,16 @@ def import_(
       annotator import resources/samples/
       annotator import --annotator maria maria_export.jsonl
       annotator import --format csv --lang en feed.tsv.csv
+      annotator import --field column_data=text --field column_label=label doccano.jsonl
     """
     from annotator.importers import import_paths
 
+    rename = {}
+    for field in fields:
+        theirs, sep, ours = field.partition("=")
+        if not sep or not theirs or not ours:
+            raise click.BadParameter(f"expected FILE_KEY=OUR_KEY, got {field!r}", param_hint="--field")
+        rename[theirs] = ours
     store = obj.store()
     with click.progressbar(length=1, label="Importing", file=sys.stderr, show_pos=True) as bar:
 
@@ -199,6 +213,7 @@ def import_(
             lang=lang,
             add_labels=add_labels,
             progress=progress,
+            rename=rename or None,
         )
     for result in report.rejected_files:
         click.echo(f"rejected {result.path} (nothing imported from it):", err=True)

@@ -390,7 +390,9 @@ def record_from_json(record: Any) -> Record:
     )
 
 
-def read_jsonl(path: Path) -> ReadResult:
+def read_jsonl(path: Path, rename: dict[str, str] | None = None) -> ReadResult:
+    """JSONL, one document a line; ``rename`` maps a file's own keys onto the accepted ones
+    (doccano's "column_data" -> "text", "column_label" -> "label")."""
     for number, line in _iter_lines(path):
         if line is None:
             yield number, LineError(f"line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB")
@@ -409,6 +411,8 @@ def read_jsonl(path: Path) -> ReadResult:
             yield number, LineError("JSON nested too deeply")
             continue
         try:
+            if rename and isinstance(data, dict):
+                data = {rename.get(key, key): value for key, value in data.items()}
             yield number, record_from_json(data)
         except LineError as e:
             yield number, e
@@ -818,6 +822,7 @@ def import_paths(
     lang: str | None = None,
     add_labels: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
+    rename: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import files and folders; see the module docstring for the rules. Never raises for bad
     input: every problem is in the report."""
@@ -839,7 +844,7 @@ def import_paths(
             _reject(result, None, "no such file")
             continue
         try:
-            _import_file(store, path, file_format, result, annotator, lang, add_labels)
+            _import_file(store, path, file_format, result, annotator, lang, add_labels, rename)
         except InputFileError as e:
             _reject(result, None, str(e).removeprefix(f"{path}: "))
         except OSError as e:
@@ -870,6 +875,7 @@ def _import_file(
     annotator: str | None,
     lang: str | None,
     add_labels: bool,
+    rename: dict[str, str] | None = None,
 ) -> None:
     """``annotator`` None: spans go under the annotator the file records (full formats) or
     "import" (the others)."""
@@ -879,7 +885,9 @@ def _import_file(
     default_lang = lang or schema.default_language
     pending: list[tuple] = []
     with store.transaction():
-        for line, item in READERS[file_format](path):
+        reader = READERS[file_format]
+        items = read_jsonl(path, rename) if rename and file_format == "jsonl" else reader(path)
+        for line, item in items:
             if item is _SKIPPED:
                 result.skipped += 1
                 continue

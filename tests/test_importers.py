@@ -403,3 +403,44 @@ def test_a_duplicate_text_with_clashing_entities_keeps_the_first_and_says_so(sto
     ]
     assert [(s.start, s.end, s.label) for s in store.spans()] == [(0, 11, "PER"), (*KCNA, "ORG")]
     assert "1 warning(s)" in report.summary()
+
+
+def test_renamed_fields_are_read_as_ours(store, tmp_path):
+    path = write_jsonl(tmp_path / "custom.jsonl", [{"column_data": TEXT, "column_label": [[0, 11, "PER"]]}])
+    plain = import_paths(store, [path])
+    assert "missing 'text'" in str(plain.rejected_files[0].rejections[0])
+    report = import_paths(store, [path], rename={"column_data": "text", "column_label": "label"})
+    assert report.rejected_files == []
+    assert [(s.start, s.end, s.label) for s in store.spans()] == [(0, 11, "PER")]
+
+
+def test_doccano_custom_columns_example(store, shared_data):
+    path = shared_data / "formats" / "doccano" / "import_sequence_labeling_custom_columns.jsonl"
+    report = import_paths(store, [path], rename={"column_data": "text", "column_label": "label"})
+    assert report.rejected_files == [] and len(store.document_ids()) == 3
+    assert sorted(s.label for s in store.spans()) == ["ORG", "PER", "PER"]  # PERSON mapped onto PER
+
+
+def test_field_option_on_the_command_line(db_path, tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    path = write_jsonl(tmp_path / "custom.jsonl", [{"column_data": TEXT, "column_label": [[0, 11, "PER"]]}])
+    runner = CliRunner()
+    ok = runner.invoke(
+        cli,
+        [
+            "--db",
+            str(db_path),
+            "import",
+            "--field",
+            "column_data=text",
+            "--field",
+            "column_label=label",
+            str(path),
+        ],
+    )
+    assert ok.exit_code == 0 and "1 span(s) added" in ok.output
+    bad = runner.invoke(cli, ["--db", str(db_path), "import", "--field", "column_data", str(path)])
+    assert bad.exit_code == 2 and "expected FILE_KEY=OUR_KEY" in bad.output
