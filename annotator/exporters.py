@@ -91,6 +91,19 @@ def iter_documents(
         yield document, document_spans, links, tokens
 
 
+def _walk(
+    store: Store, selection: Selection, report: ExportReport, progress: Progress | None
+) -> Iterator[tuple[Document, list[Span], list[Link], tuple[list[int], list[int]] | None]]:
+    """:func:`iter_documents` for a writer: counts each document in ``report`` and tells
+    ``progress`` once the writer has handled it (a cancel raised there stops the export)."""
+    total = store.count_selected_documents(selection)
+    for index, item in enumerate(iter_documents(store, selection)):
+        yield item
+        report.documents += 1
+        if progress is not None:
+            progress(index + 1, total)
+
+
 def check_single_annotator(store: Store, selection: Selection, format_name: str) -> None:
     """Training formats carry one set of entities: decisions of several people would clash.
     Checked over the whole selection before anything is written."""
@@ -238,23 +251,19 @@ class JsonExporter:
         report: ExportReport,
         progress: Progress | None = None,
     ) -> None:
-        total = store.count_selected_documents(selection)
         kinds = {a["name"]: a["kind"] for a in store.annotators()}
         with open(out, "w", encoding="utf-8") as f:
             f.write('{\n  "schema": ')
             f.write(_indent(json.dumps(schema_to_dict(store.schema), indent=2, ensure_ascii=False), 2))
             f.write(',\n  "documents": [')
-            for index, (document, spans, links, _tokens) in enumerate(iter_documents(store, selection)):
+            for document, spans, links, _tokens in _walk(store, selection, report, progress):
                 entry = _portable(document, spans, links, kinds)
                 f.write(
-                    ("," if index else "")
+                    ("," if report.documents else "")
                     + "\n    "
                     + _indent(json.dumps(entry, indent=2, ensure_ascii=False), 4)
                 )
-                report.documents += 1
                 report.spans += len(spans)
-                if progress is not None:
-                    progress(index + 1, total)
             f.write("\n  ]\n}\n")
         report.paths.append(out)
 
@@ -293,10 +302,9 @@ class JsonlExporter:
     ) -> None:
         import bisect
 
-        total = store.count_selected_documents(selection)
         kinds = {a["name"]: a["kind"] for a in store.annotators()}
         with open(out, "w", encoding="utf-8") as f:
-            for index, (document, spans, links, tokens) in enumerate(iter_documents(store, selection)):
+            for document, spans, links, tokens in _walk(store, selection, report, progress):
                 starts, ends = tokens or simple_tokens(document.text)
                 entity_spans = []
                 for span in spans:
@@ -319,10 +327,7 @@ class JsonlExporter:
                     EXTRAS_KEY: extras,
                 }
                 f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                report.documents += 1
                 report.spans += len(spans)
-                if progress is not None:
-                    progress(index + 1, total)
         report.paths.append(out)
 
 
@@ -395,13 +400,9 @@ class SpacyExporter:
         check_single_annotator(store, selection, "A spaCy DocBin")
         cache: dict[str, Any] = {}
         docs = []
-        total = store.count_selected_documents(selection)
-        for index, (document, spans, _links, _tokens) in enumerate(iter_documents(store, selection)):
+        for document, spans, _links, _tokens in _walk(store, selection, report, progress):
             docs.append(_spacy_doc(document, spans, self.span_key, cache, report))
-            report.documents += 1
             report.spans += len(spans)
-            if progress is not None:
-                progress(index + 1, total)
         if self.split is None:
             DocBin(docs=docs, store_user_data=True).to_disk(out)
             report.paths.append(out)
@@ -430,9 +431,8 @@ class ConllExporter:
     ) -> None:
         check_single_annotator(store, selection, "CoNLL")
         cache: dict[str, Any] = {}
-        total = store.count_selected_documents(selection)
         with open(out, "w", encoding="utf-8") as f:
-            for index, (document, spans, _links, _tokens) in enumerate(iter_documents(store, selection)):
+            for document, spans, _links, _tokens in _walk(store, selection, report, progress):
                 entities = [span for span in spans if span.layer == ENTITIES]
                 doc = _spacy_doc(document, entities, "sc", cache, report)
                 f.write("-DOCSTART- O\n\n")
@@ -448,10 +448,7 @@ class ConllExporter:
                     lines.append(f"{token.text} {tag}\n")
                 if lines:
                     f.write("".join(lines) + "\n")
-                report.documents += 1
                 report.spans += len(entities)
-                if progress is not None:
-                    progress(index + 1, total)
         report.paths.append(out)
 
 
@@ -477,8 +474,7 @@ class BratExporter:
         check_single_annotator(store, selection, "brat")
         out.mkdir(parents=True, exist_ok=True)
         schema = store.schema
-        total = store.count_selected_documents(selection)
-        for index, (document, spans, links, _tokens) in enumerate(iter_documents(store, selection)):
+        for document, spans, links, _tokens in _walk(store, selection, report, progress):
             stem = _file_stem(document)
             (out / f"{stem}.txt").write_text(document.text, encoding="utf-8", newline="")
             lines, t_of, counters = [], {}, {"A": 0, "#": 0}
@@ -505,10 +501,7 @@ class BratExporter:
                 lines.append(f"R{number}\t{link.label} Arg1:{t_of[link.head_id]} Arg2:{t_of[link.tail_id]}")
             (out / f"{stem}.ann").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             report.paths.append(out / f"{stem}.ann")
-            report.documents += 1
             report.spans += len(spans)
-            if progress is not None:
-                progress(index + 1, total)
         (out / "annotation.conf").write_text(brat_conf(store), encoding="utf-8")
         report.paths.append(out / "annotation.conf")
 

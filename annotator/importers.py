@@ -255,10 +255,14 @@ def guess_language(text: str, default: str) -> str:
 ReadResult = Iterator[tuple[int | None, Record | LineError]]
 
 
+def _whole_text(path: Path) -> str:
+    """A whole file as a document's text: decoded, and checked by the text rules (LineError)."""
+    return check_text(decode(read_bytes(path), str(path)))
+
+
 def read_txt(path: Path) -> ReadResult:
-    text = decode(read_bytes(path), str(path))
     try:
-        check_text(text)
+        text = _whole_text(path)
     except LineError as e:
         yield None, e
         return
@@ -588,9 +592,8 @@ _BRAT_NOTE = re.compile(r"^(#\d+)\tAnnotatorNotes (T\d+)\t(.*)$")
 def read_brat(path: Path) -> ReadResult:
     """A brat document: ``path`` is its .txt; the .ann beside it has T, A, R and # lines
     (events, normalisations, equivalences and other notes are passed over)."""
-    text = decode(read_bytes(path), str(path))
     try:
-        check_text(text)
+        text = _whole_text(path)
     except LineError as e:
         yield None, e
         return
