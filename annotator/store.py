@@ -217,6 +217,14 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO documents_fts (rowid, title, text) SELECT id, title, text FROM documents;
     """,
+    # 7: a hundred thousand documents: the list sorted and filtered by indexed queries, and
+    # spans of one label in document order (segments, the list's label filter).
+    """
+    CREATE INDEX documents_status ON documents(status);
+    CREATE INDEX documents_title ON documents(title COLLATE NOCASE);
+    CREATE INDEX documents_published ON documents(published);
+    CREATE INDEX spans_label ON spans(label, document_id, start);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -724,6 +732,14 @@ class Store:
             )
         ]
 
+    #: How the document list sorts: each by an indexed column, ties broken by id.
+    DOCUMENT_ORDERS = {
+        "id": "d.id",
+        "title": "d.title COLLATE NOCASE",
+        "status": "d.status",
+        "published": "d.published",
+    }
+
     def document_rows(
         self,
         *,
@@ -732,18 +748,85 @@ class Store:
         annotator: str | None = None,
         text: str | None = None,
         document_id: int | None = None,
+        order: str = "id",
+        descending: bool = False,
+        after: tuple[Any, int] | None = None,
+        limit: int | None = None,
+        through: int | None = None,
+        ids: Sequence[int] | None = None,
+        keys_only: bool = False,
     ) -> list[dict[str, Any]]:
-        """One row per document for lists: id, title, status, lang, text_length, ``suggested``
-        (undecided suggestions) and ``decided`` (accepted spans of people, not of models).
+        """One row per document for lists: id, title, published, status, lang, text_length, ``suggested``
+        (undecided suggestions), ``decided`` (accepted spans of people, not of models) and
+        ``key`` (where the row sorts).
 
         Filters: document status; documents with a live span of ``label``; documents where
-        ``annotator`` has a span; ``text`` found in the title or the article (case-insensitive
-        for ASCII letters).
+        ``annotator`` has a span; ``text`` found by the full-text index in the title or the
+        article. Rows come sorted by ``order`` (a key of DOCUMENT_ORDERS), then id.
+
+        Pages: ``after`` is the ``key`` of the last row already read and ``limit`` the page
+        size, so every page is one indexed query however far down the list it is;
+        ``through=ID`` reads every row up to that document's (to reveal it in a list). Counts
+        are computed for the rows returned only. ``ids`` restricts to these documents.
+        ``keys_only`` returns only id and key (from the indexes, without reading documents).
         """
-        clauses, params = [], []
+        sort = self.DOCUMENT_ORDERS[order]
+        clauses, params = self._document_filter(status, label, annotator, text)
         if document_id is not None:
             clauses.append("d.id = ?")
             params.append(document_id)
+        if ids is not None:
+            clauses.append("d.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        later, earlier = (">", "<=") if not descending else ("<", ">=")
+        if after is not None:
+            clauses.append(f"d.id {later} ?" if order == "id" else f"({sort}, d.id) {later} (?, ?)")
+            params += [after[1]] if order == "id" else list(after)
+        if through is not None:
+            row = self.conn.execute(f"SELECT {sort} FROM documents d WHERE d.id = ?", (through,)).fetchone()
+            if row is None:
+                return []
+            clauses.append(f"d.id {earlier} ?" if order == "id" else f"({sort}, d.id) {earlier} (?, ?)")
+            params += [through] if order == "id" else [row[0], through]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        direction = " DESC" if descending else ""
+        if keys_only:
+            return [
+                {"id": document_id, "key": (value, document_id)}
+                for document_id, value in self.conn.execute(
+                    f"SELECT d.id, {sort.split()[0]} FROM documents d {where} "
+                    f"ORDER BY {sort}{direction}, d.id{direction}"
+                    + (" LIMIT ?" if limit is not None else ""),
+                    params + ([limit] if limit is not None else []),
+                )
+            ]
+        rows = self._dicts(
+            f"""
+                SELECT d.id, d.title, d.published, d.status, d.lang, d.text_length,
+                       {sort.split()[0]} AS sort_value,
+                       (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id)
+                           AS suggested,
+                       (SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id
+                        WHERE s.status = 'accepted' AND s.document_id = d.id AND a.kind NOT IN ('model', 'rule'))
+                           AS decided
+                FROM documents d
+                {where}
+                ORDER BY {sort}{direction}, d.id{direction}
+                {"LIMIT ?" if limit is not None else ""}
+                """,
+            params + ([limit] if limit is not None else []),
+        )
+        for row in rows:
+            row["key"] = (row.pop("sort_value"), row["id"])
+        return rows
+
+    @staticmethod
+    def _document_filter(
+        status: str | None, label: str | None, annotator: str | None, text: str | None
+    ) -> tuple[list[str], list[Any]]:
+        """SQL conditions over documents d for the list's filters (each an indexed lookup)."""
+        clauses: list[str] = []
+        params: list[Any] = []
         if status:
             clauses.append("d.status = ?")
             params.append(status)
@@ -754,28 +837,28 @@ class Store:
             params.append(label)
         if annotator:
             clauses.append(
-                "EXISTS (SELECT 1 FROM spans x JOIN annotators xa ON xa.id = x.annotator_id "
-                "WHERE x.document_id = d.id AND xa.name = ?)"
+                "EXISTS (SELECT 1 FROM spans x WHERE x.document_id = d.id "
+                "AND x.annotator_id = (SELECT id FROM annotators WHERE name = ?))"
             )
             params.append(annotator)
         if text and fts_query(text):
             clauses.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
             params.append(fts_query(text))
+        return clauses, params
 
+    def document_ids_where(
+        self,
+        status: str | None = None,
+        label: str | None = None,
+        annotator: str | None = None,
+        text: str | None = None,
+    ) -> list[int]:
+        """Ids of the documents that pass the list's filters, in id order."""
+        clauses, params = self._document_filter(status, label, annotator, text)
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        return self._dicts(
-            f"""
-                SELECT d.id, d.title, d.status, d.lang, d.text_length,
-                       count(s.id) FILTER (WHERE s.status = 'suggested') AS suggested,
-                       count(s.id) FILTER (WHERE s.status = 'accepted' AND a.kind NOT IN ('model', 'rule'))
-                           AS decided
-                FROM documents d LEFT JOIN spans s ON s.document_id = d.id
-                LEFT JOIN annotators a ON a.id = s.annotator_id
-                {where}
-                GROUP BY d.id ORDER BY d.id
-                """,
-            params,
-        )
+        return [
+            r[0] for r in self.conn.execute(f"SELECT d.id FROM documents d {where} ORDER BY d.id", params)
+        ]
 
     def working_spans(self, document_id: int, annotator: str) -> list[Span]:
         """What an analyst works on in a document: their own live decisions and every undecided
@@ -791,9 +874,10 @@ class Store:
 
     def suggestion_at(self, document_id: int, start: int, end: int) -> int | None:
         """The id of an undecided suggestion with exactly these offsets, if there is one."""
+        # annotator_id IN (...) lets the identity index find the offsets directly
         row = self.conn.execute(
-            "SELECT id FROM spans WHERE status = 'suggested' AND document_id = ? AND start = ? AND \"end\" = ? "
-            "ORDER BY id LIMIT 1",
+            "SELECT id FROM spans WHERE document_id = ? AND annotator_id IN (SELECT id FROM annotators) "
+            "AND start = ? AND \"end\" = ? AND +status = 'suggested' ORDER BY id LIMIT 1",
             (document_id, start, end),
         ).fetchone()
         return None if row is None else row[0]
@@ -993,12 +1077,20 @@ class Store:
         layer = self.schema.layer_of(label)
         if layer not in EXCLUSIVE_LAYERS:
             return
-        # Only spans that could overlap: start before our end (the index narrows to those).
-        others = self.conn.execute(
+        # Only spans that could overlap, two index ranges whatever the document's length: those
+        # starting inside ours, and the last one starting before ours (the others before it
+        # end before it starts, since an annotator's spans of this layer never overlap).
+        live = (
             'SELECT spans.start, spans."end" FROM spans JOIN labels ON labels.name = spans.label '
-            "WHERE spans.document_id = ? AND spans.annotator_id = ? AND spans.start < ? AND labels.layer = ? "
-            "AND spans.status != 'rejected' AND spans.id IS NOT ?",
-            (document_id, annotator_id, end, layer, ignore_span_id),
+            "WHERE spans.document_id = ? AND spans.annotator_id = ? AND labels.layer = ? "
+            "AND spans.status != 'rejected' AND spans.id IS NOT ? "
+        )
+        head = (document_id, annotator_id, layer, ignore_span_id)
+        others = self.conn.execute(
+            live + "AND spans.start >= ? AND spans.start < ?", (*head, start, end)
+        ).fetchall()
+        others += self.conn.execute(
+            live + "AND spans.start < ? ORDER BY spans.start DESC LIMIT 1", (*head, start)
         ).fetchall()
         clashing = [(s, e) for s, e in others if overlaps(s, e, start, end)]
         if clashing:
@@ -1234,6 +1326,16 @@ class Store:
             "JOIN annotators ON annotators.id = links.annotator_id "
             "WHERE spans.document_id = ? ORDER BY links.id",
             (document_id,),
+        )
+        return [Link(*row) for row in rows]
+
+    def links_of(self, span_id: int) -> list[Link]:
+        """The links from and to one span (indexed both ways)."""
+        rows = self.conn.execute(
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
+            "FROM links JOIN annotators ON annotators.id = links.annotator_id "
+            "WHERE head_id = ? OR tail_id = ? ORDER BY links.id",
+            (span_id, span_id),
         )
         return [Link(*row) for row in rows]
 

@@ -73,6 +73,10 @@ class MainWindow(QMainWindow):
         self._thread: QThread | None = None
         self._worker: Any = None
         self.setAcceptDrops(True)
+        #: Documents whose row in the list waits for fresh counts (see refresh()).
+        self._list_stale: set[int] = set()
+        self._list_timer = QTimer(self, singleShot=True, interval=400)
+        self._list_timer.timeout.connect(self._refresh_list_rows)
 
         self.documents = DocumentList(store)
         self.view = ArticleView()
@@ -95,8 +99,8 @@ class MainWindow(QMainWindow):
             self.apply_icons()
         self.documents.apply_filters()
         last = self.settings.value(f"documents/{self.store.path}")
-        if last is not None and self.documents.model.row_of(int(last)) >= 0:
-            self.documents.select(int(last))
+        if last is not None and self.documents.select(int(last)):
+            pass
         elif self.documents.model.rowCount():
             self.documents.table.selectRow(0)
         self.view.setFocus()
@@ -481,15 +485,7 @@ class MainWindow(QMainWindow):
     def select_span(self, span_id: int | None) -> None:
         self.view.select_span(span_id)
         span = self.view.spans.get(span_id) if span_id is not None else None
-        links = (
-            [
-                link
-                for link in self.store.links(self.document_id)
-                if span and span.id in (link.head_id, link.tail_id)
-            ]
-            if self.document_id is not None
-            else []
-        )
+        links = self.store.links_of(span.id) if span is not None and self.document_id is not None else []
         self.side.show_span(span, links)
         self.side.select_in_list(span_id)
 
@@ -527,12 +523,19 @@ class MainWindow(QMainWindow):
                 )
             self.select_span(self.view.selected_id)
         if edit.document_id is not None:
-            # The list's counts follow a moment later, after the article is repainted.
-            document_id, store = edit.document_id, self.store
-            QTimer.singleShot(
-                0, self, lambda: self.store is store and self.documents.model.refresh_document(document_id)
-            )
+            # The list's counts follow once the keys pause (counting a long article's spans
+            # would take a frame of its own at every key).
+            self._list_stale.add(edit.document_id)
+            self._list_timer.start()
         self._update_counts()
+
+    def _refresh_list_rows(self) -> None:
+        stale, self._list_stale = self._list_stale, set()
+        try:
+            for document_id in stale:
+                self.documents.model.refresh_document(document_id)
+        except sqlite3.ProgrammingError:  # the project was closed meanwhile: no list to update
+            pass
 
     # -- acting ----------------------------------------------------------------------------
 
@@ -966,6 +969,7 @@ class MainWindow(QMainWindow):
             self.toggle_review()
         old = self.store
         self.store = store
+        self._list_stale.clear()  # ids of the other project
         self.editor = Editor(store, self.editor.annotator)
         self.documents.model.store = store
         self.document_id = None
@@ -1180,6 +1184,7 @@ class MainWindow(QMainWindow):
             self._thread.wait(30_000)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._list_timer.stop()
         self.stop_background_work()
         self._save_settings()
         super().closeEvent(event)

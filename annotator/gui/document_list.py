@@ -21,52 +21,152 @@ from annotator.store import Store
 
 
 class DocumentTableModel(QAbstractTableModel):
-    """Adapter from ``Store.document_rows()`` to a Qt table."""
+    """The documents of a project as a Qt table that reads only what is shown.
 
-    COLUMNS = (("title", "Title"), ("status", "Status"), ("suggested", "Undecided"), ("decided", "Decided"))
+    Rows come from ``Store.document_rows()`` a page at a time (Qt asks for more with
+    ``canFetchMore``/``fetchMore`` as the view scrolls down), each page one indexed query
+    keyed on the last row read, so a list of 100,000 documents opens as fast as one of ten.
+    In review mode the order is the agreement score (worst first), known for every document:
+    the ids are sorted in memory and their rows still read a page at a time.
+    """
+
+    COLUMNS = (
+        ("title", "Title"),
+        ("published", "Published"),
+        ("status", "Status"),
+        ("suggested", "Undecided"),
+        ("decided", "Decided"),
+    )
+    #: Columns a click on the header sorts by (indexed orders of the store).
+    SORTABLE = {"title": "title", "status": "status", "published": "published"}
+    PAGE = 64
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.rows: list[dict[str, Any]] = []
+        self._row_of: dict[int, int] = {}
+        self._more = False
         self.filters: dict[str, str | None] = {}
+        self.order: tuple[str, bool] = ("id", False)
         self.columns = list(self.COLUMNS)
         #: Review mode: agreement (exact F1) per document; the list then starts with the worst.
         self.scores: dict[int, float] | None = None
+        self._scored_ids: list[int] = []
 
     def set_scores(self, scores: dict[int, float] | None) -> None:
         self.scores = scores
         self.columns = list(self.COLUMNS) + ([("agreement", "Agreement")] if scores is not None else [])
         self.refresh()
 
+    def set_order(self, order: str, descending: bool = False) -> None:
+        self.order = (order, descending)
+        self.refresh()
+
     def refresh(self, **filters: str | None) -> None:
+        """Read the list again from its first page (with new ``filters`` if given)."""
         if filters:
             self.filters = filters
         self.beginResetModel()
-        self.rows = self.store.document_rows(**self.filters)
+        self.rows, self._row_of, self._more = [], {}, True
         if self.scores is not None:
             scores = self.scores
-            for row in self.rows:
-                row["agreement"] = scores.get(row["id"])
-            self.rows.sort(key=lambda row: (row["agreement"] is None, row["agreement"] or 0.0, row["id"]))
+            ids = self.store.document_ids_where(**self.filters)
+            ids.sort(key=lambda i: (i not in scores, scores.get(i, 0.0), i))
+            self._scored_ids = ids
+        self._append(self._read(self.PAGE))
         self.endResetModel()
+
+    def _read(self, limit: int | None, through: int | None = None) -> list[dict[str, Any]]:
+        """The next rows after those already read: ``limit`` of them, or all up to ``through``."""
+        if self.scores is not None:
+            ids = self._scored_ids
+            begin = len(self.rows)
+            if through is not None:
+                stop = ids.index(through) + 1 if through in ids[begin:] else begin
+            else:
+                stop = begin + (limit or len(ids))
+            wanted = ids[begin:stop]
+            self._more = stop < len(ids)
+            if through is not None:
+                return [{"id": i, "key": (None, i), "agreement": self.scores.get(i)} for i in wanted]
+            found = {row["id"]: row for row in self.store.document_rows(ids=wanted)} if wanted else {}
+            rows = [found[i] for i in wanted if i in found]
+            for row in rows:
+                row["agreement"] = self.scores.get(row["id"])
+            return rows
+        order, descending = self.order
+        after = self.rows[-1]["key"] if self.rows else None
+        # Rows read down to a document are keys only (from the indexes); their titles and
+        # counts are read when a view shows them (see _details).
+        rows = self.store.document_rows(
+            **self.filters,
+            order=order,
+            descending=descending,
+            after=after,
+            limit=limit,
+            through=through,
+            keys_only=through is not None,
+        )
+        if through is None:
+            self._more = limit is not None and len(rows) == limit
+        return rows
+
+    def _append(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self._row_of[row["id"]] = len(self.rows)
+            self.rows.append(row)
+
+    def canFetchMore(self, parent: QModelIndex = QModelIndex()) -> bool:  # noqa: B008, N802 - Qt's signature
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: QModelIndex = QModelIndex()) -> None:  # noqa: B008, N802
+        if parent.isValid() or not self._more:
+            return
+        self._insert(self._read(self.PAGE))
+
+    def _insert(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
+            self._append(rows)
+            self.endInsertRows()
+
+    def reveal(self, document_id: int) -> int:
+        """The row of a document, reading the list down to it if it is not read yet; -1 when
+        the document is not in the list as filtered."""
+        row = self._row_of.get(document_id, -1)
+        if row < 0 and self._more:
+            self._insert(self._read(None, through=document_id))
+            row = self._row_of.get(document_id, -1)
+        return row
 
     def refresh_document(self, document_id: int) -> None:
         """Update one row's counts and status after an action (the others are unchanged)."""
-        for row, values in enumerate(self.rows):
-            if values["id"] == document_id:
-                fresh = self.store.document_rows(document_id=document_id)
-                if fresh:
-                    fresh[0]["agreement"] = values.get("agreement")
-                    self.rows[row] = fresh[0]
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
-                return
+        row = self._row_of.get(document_id, -1)
+        if row < 0:
+            return
+        fresh = self.store.document_rows(document_id=document_id)
+        if fresh:
+            fresh[0]["agreement"] = self.rows[row].get("agreement")
+            fresh[0]["key"] = self.rows[row]["key"]  # where it sorts in this list, for the next page
+            self.rows[row] = fresh[0]
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
+    def _details(self, row: int) -> dict[str, Any]:
+        """Read titles and counts of the key-only rows around ``row`` (a screen or two)."""
+        begin, end = max(0, row - self.PAGE), min(len(self.rows), row + self.PAGE)
+        wanted = {self.rows[r]["id"]: r for r in range(begin, end) if "title" not in self.rows[r]}
+        for fresh in self.store.document_rows(ids=list(wanted)):
+            old = self.rows[wanted[fresh["id"]]]
+            fresh["key"] = old["key"]
+            if "agreement" in old:
+                fresh["agreement"] = old["agreement"]
+            self.rows[wanted[fresh["id"]]] = fresh
+        return self.rows[row]
 
     def row_of(self, document_id: int) -> int:
-        for row, values in enumerate(self.rows):
-            if values["id"] == document_id:
-                return row
-        return -1
+        """The row of a document among the rows read so far, or -1."""
+        return self._row_of.get(document_id, -1)
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)
@@ -78,6 +178,8 @@ class DocumentTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self.rows[index.row()]
+        if "title" not in row:
+            row = self._details(index.row())
         key = self.columns[index.column()][0]
         if role == Qt.ItemDataRole.DisplayRole:
             value = row.get(key)
@@ -95,8 +197,15 @@ class DocumentTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][1]
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        key, title = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key in self.SORTABLE:
+                return f"Sort by {title.lower()} (click again: reversed, a third time: import order)"
+            return "The list sorts by title, published date or status"
         return None
 
 
@@ -131,8 +240,12 @@ class DocumentList(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Fixed widths: ResizeToContents would measure every row read so far at each page.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._on_header)
+        self._size_columns()
         layout.addWidget(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self._find_timer = QTimer(self, singleShot=True, interval=250)
@@ -156,6 +269,42 @@ class DocumentList(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(current)))
             combo.blockSignals(False)
 
+    def _size_columns(self) -> None:
+        metrics = self.table.fontMetrics()
+        samples = {
+            "published": "2026-11-27",
+            "status": "in progress",
+            "suggested": "Undecided",
+            "decided": "Decided",
+        }
+        for column, (key, _title) in enumerate(self.model.columns):
+            if column:
+                sample = samples.get(key, "Agreement")
+                self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+
+    def _on_header(self, section: int) -> None:
+        """Title, Published, Status: sorted, then reversed, then back to import order."""
+        key = self.model.columns[section][0]
+        header = self.table.horizontalHeader()
+        if key not in self.model.SORTABLE or self.model.scores is not None:
+            header.setSortIndicatorShown(self.model.order[0] != "id")
+            return
+        order, descending = self.model.order
+        current = self.current_id()
+        if order != self.model.SORTABLE[key]:
+            self.model.set_order(self.model.SORTABLE[key])
+        elif not descending:
+            self.model.set_order(order, True)
+        else:
+            self.model.set_order("id")
+        order, descending = self.model.order
+        header.setSortIndicatorShown(order != "id")
+        header.setSortIndicator(
+            section, Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+        )
+        if current is not None:
+            self.select(current, emit=False)
+
     def apply_filters(self) -> None:
         current = self.current_id()
         self.model.refresh(
@@ -164,27 +313,33 @@ class DocumentList(QWidget):
             annotator=self.annotator_filter.currentData(),
             text=self.find.text().strip() or None,
         )
-        if current is not None and self.model.row_of(current) >= 0:
+        self._size_columns()
+        if current is not None:
             self.select(current, emit=False)
 
     def current_id(self) -> int | None:
         index = self.table.currentIndex()
         return index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
 
-    def select(self, document_id: int, emit: bool = True) -> None:
-        row = self.model.row_of(document_id)
+    def select(self, document_id: int, emit: bool = True) -> bool:
+        """Select a document's row (reading the list down to it if needed); False when the
+        document is not in the list as filtered."""
+        row = self.model.reveal(document_id)
         if row < 0:
-            return
+            return False
         self.table.blockSignals(not emit)
         self.table.selectionModel().blockSignals(not emit)
         self.table.selectRow(row)
         self.table.selectionModel().blockSignals(False)
         self.table.blockSignals(False)
+        return True
 
     def neighbour(self, document_id: int | None, step: int) -> int | None:
         """The document ``step`` rows away in the list as filtered, or None at the ends."""
         row = self.model.row_of(document_id) if document_id is not None else -1
         target = row + step
+        if target >= self.model.rowCount() and self.model.canFetchMore():
+            self.model.fetchMore()
         if 0 <= target < self.model.rowCount():
             return self.model.rows[target]["id"]
         return None

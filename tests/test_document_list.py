@@ -1,0 +1,188 @@
+"""The document list reads pages from the database as the view scrolls, never the whole list."""
+
+import random
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotator.gui.document_list import DocumentList, DocumentTableModel
+
+STATUSES = ["new", "in_progress", "done", "reviewed"]
+
+
+@pytest.fixture
+def corpus(store):
+    """300 documents with shuffled titles, statuses, published dates and spans."""
+    rng = random.Random(3)
+    model = store.annotator_id("model", "model")
+    ana = store.annotator_id("ana")
+    with store.transaction():
+        for number in range(300):
+            title = f"{rng.choice('abcdefghij')}{rng.choice('ABCDEFGHIJ')} article {number}"
+            document_id, _ = store.add_document(
+                f"Texto {number} sobre Pionyang y Seúl. " + ("Misil. " if number % 7 == 0 else ""),
+                title,
+                published=f"2026-{number % 12 + 1:02d}-01",
+            )
+            store.conn.execute(
+                "UPDATE documents SET status = ? WHERE id = ?", (STATUSES[number % 4], document_id)
+            )
+            store.insert_spans(
+                [(document_id, 0, 5, "MISC", model, "model", "", "suggested", "{}")]
+                + (
+                    [(document_id, 9, 12, "LOC", ana, "manual", "", "accepted", "{}")]
+                    if number % 3 == 0
+                    else []
+                )
+                + (
+                    [(document_id, 0, 5, "PER", ana, "manual", "", "accepted", "{}")]
+                    if number % 5 == 0
+                    else []
+                )
+            )
+    return store
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr(DocumentTableModel, "PAGE", 10)
+
+
+def read_all(model):
+    while model.canFetchMore():
+        model.fetchMore()
+    return [row["id"] for row in model.rows]
+
+
+def test_rows_come_a_page_at_a_time(corpus, small_pages, qtbot):
+    model = DocumentTableModel(corpus)
+    model.refresh()
+    assert model.rowCount() == 10 and model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 20
+    assert read_all(model) == corpus.document_ids()
+    assert not model.canFetchMore() and model.rowCount() == 300
+
+
+def test_counts_are_those_of_each_document(corpus, small_pages):
+    model = DocumentTableModel(corpus)
+    model.refresh()
+    read_all(model)
+    by_id = {row["id"]: row for row in model.rows}
+    first = corpus.document_ids()[0]  # number 0: a suggestion, and ana's LOC and PER
+    assert (by_id[first]["suggested"], by_id[first]["decided"]) == (1, 2)
+    second = corpus.document_ids()[1]
+    assert (by_id[second]["suggested"], by_id[second]["decided"]) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"status": "done"}, lambda n: n % 4 == 2),
+        ({"label": "PER"}, lambda n: n % 5 == 0),
+        ({"label": "LOC", "status": "new"}, lambda n: n % 3 == 0 and n % 4 == 0),
+        ({"annotator": "ana"}, lambda n: n % 3 == 0 or n % 5 == 0),
+        ({"text": "misil"}, lambda n: n % 7 == 0),
+    ],
+)
+def test_filters_page_through_exactly_the_matching_documents(corpus, small_pages, filters, expected):
+    model = DocumentTableModel(corpus)
+    model.refresh(**filters)
+    ids = corpus.document_ids()
+    assert read_all(model) == [document_id for number, document_id in enumerate(ids) if expected(number)]
+
+
+@pytest.mark.parametrize("order", ["title", "published", "status"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorted_pages_join_without_gaps_or_repeats(corpus, small_pages, order, descending):
+    model = DocumentTableModel(corpus)
+    model.set_order(order, descending)
+    rows = corpus.conn.execute(f"SELECT id, {order} FROM documents").fetchall()
+    fold = str.lower if order == "title" else (lambda value: value)
+    expected = sorted(rows, key=lambda r: (fold(r[1]), r[0]), reverse=descending)
+    assert read_all(model) == [r[0] for r in expected]
+
+
+def test_reveal_reads_down_to_a_document_and_no_further(corpus, small_pages):
+    model = DocumentTableModel(corpus)
+    model.set_order("title")
+    target = model.store.document_rows(order="title")[137]["id"]
+    assert model.row_of(target) == -1
+    assert model.reveal(target) == 137
+    assert model.rowCount() == 138 and model.canFetchMore()
+    model.fetchMore()  # the next page follows on from there
+    expected = corpus.document_rows(order="title")[:148]
+    assert [r["id"] for r in model.rows] == [r["id"] for r in expected]
+    # rows read on the way are keys only; what a view shows of them is read when shown
+    assert "title" not in model.rows[100]
+    assert model.data(model.index(100, 0)) == expected[100]["title"]
+    assert model.data(model.index(100, 3)) == expected[100]["suggested"]
+
+
+def test_reveal_of_a_filtered_out_document_is_minus_one(corpus, small_pages):
+    model = DocumentTableModel(corpus)
+    model.refresh(status="done")
+    not_done = corpus.document_ids()[0]
+    assert model.reveal(not_done) == -1
+
+
+def test_a_row_follows_edits_and_new_documents_appear(corpus, small_pages):
+    model = DocumentTableModel(corpus)
+    model.refresh()
+    document_id = model.rows[1]["id"]
+    corpus.add_span(document_id, 9, 12, "LOC", "bea")
+    model.refresh_document(document_id)
+    assert model.rows[1]["decided"] == 1
+    new_id, _ = corpus.add_document("Un artículo nuevo sobre misiles.", "zz new")
+    model.set_order("title", True)
+    assert model.rows[0]["id"] == new_id
+
+
+def test_review_scores_order_worst_first_in_pages(corpus, small_pages):
+    model = DocumentTableModel(corpus)
+    ids = corpus.document_ids()
+    scores = {document_id: (index * 37 % 101) / 100 for index, document_id in enumerate(ids)}
+    model.set_scores(scores)
+    assert model.rowCount() == 10
+    assert read_all(model) == sorted(ids, key=lambda i: (scores[i], i))
+    assert model.data(model.index(0, len(model.columns) - 1)) == f"{min(scores.values()):.2f}"
+
+
+def test_widget_sorts_from_the_header_and_keeps_the_selection(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    widget.apply_filters()
+    chosen = corpus.document_ids()[250]
+    assert widget.select(chosen, emit=False)  # read down to it
+    assert widget.current_id() == chosen
+    header = widget.table.horizontalHeader()
+    header.sectionClicked.emit(0)  # Title
+    assert widget.model.order == ("title", False) and widget.current_id() == chosen
+    header.sectionClicked.emit(0)
+    assert widget.model.order == ("title", True)
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    header.sectionClicked.emit(0)
+    assert widget.model.order == ("id", False) and not header.isSortIndicatorShown()
+    header.sectionClicked.emit(3)  # Undecided: not an indexed order, nothing changes
+    assert widget.model.order == ("id", False)
+
+
+def test_next_document_reads_the_next_page(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    widget.apply_filters()
+    last_read = widget.model.rows[-1]["id"]
+    assert widget.neighbour(last_read, +1) == corpus.document_ids()[10]
+    assert widget.model.rowCount() == 20
+
+
+def test_scrolling_the_view_reads_more(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    widget.resize(400, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.apply_filters()
+    before = widget.model.rowCount()
+    widget.table.scrollToBottom()
+    qtbot.waitUntil(lambda: widget.model.rowCount() > before, timeout=2000)
