@@ -443,17 +443,37 @@ def review(obj: Context, a: str, b: str, gold: str, show_all: bool) -> None:
 @cli.command()
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--status",
+    type=click.Choice(["new", "in_progress", "done", "reviewed"]),
+    help="Only documents of this status.",
+)
+@click.option("--label", default=None, help="Only documents with a live span of this label.")
+@click.option(
+    "--annotator", "annotator_name", default=None, help="Only documents this annotator has spans in."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
-def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
+def search(
+    obj: Context,
+    query: tuple[str, ...],
+    limit: int,
+    status: str | None,
+    label: str | None,
+    annotator_name: str | None,
+    as_json: bool,
+) -> None:
     """Find articles by words in their title or text (all words; accents ignored; "a phrase").
 
     \b
     Examples:
       annotator search Pionyang KCNA
       annotator search '"Consejo de Seguridad"' --json
+      annotator search misil --status done --label SOURCE
     """
-    rows = obj.store().search(" ".join(query), limit=limit)
+    rows = obj.store().search(
+        " ".join(query), limit=limit, status=status, label=label, annotator=annotator_name
+    )
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -461,6 +481,46 @@ def search(obj: Context, query: tuple[str, ...], limit: int, as_json: bool) -> N
         click.echo(f"{row['document_id']:>6}  {row['title'][:60]}")
         click.echo(f"        {' '.join(row['snippet'].split())}")
     click.echo(f"{len(rows)} article(s)")
+
+
+def _pair(text: str, option: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint=option)
+    return name.strip(), value.strip()
+
+
+@cli.command("tag-all")
+@click.argument("text")
+@click.option("--label", required=True, help="The label to suggest (ORG, SOURCE...).")
+@click.option(
+    "--attr", "attrs", multiple=True, help="An attribute of the suggestions, NAME=VALUE (repeatable)."
+)
+@click.option("--yes", is_flag=True, help="Add them without asking.")
+@click.pass_obj
+def tag_all(obj: Context, text: str, label: str, attrs: tuple[str, ...], yes: bool) -> None:
+    """Suggest LABEL wherever TEXT is written (whole words, same case) in the corpus.
+
+    Places that already have a span of the label, or that a person's decision covers, are left
+    alone; what is added are undecided suggestions by "tag-all", to accept or reject one by one.
+    The count is shown first.
+
+    \b
+    Examples:
+      annotator tag-all KCNA --label ORG
+      annotator tag-all KCNA --label SOURCE --attr agency=KCNA --yes
+    """
+    store = obj.store()
+    if label not in store.schema.labels:
+        raise click.UsageError(f"unknown label {label!r} (labels: {', '.join(store.schema.labels)})")
+    attributes = dict(_pair(a, "--attr") for a in attrs)
+    places = store.occurrences(text, label)
+    documents = len({p[0] for p in places})
+    click.echo(f"{len(places)} untagged occurrence(s) of {text!r} in {documents} document(s)")
+    if not places or not (yes or click.confirm(f"Suggest {label} at each of them?")):
+        return
+    added = store.tag_all(text, label, obj.annotator, attributes)
+    click.echo(f"{len(added)} suggestion(s) of {label} added")
 
 
 @cli.command()
@@ -492,17 +552,10 @@ def segments(
       annotator segments --label QUOTE --link speaker="Kim Jong-un" --json
       annotator segments --label CLAIM --date 2024-05
     """
-
-    def pair(text: str, option: str) -> tuple[str, str]:
-        name, sep, value = text.partition("=")
-        if not sep or not name:
-            raise click.BadParameter(f"expected NAME=VALUE, got {text!r}", param_hint=option)
-        return name.strip(), value.strip()
-
     rows = obj.store().segments(
         label=label,
-        attributes=dict(pair(a, "--attr") for a in attrs),
-        link=pair(link, "--link") if link else None,
+        attributes=dict(_pair(a, "--attr") for a in attrs),
+        link=_pair(link, "--link") if link else None,
         date_prefix=date_prefix,
         annotator=annotator_name,
         limit=limit,

@@ -280,6 +280,52 @@ def simple_tokens(text: str) -> tuple[list[int], list[int]]:
     return starts, ends
 
 
+def query_terms(query: str) -> list[str]:
+    """The words and "quoted phrases" a person typed as a search, each a list of words joined
+    by spaces (punctuation dropped): the one reading of a query, for the full-text index and
+    for finding the hits in a text."""
+    terms = []
+    for phrase, word in re.findall(r'"([^"]+)"|(\S+)', query):
+        words = re.findall(r"\w+", phrase or word)
+        if words:
+            terms.append(" ".join(words))
+    return terms
+
+
+def _fold(character: str) -> str:
+    """One character without accents and in lower case, still one character (so that offsets
+    in the folded text are offsets in the text)."""
+    import unicodedata
+
+    base = unicodedata.normalize("NFD", character)[:1].lower()
+    return base if len(base) == 1 else character
+
+
+def find_terms(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the query's words and phrases occur in ``text`` as whole words, ignoring case and
+    accents as the full-text index does (``sí`` finds ``Si``), in text order."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    folded = "".join(map(_fold, text))
+    hits = []
+    for term in terms:
+        pattern = (
+            r"(?<!\w)" + r"\W+".join(re.escape("".join(map(_fold, w))) for w in term.split()) + r"(?!\w)"
+        )
+        hits += [(m.start(), m.end()) for m in re.finditer(pattern, folded)]
+    return sorted(hits)
+
+
+def find_whole(text: str, phrase: str) -> list[tuple[int, int]]:
+    """Where ``phrase`` occurs in ``text`` exactly (same case and accents) as whole words."""
+    if not phrase.strip():
+        return []
+    pattern = (r"(?<!\w)" if phrase[0].isalnum() else "") + re.escape(phrase)
+    pattern += r"(?!\w)" if phrase[-1].isalnum() else ""
+    return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+
+
 def utf16_positions(text: str) -> Callable[[int], int]:
     """A function from a character offset (code point) of ``text`` to its UTF-16 offset.
 

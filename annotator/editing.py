@@ -93,6 +93,16 @@ class Editor:
 
     # -- actions ---------------------------------------------------------------------------
 
+    def tag_all(self, span_id: int) -> list[int]:
+        """Suggest a span's label wherever its text occurs in the corpus (one undoable action)."""
+        span = self.store.span(span_id)
+        text = self.store.document(span.document_id).text[span.start : span.end]
+        return self._run(
+            f"tag all “{text}” as {span.label}",
+            None,
+            lambda: self.store.tag_all(text, span.label, self.annotator, span.attributes),
+        )
+
     def create_span(self, document_id: int, start: int, end: int, label: str, snap: bool = True) -> Span:
         """A new decision over a selection of characters, snapped to whole tokens unless
         ``snap`` is False. If it is exactly an undecided suggestion, that suggestion is taken."""

@@ -41,7 +41,9 @@ from annotator.domain import (
     Span,
     check_no_overlap,
     check_offsets,
+    find_whole,
     overlaps,
+    query_terms,
     text_sha256,
 )
 from annotator.errors import InvalidSpanError, NewerSchemaError, NotAProjectError, StoreError
@@ -351,13 +353,7 @@ def catalogue_problem(conn: sqlite3.Connection, version: int) -> str | None:
 def fts_query(text: str) -> str:
     """Words typed by a person as an FTS5 query: every word must occur (any order); "quoted
     text" is a phrase. Nothing of it can be FTS5 syntax, so no input is a syntax error."""
-    phrases = re.findall(r'"([^"]+)"|(\S+)', text)
-    terms = []
-    for phrase, word in phrases:
-        words = re.findall(r"\w+", phrase or word)
-        if words:
-            terms.append('"' + " ".join(words) + '"')
-    return " ".join(terms)
+    return " ".join(f'"{term}"' for term in query_terms(text))
 
 
 def read_only_uri(path: str | Path) -> str:
@@ -1670,19 +1666,131 @@ class Store:
 
     # -- finding things ----------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    def search(
+        self,
+        query: str,
+        limit: int = 50,
+        offset: int = 0,
+        *,
+        status: str | None = None,
+        label: str | None = None,
+        annotator: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Documents matching ``query`` (words, all of them; "quoted phrases"; accents ignored),
-        best first, each with a snippet of context around the hits ([...] marks them)."""
+        best first, each with a snippet of context around the hits ([...] marks them).
+        ``status``, ``label``, ``annotator``: only documents the list's filters let through."""
         match = fts_query(query)
         if not match:
             return []
+        clauses, params = self._document_filter(status, label, annotator, None)
+        where = "".join(" AND " + clause for clause in clauses)
         return self._dicts(
-            "SELECT f.rowid AS document_id, d.title, d.status, "
+            "SELECT f.rowid AS document_id, d.title, d.published, d.status, "
             "snippet(documents_fts, 1, '[', ']', '…', 12) AS snippet "
-            "FROM documents_fts f JOIN documents d ON d.id = f.rowid WHERE documents_fts MATCH ? "
+            f"FROM documents_fts f JOIN documents d ON d.id = f.rowid WHERE documents_fts MATCH ?{where} "
             "ORDER BY bm25(documents_fts) LIMIT ? OFFSET ?",
-            (match, limit, offset),
+            (match, *params, limit, offset),
         )
+
+    def delete_documents(self, document_ids: Sequence[int], annotator: str) -> int:
+        """Remove documents with their spans, links and tokens, and from the full-text index,
+        in one transaction (the history keeps what was removed). Returns how many."""
+        removed = 0
+        with self.transaction():
+            for document_id in document_ids:
+                row = self.conn.execute(
+                    "SELECT title, text, sha256 FROM documents WHERE id = ?", (document_id,)
+                ).fetchone()
+                if row is None:
+                    continue
+                self.conn.execute(
+                    "INSERT INTO documents_fts (documents_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                    (document_id, row[0], row[1]),
+                )
+                spans = self.conn.execute("SELECT count(*) FROM spans WHERE document_id = ?", (document_id,))
+                self._log(
+                    "delete document",
+                    document_id,
+                    None,
+                    {"title": row[0], "sha256": row[2], "spans": spans.fetchone()[0]},
+                    None,
+                    annotator,
+                )
+                self.conn.execute("DELETE FROM annotator_documents WHERE document_id = ?", (document_id,))
+                self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+                removed += 1
+        return removed
+
+    # -- tag all occurrences -------------------------------------------------------------------
+
+    TAG_ALL = "tag-all"
+
+    def occurrences(self, phrase: str, label: str) -> list[tuple[int, int, int]]:
+        """(document, start, end) of every place in the corpus where ``phrase`` is written as
+        whole words (same case), left out where a live span of ``label`` already has those
+        offsets or a person's decision in ``label``'s layer overlaps it (decisions are never
+        second-guessed). Candidates come from the full-text index, then are checked in the text."""
+        match = fts_query(f'"{phrase}"')
+        if not match or label not in self.schema.labels:
+            return []
+        layer = self.schema.layer_of(label)
+        candidates = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?", (match,)
+            )
+        ]
+        found: list[tuple[int, int, int]] = []
+        for begin in range(0, len(candidates), 500):
+            batch = candidates[begin : begin + 500]
+            texts = self.document_texts(batch)
+            decided = self.decided_ranges(batch)
+            marks = ",".join("?" * len(batch))
+            taken = {
+                tuple(r)
+                for r in self.conn.execute(
+                    f"SELECT document_id, start, \"end\" FROM spans WHERE label = ? AND status != 'rejected' "
+                    f"AND document_id IN ({marks})",
+                    [label, *batch],
+                )
+            }
+            for document_id in batch:
+                mine = decided.get((document_id, layer), [])
+                for start, end in find_whole(texts[document_id], phrase):
+                    if (document_id, start, end) in taken:
+                        continue
+                    if any(overlaps(start, end, a, b) for a, b, _label in mine):
+                        continue
+                    found.append((document_id, start, end))
+        return found
+
+    def tag_all(
+        self, phrase: str, label: str, annotator: str, attributes: dict[str, Any] | None = None
+    ) -> list[int]:
+        """Add every occurrence of ``phrase`` (see :meth:`occurrences`) as an undecided
+        suggestion of ``label`` by the rule annotator "tag-all", in one transaction; the analyst
+        still decides each. Returns the new spans' ids (recorded for undo)."""
+        rule = self.annotator_id(self.TAG_ALL, "rule")
+        added = []
+        with self.transaction():
+            for document_id, start, end in self.occurrences(phrase, label):
+                row = (
+                    document_id,
+                    start,
+                    end,
+                    label,
+                    rule,
+                    "rule",
+                    f"tag all: {phrase}",
+                    "suggested",
+                    dump_json(attributes or {}),
+                )
+                span_id, new = self.insert_span_returning(row)
+                if new:
+                    span = self.span(span_id)
+                    self._log("tag all", document_id, span_id, None, _span_state(span), annotator, "span")
+                    added.append(span_id)
+        return added
 
     def segments(
         self,

@@ -498,6 +498,15 @@ def _gui(name: str) -> Callable[[int], dict]:
     return run
 
 
+def _scale(name: str) -> Callable[[int], dict]:
+    def run(rounds: int) -> dict:
+        import importlib
+
+        return getattr(importlib.import_module("bench.scale"), f"bench_{name}")(rounds)
+
+    return run
+
+
 BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "preannotate": bench_preannotate,
     "import": bench_import,
@@ -508,6 +517,14 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "export_jsonl": lambda rounds: bench_export(rounds, "jsonl"),
     "agreement": bench_agreement,
     "merge": bench_merge,
+    # on the generated 100,000-article project (bench/generate.py, built once into bench/.cache)
+    "list_open": _scale("list_open"),
+    "list_filter": _scale("list_filter"),
+    "search": _scale("search"),
+    "segments": _scale("segments"),
+    "open_long_document": _scale("open_long_document"),
+    "label_keystroke_long": _scale("label_keystroke_long"),
+    "memory": _scale("memory"),
 }
 
 

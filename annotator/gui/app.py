@@ -70,6 +70,9 @@ class MainWindow(QMainWindow):
         #: Review mode's panel (made when first asked for), and whether the mode is on.
         self.review_panel: Any = None
         self.review_dock: Any = None
+        #: The Search / Segments dock, made when first asked for.
+        self.find_panel: Any = None
+        self.find_dock: Any = None
         self._thread: QThread | None = None
         self._worker: Any = None
         self.setAcceptDrops(True)
@@ -221,6 +224,19 @@ class MainWindow(QMainWindow):
         )
         self.act_zoom_reset = self._action("&Reset zoom", lambda: self.zoom(0), "Ctrl+0")
         self.act_find = self._action("&Find documents", self.focus_find, keys.StandardKey.Find, "find")
+        self.act_find_corpus = self._action(
+            "Search &all articles…", lambda: self.show_find_panel("search"), "Ctrl+Shift+F", "search_corpus"
+        )
+        self.act_segments = self._action(
+            "Tagged &segments…", lambda: self.show_find_panel("segments"), "Ctrl+Shift+G", "segments"
+        )
+        self.act_tag_all = self._action(
+            "&Tag all occurrences…",
+            self.tag_all_occurrences,
+            "Ctrl+Shift+T",
+            "tag_all",
+            tip="Suggest the selected span's label wherever its text occurs in the corpus",
+        )
         self.act_snap = self._action("&Snap selections to tokens", lambda: None)
         self.act_snap.setCheckable(True)
         self.act_snap.setChecked(True)
@@ -291,8 +307,17 @@ class MainWindow(QMainWindow):
         for action in self.label_actions:
             self.label_menu.addAction(action)
         document_menu = menus.addMenu("&Document")
-        for action in (self.act_previous_document, self.act_next_document, self.act_done_next, self.act_find):
-            document_menu.addAction(action)
+        for action in (
+            self.act_previous_document,
+            self.act_next_document,
+            self.act_done_next,
+            None,
+            self.act_find,
+            self.act_find_corpus,
+            self.act_segments,
+            self.act_tag_all,
+        ):
+            document_menu.addSeparator() if action is None else document_menu.addAction(action)
         review_menu = menus.addMenu("&Review")
         for action in (
             self.act_review,
@@ -528,6 +553,76 @@ class MainWindow(QMainWindow):
             self._list_stale.add(edit.document_id)
             self._list_timer.start()
         self._update_counts()
+
+    # -- finding things across the corpus -------------------------------------------------
+
+    def show_find_panel(self, tab: str) -> None:
+        """The Search / Segments dock (made when first asked for)."""
+        if self.find_panel is None:
+            from PySide6.QtWidgets import QDockWidget
+
+            from annotator.gui.find_panel import FindPanel
+
+            self.find_panel = FindPanel(self.store, lambda: self.documents.model.filters)
+            self.find_panel.open_requested.connect(self.open_at)
+            self.find_dock = QDockWidget("Find in the corpus", self)
+            self.find_dock.setObjectName("find")
+            self.find_dock.setWidget(self.find_panel)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.find_dock)
+        self.find_dock.show()
+        panel = self.find_panel
+        if tab == "search":
+            panel.tabs.setCurrentIndex(0)
+            panel.query.setFocus()
+            panel.query.selectAll()
+        else:
+            panel.tabs.setCurrentIndex(1)
+            panel.fill_choices()
+            panel.label.setFocus()
+
+    def open_at(self, document_id: int, start: int, end: int, span_id: int, query: str) -> None:
+        """Open an article at a span, a range, or the first hit of a search ``query``."""
+        if document_id != self.document_id:
+            self.open_document(document_id)
+        if span_id and span_id in self.view.spans:
+            self.select_span(span_id)
+        else:
+            if start < 0:
+                from annotator.domain import find_terms
+
+                hits = find_terms(self.view.text, query)
+                start, end = hits[0] if hits else (0, 0)
+            self.view.select_range(start, end)
+        self.view.setFocus()
+
+    def tag_all_occurrences(self) -> None:
+        """From the selected span: count where its text occurs elsewhere, ask, then add those
+        places as suggestions of its label (the analyst still decides each; decisions are
+        never touched). One undoable action."""
+        span = self.selected
+        if span is None or self.document_id is None:
+            self.say("Select a span first: its text and label are what gets tagged", error=True)
+            return
+        phrase = self.view.text[span.start : span.end]
+        places = self.store.occurrences(phrase, span.label)
+        documents = len({document_id for document_id, _start, _end in places})
+        if not places:
+            QMessageBox.information(
+                self, "Tag all occurrences", f"No other untagged occurrence of “{phrase}” in the corpus."
+            )
+            return
+        answer = QMessageBox.question(
+            self,
+            "Tag all occurrences",
+            f"Suggest {span.label} at {len(places):,} occurrences of “{phrase}” in {documents:,} "
+            "documents?\n\nThey are added as undecided suggestions: you still accept or reject each, "
+            "and no decision is changed. Ctrl+Z takes them all back.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        added = self.perform(lambda: self.editor.tag_all(span.id))
+        if added is not None:
+            self.say(f"{len(added):,} suggestions of {span.label} added for “{phrase}” — saved")
 
     def _refresh_list_rows(self) -> None:
         stale, self._list_stale = self._list_stale, set()
@@ -970,6 +1065,8 @@ class MainWindow(QMainWindow):
         old = self.store
         self.store = store
         self._list_stale.clear()  # ids of the other project
+        if self.find_panel is not None:
+            self.find_panel.set_store(store)
         self.editor = Editor(store, self.editor.annotator)
         self.documents.model.store = store
         self.document_id = None

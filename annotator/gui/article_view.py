@@ -237,6 +237,14 @@ class ArticleView(QPlainTextEdit):
             return None
         return self.offsets.from_qt(cursor.selectionStart()), self.offsets.from_qt(cursor.selectionEnd())
 
+    def select_range(self, start: int, end: int) -> None:
+        """Select characters (a search hit, someone else's span) and bring them into view."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.offsets.to_qt(min(start, len(self.text))))
+        cursor.setPosition(self.offsets.to_qt(min(end, len(self.text))), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+        self.centerCursor()
+
     def select_span(self, span_id: int | None) -> None:
         """Mark a span as the selected one and bring it into view (clears any text selection)."""
         previous = self.spans.get(self.selected_id) if self.selected_id is not None else None

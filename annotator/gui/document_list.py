@@ -30,15 +30,9 @@ class DocumentTableModel(QAbstractTableModel):
     the ids are sorted in memory and their rows still read a page at a time.
     """
 
-    COLUMNS = (
-        ("title", "Title"),
-        ("published", "Published"),
-        ("status", "Status"),
-        ("suggested", "Undecided"),
-        ("decided", "Decided"),
-    )
+    COLUMNS = (("title", "Title"), ("status", "Status"), ("suggested", "Undecided"), ("decided", "Decided"))
     #: Columns a click on the header sorts by (indexed orders of the store).
-    SORTABLE = {"title": "title", "status": "status", "published": "published"}
+    SORTABLE = {"title": "title", "status": "status"}
     PAGE = 64
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
@@ -174,24 +168,35 @@ class DocumentTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self.columns)
 
+    _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+    _USER = int(Qt.ItemDataRole.UserRole)
+    _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+    _ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+    _ROLES = frozenset((_DISPLAY, _USER, _TOOLTIP, _ALIGN))
+    _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Called for a dozen roles per cell at every paint: roles it does not answer leave first.
+        if role not in self._ROLES or not index.isValid():
             return None
         row = self.rows[index.row()]
         if "title" not in row:
             row = self._details(index.row())
         key = self.columns[index.column()][0]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == self._DISPLAY:
             value = row.get(key)
             if key == "agreement":
                 return "—" if value is None else f"{value:.2f}"
             return value.replace("_", " ") if key == "status" else value
-        if role == Qt.ItemDataRole.UserRole:
+        if role == self._USER:
             return row["id"]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return plain_tooltip(f"{row['title']}\n{row['text_length']:,} characters · {row['lang'] or '?'}")
-        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("suggested", "decided", "agreement"):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == self._TOOLTIP:
+            published = f" · published {row['published']}" if row.get("published") else ""
+            return plain_tooltip(
+                f"{row['title']}\n{row['text_length']:,} characters · {row['lang'] or '?'}{published}"
+            )
+        if key in ("suggested", "decided", "agreement"):  # alignment
+            return self._RIGHT
         return None
 
     def headerData(
@@ -205,7 +210,7 @@ class DocumentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if key in self.SORTABLE:
                 return f"Sort by {title.lower()} (click again: reversed, a third time: import order)"
-            return "The list sorts by title, published date or status"
+            return "The list sorts by title or status"
         return None
 
 
@@ -272,7 +277,6 @@ class DocumentList(QWidget):
     def _size_columns(self) -> None:
         metrics = self.table.fontMetrics()
         samples = {
-            "published": "2026-11-27",
             "status": "in progress",
             "suggested": "Undecided",
             "decided": "Decided",
@@ -280,10 +284,10 @@ class DocumentList(QWidget):
         for column, (key, _title) in enumerate(self.model.columns):
             if column:
                 sample = samples.get(key, "Agreement")
-                self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 24)
+                self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 14)
 
     def _on_header(self, section: int) -> None:
-        """Title, Published, Status: sorted, then reversed, then back to import order."""
+        """Title, Status: sorted, then reversed, then back to import order."""
         key = self.model.columns[section][0]
         header = self.table.horizontalHeader()
         if key not in self.model.SORTABLE or self.model.scores is not None:
@@ -325,7 +329,11 @@ class DocumentList(QWidget):
         """Select a document's row (reading the list down to it if needed); False when the
         document is not in the list as filtered."""
         row = self.model.reveal(document_id)
-        if row < 0:
+        if row < 0:  # not in the list as filtered: no row may look like the open article
+            self.table.selectionModel().blockSignals(True)
+            self.table.selectionModel().clearCurrentIndex()
+            self.table.clearSelection()
+            self.table.selectionModel().blockSignals(False)
             return False
         self.table.blockSignals(not emit)
         self.table.selectionModel().blockSignals(not emit)

@@ -36,6 +36,9 @@ ICONS = {
     "link": "mdi6.link-variant",
     "unlink": "mdi6.link-variant-off",
     "find": "mdi6.magnify",
+    "search_corpus": "mdi6.text-search",
+    "segments": "mdi6.format-quote-open-outline",
+    "tag_all": "mdi6.tag-multiple-outline",
     "cancel": "mdi6.cancel",
 }
 

@@ -1,0 +1,221 @@
+"""Search scoped by the list, hits in the text, tag all occurrences, the Search/Segments dock."""
+
+import csv
+import json
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from annotator.domain import find_terms, find_whole
+from annotator.editing import Editor
+from annotator.gui.app import MainWindow
+
+KCNA_TEXT = "La agencia KCNA informó ayer. Según KCNA, el misil voló. KCNAX no es KCNA-2."
+
+
+def test_find_terms_ignores_case_and_accents_as_the_index_does():
+    text = "Según Seúl, SEGUN la agencia; segunda vez."
+    assert find_terms(text, "segun") == [(0, 5), (12, 17)]
+    assert find_terms(text, '"la agencia"') == [(18, 28)]
+    assert find_terms(text, "seul agencia") == [(6, 10), (21, 28)]
+    assert find_terms(text, "*** (") == []
+
+
+def test_find_whole_is_exact_and_whole_words():
+    assert find_whole(KCNA_TEXT, "KCNA") == [(11, 15), (36, 40), (69, 73)]
+    assert find_whole("kcna KCNA", "KCNA") == [(5, 9)]
+    assert find_whole("x", " ") == []
+
+
+def test_search_is_scoped_by_the_lists_filters(store):
+    first, _ = store.add_document("El misil cayó en el mar.", "Uno")
+    second, _ = store.add_document("Otro misil, otra protesta.", "Dos")
+    store.set_document_status(second, "done", "ana")
+    store.add_span(first, 3, 8, "MISC", "ana")
+    assert {r["document_id"] for r in store.search("misil")} == {first, second}
+    assert [r["document_id"] for r in store.search("misil", status="done")] == [second]
+    assert [r["document_id"] for r in store.search("misil", label="MISC")] == [first]
+    assert [r["document_id"] for r in store.search("misil", annotator="ana")] == [first]
+
+
+def test_deleted_documents_leave_the_index(store):
+    document_id, _ = store.add_document("Tokio protesta por la pesca.", "Tokio")
+    store.add_span(document_id, 0, 5, "LOC", "ana")
+    assert store.search("pesca")
+    assert store.delete_documents([document_id], "ana") == 1
+    assert store.search("pesca") == [] and store.document_rows(text="pesca") == []
+    assert store.conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 0
+    assert store.conn.execute("INSERT INTO documents_fts (documents_fts) VALUES ('integrity-check')")
+    assert store.history()[-1]["action"] == "delete document"
+
+
+@pytest.fixture
+def agencies(store):
+    """Three articles mentioning KCNA; in the second, ana decided KCNA is part of a longer ORG."""
+    ids = [store.add_document(f"{KCNA_TEXT} ({n})", f"Art {n}")[0] for n in range(3)]
+    seed = store.add_span(ids[0], 11, 15, "ORG", "ana")
+    store.add_span(ids[1], 3, 15, "ORG", "ana")  # "agencia KCNA": a decision over the first KCNA
+    store.add_span(ids[2], 36, 40, "ORG", "model-x")  # already there, another annotator's
+    return store, ids, seed
+
+
+def test_occurrences_skip_decisions_and_spans_already_there(agencies):
+    store, ids, _seed = agencies
+    places = store.occurrences("KCNA", "ORG")
+    assert (ids[0], 11, 15) not in places  # the span itself
+    assert (ids[1], 11, 15) not in places  # inside a person's decision
+    assert (ids[2], 36, 40) not in places  # the same span exists
+    assert places == [
+        (ids[0], 36, 40),
+        (ids[0], 69, 73),
+        (ids[1], 36, 40),
+        (ids[1], 69, 73),
+        (ids[2], 11, 15),
+        (ids[2], 69, 73),
+    ]
+
+
+def test_tag_all_adds_suggestions_never_decisions_and_undoes_in_one_step(agencies):
+    store, ids, seed = agencies
+    decisions_before = [
+        (s.id, s.start, s.end, s.label, s.status) for s in store.spans(ids[1], annotator="ana")
+    ]
+    editor = Editor(store, "ana")
+    added = editor.tag_all(seed.id)
+    assert len(added) == 6
+    spans = [store.span(i) for i in added]
+    assert {s.status for s in spans} == {"suggested"} and {s.annotator for s in spans} == {"tag-all"}
+    assert {s.label for s in spans} == {"ORG"} and {s.origin for s in spans} == {"rule"}
+    assert [
+        (s.id, s.start, s.end, s.label, s.status) for s in store.spans(ids[1], annotator="ana")
+    ] == decisions_before
+    assert store.occurrences("KCNA", "ORG") == []  # a second run adds nothing
+    editor.undo()
+    assert (
+        store.conn.execute(
+            "SELECT count(*) FROM spans WHERE annotator_id = ?", (store.annotator_id("tag-all", "rule"),)
+        ).fetchone()[0]
+        == 0
+    )
+    editor.redo()
+    assert len(store.occurrences("KCNA", "ORG")) == 0
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, agencies):
+    store, ids, seed = agencies
+    win = MainWindow(store, "ana", QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    return win, store, ids, seed
+
+
+def test_search_dock_opens_the_article_at_the_hit(window, qtbot):
+    win, store, ids, _seed = window
+    third, _ = store.add_document("Nada que ver. Pero luego Pionyang habló.", "Tres")
+    win.documents.apply_filters()
+    win.show_find_panel("search")
+    panel = win.find_panel
+    panel.query.setText("pionyang")
+    panel.run_search()
+    assert panel.search_model.rowCount() == 1
+    panel.search_table.activated.emit(panel.search_model.index(0, 0))
+    assert win.document_id == third
+    assert win.view.char_selection() == (25, 33)
+    assert win.documents.current_id() == third
+
+
+def test_search_dock_follows_the_list_filter(window):
+    win, store, ids, _seed = window
+    store.set_document_status(ids[2], "done", "ana")
+    win.documents.status_filter.setCurrentIndex(win.documents.status_filter.findData("done"))
+    win.show_find_panel("search")
+    panel = win.find_panel
+    panel.query.setText("misil")
+    panel.run_search()
+    assert [r["document_id"] for r in panel.search_model.rows] == [ids[2]]
+    panel.scoped.setChecked(False)
+    assert {r["document_id"] for r in panel.search_model.rows} == set(ids)
+
+
+def test_segments_dock_lists_in_context_opens_at_the_span_and_exports(window, tmp_path):
+    win, store, ids, seed = window
+    source = store.add_span(ids[1], 36, 40, "SOURCE", "ana", attributes={"agency": "KCNA"})
+    store.add_span(ids[2], 69, 73, "SOURCE", "ana", attributes={"agency": "TASS"})
+    win.show_find_panel("segments")
+    panel = win.find_panel
+    panel.label.setCurrentIndex(panel.label.findData("SOURCE"))
+    panel.attributes.setText("agency=KCNA")
+    panel.run_segments()
+    assert [r["span_id"] for r in panel.segment_model.rows] == [source.id]
+    assert panel.segment_model.data(panel.segment_model.index(0, 2)) == "KCNA"
+    assert panel.segment_model.data(panel.segment_model.index(0, 1)).endswith("Según")
+    panel.segment_table.activated.emit(panel.segment_model.index(0, 0))
+    assert win.document_id == ids[1] and win.view.selected_id == source.id
+    out = tmp_path / "segments.csv"
+    assert panel.export_csv(out) == 1
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[0]["text"] == "KCNA" and rows[0]["attributes"] == '{"agency": "KCNA"}'
+
+
+def test_tag_all_from_the_window_asks_first(window, monkeypatch):
+    win, store, ids, seed = window
+    win.documents.select(ids[0])
+    win.select_span(seed.id)
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No
+    )
+    win.tag_all_occurrences()
+    assert "6 occurrences" in asked[0] and "3 documents" in asked[0]
+    assert store.occurrences("KCNA", "ORG")  # nothing added on No
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    win.tag_all_occurrences()
+    assert store.occurrences("KCNA", "ORG") == []
+    assert {s.start for s in win.view.spans.values() if s.annotator == "tag-all"} == {36, 69}
+    win.undo()
+    assert not [s for s in win.view.spans.values() if s.annotator == "tag-all"]
+
+
+def test_tag_all_and_scoped_search_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+    from annotator.store import Store
+
+    db = tmp_path / "p.db"
+    with Store(db) as store:
+        first = store.add_document(KCNA_TEXT, "Uno")[0]
+        store.add_document("Otra nota de KCNA.", "Dos")
+        store.set_document_status(first, "done", "ana")
+    run = CliRunner().invoke
+    result = run(
+        cli, ["--db", str(db), "--annotator", "ana", "tag-all", "KCNA", "--label", "SOURCE"], input="n\n"
+    )
+    assert "4 untagged occurrence(s) of 'KCNA' in 2 document(s)" in result.output
+    result = run(
+        cli,
+        [
+            "--db",
+            str(db),
+            "--annotator",
+            "ana",
+            "tag-all",
+            "KCNA",
+            "--label",
+            "SOURCE",
+            "--attr",
+            "agency=KCNA",
+            "--yes",
+        ],
+    )
+    assert result.exit_code == 0 and "4 suggestion(s) of SOURCE added" in result.output
+    with Store(db) as store:
+        spans = [s for s in store.spans(first) if s.annotator == "tag-all"]
+        assert {s.attributes["agency"] for s in spans} == {"KCNA"} and {s.status for s in spans} == {
+            "suggested"
+        }
+    result = run(cli, ["--db", str(db), "search", "KCNA", "--status", "done", "--json"])
+    assert [row["title"] for row in json.loads(result.output)] == ["Uno"]
