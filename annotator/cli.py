@@ -326,6 +326,10 @@ def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, bat
     type=click.Choice(["new", "in_progress", "done", "reviewed"]),
     help="Only documents with this status (repeatable).",
 )
+@click.option(
+    "--attr", "attrs", multiple=True, help="Only spans with this attribute value, NAME=VALUE (repeatable)."
+)
+@click.option("--date", "published", default="", help="Only documents published starting so (2024-05).")
 @click.option("--documents", is_flag=True, help="csv: also one row per document (<name>.documents.csv).")
 @click.option("--excel", is_flag=True, help="csv: a BOM, so that spreadsheets show accents.")
 @click.option(
@@ -352,6 +356,8 @@ def export(
     labels: tuple[str, ...],
     layers: tuple[str, ...],
     statuses: tuple[str, ...],
+    attrs: tuple[str, ...],
+    published: str,
     documents: bool,
     excel: bool,
     raw: bool,
@@ -366,13 +372,24 @@ def export(
       annotator export --format jsonl --annotator ana --out exports/ana.jsonl
       annotator export --format spacy --split 0.8 --out exports/corpus
       annotator export --format brat --status done --out exports/brat
+      annotator export --format csv --label SOURCE --attr agency=KCNA --date 2024-05
     """
     from annotator.domain import Selection
     from annotator.exporters import default_path
     from annotator.exporters import export as run_export
 
     store = obj.store()
-    selection = Selection(annotators, gold, include_suggestions, include_rejected, labels, layers, statuses)
+    selection = Selection(
+        annotators,
+        gold,
+        include_suggestions,
+        include_rejected,
+        labels,
+        layers,
+        statuses,
+        attributes=tuple(_pair(a, "--attr") for a in attrs),
+        published=published,
+    )
     target = out or default_path(format_name, Path("exports"), split)
     with click.progressbar(length=1, label="Exporting", file=sys.stderr, show_pos=True) as bar:
 

@@ -149,7 +149,10 @@ class Selection:
     By default, accepted spans of people (annotators of kind human, import or gold).
     ``annotators`` names exactly whose spans; ``gold`` takes the adjudicated set;
     ``include_suggestions`` adds undecided suggestions, ``include_rejected`` rejected spans;
-    ``labels``, ``layers`` and ``document_statuses`` narrow further (empty: no narrowing).
+    ``labels``, ``layers`` and ``document_statuses`` narrow further (empty: no narrowing);
+    ``attributes`` keeps spans whose attributes have these (name, value) pairs, and
+    ``published`` documents whose publication date begins so (``2024-05``): the filters of
+    tagged segments, so that what the Segments panel finds can be exported in any format.
     """
 
     annotators: tuple[str, ...] = ()
@@ -159,6 +162,8 @@ class Selection:
     labels: tuple[str, ...] = ()
     layers: tuple[str, ...] = ()
     document_statuses: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()
+    published: str = ""
 
 
 @dataclass(frozen=True)

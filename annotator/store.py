@@ -356,6 +356,11 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{term}"' for term in query_terms(text))
 
 
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern (ESCAPE '\\') for values beginning with ``text``, taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def read_only_uri(path: str | Path) -> str:
     """A URI that opens ``path`` read-only (for files from elsewhere, and backups)."""
     return "file:" + quote(str(Path(path).resolve())) + "?mode=ro"
@@ -1386,6 +1391,9 @@ class Store:
             if values:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")
                 params += list(values)
+        for name, value in selection.attributes:
+            clauses.append("json_extract(s.attributes, ?) = ?")
+            params += ["$." + json.dumps(name), value]
         document_where, document_params = Store._document_selection(selection)
         if document_where:
             clauses.append(document_where)
@@ -1394,10 +1402,15 @@ class Store:
 
     @staticmethod
     def _document_selection(selection: Selection) -> tuple[str, list[Any]]:
-        if not selection.document_statuses:
-            return "", []
-        marks = ",".join("?" * len(selection.document_statuses))
-        return f"d.status IN ({marks})", list(selection.document_statuses)
+        clauses, params = [], []
+        if selection.document_statuses:
+            marks = ",".join("?" * len(selection.document_statuses))
+            clauses.append(f"d.status IN ({marks})")
+            params += list(selection.document_statuses)
+        if selection.published:
+            clauses.append("d.published LIKE ? ESCAPE '\\'")
+            params.append(_like_prefix(selection.published))
+        return " AND ".join(clauses), params
 
     def selected_spans(self, selection: Selection) -> Iterator[Span]:
         """The selected spans, streamed in document and offset order."""
@@ -1822,7 +1835,7 @@ class Store:
             params += list(link)
         if date_prefix:
             clauses.append("d.published LIKE ? ESCAPE '\\'")
-            params.append(date_prefix.replace("%", "\\%").replace("_", "\\_") + "%")
+            params.append(_like_prefix(date_prefix))
         if annotator:
             clauses.append("a.name = ?")
             params.append(annotator)

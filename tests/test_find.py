@@ -219,3 +219,18 @@ def test_tag_all_and_scoped_search_on_the_command_line(tmp_path):
         }
     result = run(cli, ["--db", str(db), "search", "KCNA", "--status", "done", "--json"])
     assert [row["title"] for row in json.loads(result.output)] == ["Uno"]
+
+
+def test_segments_export_as_presets_the_export_dialog(window):
+    win, store, ids, _seed = window
+    store.add_span(ids[1], 36, 40, "SOURCE", "ana", attributes={"agency": "KCNA"})
+    win.show_find_panel("segments")
+    panel = win.find_panel
+    panel.label.setCurrentIndex(panel.label.findData("SOURCE"))
+    panel.attributes.setText("agency=KCNA")
+    panel.date.setText("2026")
+    panel.export_as.click()
+    selection = win.export_dialog.selection()
+    assert selection.labels == ("SOURCE",) and selection.attributes == (("agency", "KCNA"),)
+    assert selection.published == "2026"
+    win.export_dialog.reject()

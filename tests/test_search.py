@@ -98,3 +98,57 @@ def test_search_and_segments_commands(db_path):
     assert listed.exit_code == 0 and "[KCNA]" in listed.output and "1 segment(s)" in listed.output
     bad = runner.invoke(cli, ["--db", str(db_path), "segments", "--attr", "agency"])
     assert bad.exit_code == 2 and "expected NAME=VALUE" in bad.output
+
+
+def test_segments_export_with_the_export_filters(store, tmp_path):
+    """What the Segments panel finds is what `export --label --attr --date` writes."""
+    from annotator.domain import Selection
+    from annotator.exporters import export
+
+    may, _ = store.add_document(
+        "Según KCNA, todo va bien. Según TASS, también.", "Mayo", published="2024-05-02"
+    )
+    june, _ = store.add_document("KCNA lo repitió en junio.", "Junio", published="2024-06-01")
+    store.add_span(may, 6, 10, "SOURCE", "ana", attributes={"agency": "KCNA"})
+    store.add_span(may, 33, 37, "SOURCE", "ana", attributes={"agency": "TASS"})
+    store.add_span(june, 0, 4, "SOURCE", "ana", attributes={"agency": "KCNA"})
+    store.add_span(may, 6, 10, "ORG", "ana")
+    selection = Selection(labels=("SOURCE",), attributes=(("agency", "KCNA"),), published="2024-05")
+    spans = list(store.selected_spans(selection))
+    segments = store.segments(label="SOURCE", attributes={"agency": "KCNA"}, date_prefix="2024-05")
+    assert [(s.document_id, s.start) for s in spans] == [(r["document_id"], r["start"]) for r in segments]
+    assert [(s.document_id, s.start) for s in spans] == [(may, 6)]
+    out = tmp_path / "kcna.jsonl"
+    export(store, "jsonl", out, selection)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    # SOURCE is an analysis label: Prodigy's "spans" are entities; ours travel in _annotator_tool
+    assert [[s["label"] for s in line["_annotator_tool"]["spans"]] for line in lines] == [["SOURCE"]]
+    assert [line["text"][:5] for line in lines] == ["Según"]
+    assert store.segments(date_prefix="2024_0") == []  # "_" is taken literally, not as a wildcard
+
+
+def test_export_command_takes_attr_and_date(db_path, tmp_path):
+    with Store(db_path) as store:
+        document_id, _ = store.add_document("Según KCNA y según TASS.", "Uno", published="2024-05-02")
+        store.add_span(document_id, 6, 10, "SOURCE", "ana", attributes={"agency": "KCNA"})
+        store.add_span(document_id, 20, 24, "SOURCE", "ana", attributes={"agency": "TASS"})
+    out = tmp_path / "kcna.csv"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(db_path),
+            "export",
+            "--format",
+            "csv",
+            "--attr",
+            "agency=KCNA",
+            "--date",
+            "2024",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "KCNA" in text and "TASS" not in text

@@ -565,6 +565,11 @@ class MainWindow(QMainWindow):
 
             self.find_panel = FindPanel(self.store, lambda: self.documents.model.filters)
             self.find_panel.open_requested.connect(self.open_at)
+            self.find_panel.export_requested.connect(
+                lambda query: self.show_export().preset(
+                    query["label"], query["attributes"], query["date_prefix"], query["annotator"]
+                )
+            )
             self.find_dock = QDockWidget("Find in the corpus", self)
             self.find_dock.setObjectName("find")
             self.find_dock.setWidget(self.find_panel)
@@ -1173,7 +1178,7 @@ class MainWindow(QMainWindow):
         here = Path.cwd() / "exports"
         return here if here.is_dir() else Path(self.store.path).resolve().parent / "exports"
 
-    def show_export(self) -> None:
+    def show_export(self) -> Any:
         from annotator.gui.export_dialog import ExportDialog
 
         dialog = ExportDialog(self.store, self.export_folder(), self)
@@ -1185,6 +1190,7 @@ class MainWindow(QMainWindow):
         )
         self.export_dialog = dialog
         dialog.open()
+        return dialog
 
     def merge_project(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

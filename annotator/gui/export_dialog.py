@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from annotator.domain import DOCUMENT_STATUSES, LAYERS, Selection
 from annotator.exporters import FORMATS, ExportCancelled, default_path, export
+from annotator.gui.text import parse_pairs
 from annotator.store import Store
 
 FORMAT_NAMES = {
@@ -133,6 +134,12 @@ class ExportDialog(QDialog):
         self.statuses = _checklist(list(DOCUMENT_STATUSES))
         self.statuses.setToolTip("None checked: documents of any status")
         form.addRow("Documents", self.statuses)
+        self.attributes = QLineEdit()
+        self.attributes.setPlaceholderText("agency=KCNA (spans with these attribute values; commas between)")
+        form.addRow("Attributes", self.attributes)
+        self.published = QLineEdit()
+        self.published.setPlaceholderText("2024-05 (documents published beginning so)")
+        form.addRow("Published", self.published)
         self.excel = QCheckBox("Byte-order mark for spreadsheet programs (accents)")
         self.excel.setChecked(True)
         self.raw = QCheckBox("Keep formula-like cells as they are (machine pipelines)")
@@ -212,7 +219,27 @@ class ExportDialog(QDialog):
             labels=_checked(self.labels),
             layers=_checked(self.layers),
             document_statuses=_checked(self.statuses),
+            attributes=tuple(parse_pairs(self.attributes.text()).items()),
+            published=self.published.text().strip(),
         )
+
+    def preset(
+        self,
+        label: str | None = None,
+        attributes: dict[str, str] | None = None,
+        published: str | None = None,
+        annotator: str | None = None,
+    ) -> None:
+        """Fill the filters (what the Segments panel found, to export in any format)."""
+        for row in range(self.labels.count()):
+            item = self.labels.item(row)
+            item.setCheckState(Qt.CheckState.Checked if item.text() == label else Qt.CheckState.Unchecked)
+            if item.text() == label:
+                self.labels.scrollToItem(item)
+        self.attributes.setText(", ".join(f"{k}={v}" for k, v in (attributes or {}).items()))
+        self.published.setText(published or "")
+        if annotator:
+            self.annotator_combo.setCurrentIndex(max(0, self.annotator_combo.findData(annotator)))
 
     def options(self) -> dict[str, Any]:
         return {

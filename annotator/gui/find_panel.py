@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.exporters import csv_cell
-from annotator.gui.text import plain_tooltip
+from annotator.gui.text import parse_pairs, plain_tooltip
 from annotator.store import Store
 
 
@@ -105,22 +105,13 @@ def _table(model: PagedModel) -> QTableView:
     return table
 
 
-def parse_pairs(text: str) -> dict[str, str]:
-    """``agency=KCNA, kind=direct`` as a dict (a value may hold spaces; commas separate)."""
-    pairs = {}
-    for part in text.split(","):
-        if "=" in part:
-            key, value = part.split("=", 1)
-            if key.strip():
-                pairs[key.strip()] = value.strip()
-    return pairs
-
-
 class FindPanel(QWidget):
     """Search (Ctrl+Shift+F) and Segments tabs. ``open_requested(document, start, end, span,
     query)``: a row was chosen (span 0 for a search hit, whose offsets come from ``query``)."""
 
     open_requested = Signal(int, int, int, int, str)
+    #: "Export as…": the segment query, for the export dialog's filters.
+    export_requested = Signal(dict)
 
     def __init__(
         self, store: Store, list_filters: Callable[[], dict[str, Any]], parent: QWidget | None = None
@@ -168,7 +159,12 @@ class FindPanel(QWidget):
         self.annotator = QComboBox()
         self.find_segments = QPushButton("Find")
         self.export_segments = QPushButton("Export CSV…")
+        self.export_segments.setToolTip("These rows, with their context, as a CSV file")
         self.export_segments.setEnabled(False)
+        self.export_as = QPushButton("Export as…")
+        self.export_as.setToolTip(
+            "These spans in any export format (JSONL, spaCy, brat...), with the export dialog"
+        )
         form = QFormLayout()
         row = QHBoxLayout()
         row.addWidget(self.label)
@@ -183,6 +179,7 @@ class FindPanel(QWidget):
         row.addWidget(self.date)
         row.addWidget(self.find_segments)
         row.addWidget(self.export_segments)
+        row.addWidget(self.export_as)
         form.addRow("Link", row)
         self.segment_model = PagedModel(
             [
@@ -208,6 +205,7 @@ class FindPanel(QWidget):
             field.returnPressed.connect(self.run_segments)
         self.find_segments.clicked.connect(self.run_segments)
         self.export_segments.clicked.connect(self._export_dialog)
+        self.export_as.clicked.connect(lambda: self.export_requested.emit(self.segment_query()))
         self.search_table.activated.connect(self._open_hit)
         self.segment_table.activated.connect(self._open_segment)
         self.search_table.doubleClicked.connect(self._open_hit)

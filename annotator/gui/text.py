@@ -21,3 +21,14 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setText(text)
     return label
+
+
+def parse_pairs(text: str) -> dict[str, str]:
+    """``agency=KCNA, kind=direct`` as a dict (a value may hold spaces; commas separate)."""
+    pairs = {}
+    for part in text.split(","):
+        if "=" in part:
+            key, value = part.split("=", 1)
+            if key.strip():
+                pairs[key.strip()] = value.strip()
+    return pairs
