@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import importlib
 import json
 import os
@@ -18,6 +17,8 @@ from annotator.store import Store, default_db_path
 
 def default_annotator() -> str:
     try:
+        import getpass
+
         return getpass.getuser()
     except Exception:  # no login name (containers): fall back to something readable
         return "analyst"

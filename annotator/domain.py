@@ -9,7 +9,6 @@ restate live here once: :func:`check_offsets`, :func:`overlaps`, :func:`snap_to_
 from __future__ import annotations
 
 import bisect
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,8 @@ MAX_TEXT_CHARS = 10_000_000
 
 def text_sha256(text: str) -> str:
     """The key that identifies a text across databases: sha256 of its UTF-8 bytes, hex."""
+    import hashlib  # here: the window's start-up does not need it
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -220,9 +220,12 @@ MIGRATIONS: list[str] = [
     INSERT INTO documents_fts (rowid, title, text) SELECT id, title, text FROM documents;
     """,
     # 7: a hundred thousand documents: the list sorted and filtered by indexed queries, and
-    # spans of one label in document order (segments, the list's label filter).
+    # spans of one label in document order (segments, the list's label filter). documents_id
+    # looks redundant with the primary key, but it lists ids without reading the pages of
+    # the articles' texts (30 ms for 100,000 ids instead of 400).
     """
     CREATE INDEX documents_status ON documents(status);
+    CREATE INDEX documents_id ON documents(id);
     CREATE INDEX documents_title ON documents(title COLLATE NOCASE);
     CREATE INDEX documents_published ON documents(published);
     CREATE INDEX spans_label ON spans(label, document_id, start);

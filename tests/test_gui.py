@@ -505,7 +505,7 @@ def test_merge_from_the_window_and_a_refused_file(qtbot, window, project, tmp_pa
     conn.execute("CREATE VIEW v AS SELECT 1")
     conn.close()
     warned = []
-    monkeypatch.setattr("annotator.gui.app.QMessageBox.warning", lambda *args: warned.append(args[2]))
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *args: warned.append(args[2]))
     with qtbot.waitSignal(window.merge_done, timeout=30_000):
         window.start_merge(hostile)
     assert warned and "has a view 'v'" in warned[0]

@@ -11,7 +11,6 @@ what the action's recorded changes touched.
 from __future__ import annotations
 
 import bisect
-import getpass
 import os
 import sqlite3
 import sys
@@ -23,10 +22,8 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -604,6 +601,8 @@ class MainWindow(QMainWindow):
         """From the selected span: count where its text occurs elsewhere, ask, then add those
         places as suggestions of its label (the analyst still decides each; decisions are
         never touched). One undoable action."""
+        from PySide6.QtWidgets import QMessageBox
+
         span = self.selected
         if span is None or self.document_id is None:
             self.say("Select a span first: its text and label are what gets tagged", error=True)
@@ -1038,6 +1037,8 @@ class MainWindow(QMainWindow):
     # -- projects --------------------------------------------------------------------------
 
     def new_project(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getSaveFileName(
             self, "New project", str(Path.home() / "project.db"), "Annotator projects (*.db)"
         )
@@ -1047,6 +1048,8 @@ class MainWindow(QMainWindow):
             self.switch_project(Path(path))
 
     def open_project(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Open project",
@@ -1057,6 +1060,8 @@ class MainWindow(QMainWindow):
             self.switch_project(Path(path))
 
     def switch_project(self, path: Path) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         try:
             store = Store(path)
         except AnnotatorError as e:
@@ -1193,6 +1198,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def merge_project(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(
             self, "Merge a colleague's project", str(Path.home()), "Annotator projects (*.db);;All files (*)"
         )
@@ -1210,6 +1217,8 @@ class MainWindow(QMainWindow):
         )
 
     def _on_merge_finished(self, report: Any) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         self._end_worker()
         if isinstance(report, Exception):
             self.say(f"Not merged: {report}", error=True)
@@ -1223,6 +1232,8 @@ class MainWindow(QMainWindow):
         self.merge_done.emit(report)
 
     def import_files(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         paths, _ = QFileDialog.getOpenFileNames(
             self,
             "Import articles",
@@ -1233,6 +1244,8 @@ class MainWindow(QMainWindow):
             self.start_import([Path(p) for p in paths])
 
     def import_folder(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
         path = QFileDialog.getExistingDirectory(self, "Import a folder of articles", str(Path.home()))
         if path:
             self.start_import([Path(path)])
@@ -1322,6 +1335,8 @@ def display_problem() -> str | None:
 
 def login_name() -> str:
     try:
+        import getpass
+
         return getpass.getuser()
     except Exception:  # no login name (containers)
         return "analyst"

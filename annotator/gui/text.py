@@ -3,8 +3,6 @@ makes a string safe for the widgets that would otherwise guess it is HTML."""
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -12,7 +10,8 @@ from PySide6.QtWidgets import QLabel, QWidget
 def plain_tooltip(text: str) -> str:
     """A tooltip that shows ``text`` literally: tooltips render anything that looks like HTML
     (``<img src=...>`` in a title would be drawn, not shown), so it is escaped."""
-    return "<p style='white-space:pre-wrap'>" + html.escape(text).replace("\n", "<br>") + "</p>"
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return "<p style='white-space:pre-wrap'>" + escaped.replace("'", "&#x27;").replace("\n", "<br>") + "</p>"
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
