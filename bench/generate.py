@@ -31,7 +31,7 @@ from annotator.store import Store, now  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache"
 SHARED_ARTICLES = REPO.parent / "shared" / "data" / "conll2002" / "esp.train.articles.jsonl"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 ANALYSTS = ["ana", "bea", "carlos", "dana", "elena"]
 AGENCIES = ["KCNA", "Yonhap", "TASS", "Xinhua", "EFE", "Reuters", "AP", "AFP"]

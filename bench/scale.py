@@ -33,7 +33,8 @@ BARE_FILTERS = {
     "none": ("", []),
     "status=done": ("WHERE d.status = ?", ["done"]),
     "label=SOURCE": (
-        "WHERE EXISTS (SELECT 1 FROM spans x WHERE x.document_id = d.id AND x.label = ? AND x.status != 'rejected')",
+        "WHERE EXISTS (SELECT 1 FROM spans x WHERE x.label = ? AND x.status IN ('suggested', 'accepted') "
+        "AND x.document_id = d.id)",
         ["SOURCE"],
     ),
     "annotator=bea": (

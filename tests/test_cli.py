@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -7,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from annotator.cli import cli
+from annotator.store import Store
 from tests.conftest import SAMPLES
 
 
@@ -146,3 +148,36 @@ def test_export_to_a_folder_where_a_file_is_asked_is_refused(db_path, tmp_path):
     )
     assert result.exit_code == 1
     assert "is a folder; json writes a file there" in result.output
+
+
+def test_gui_command_starts_the_real_window_and_draws_the_last_article(tmp_path):
+    """The whole start-up path of `annotator gui` (window shown, article opened a frame later,
+    icons, background pre-annotation), as a process, rendered to a picture."""
+    picture = tmp_path / "window.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "annotator",
+            "--db",
+            str(tmp_path / "p.db"),
+            "gui",
+            "--screenshot",
+            str(picture),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(picture))
+    assert image.width() >= 1000 and image.height() >= 700
+    with Store(tmp_path / "p.db") as store:
+        assert store.stats()["documents"]["total"] == 8  # the samples, seeded into a new project
+    # the article opened after the first frame is the one the settings remember
+    settings = (tmp_path / "config" / "annotator" / "annotator.conf").read_text(encoding="utf-8")
+    assert "documents" in settings and "p.db=1" in settings.replace("%2F", "/").replace("\\", "/")

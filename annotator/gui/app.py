@@ -53,9 +53,16 @@ class MainWindow(QMainWindow):
     merge_done = Signal(object)
 
     def __init__(
-        self, store: Store, annotator: str, settings: QSettings | None = None, defer_icons: bool = False
+        self,
+        store: Store,
+        annotator: str,
+        settings: QSettings | None = None,
+        defer_icons: bool = False,
+        defer_open: bool = False,
     ) -> None:
-        """``defer_icons``: the caller gives icons after the window is shown (:meth:`apply_icons`)."""
+        """``defer_icons``: the caller gives icons after the window is shown (:meth:`apply_icons`);
+        ``defer_open``: and opens the last article (:meth:`open_last_document`), in the frame
+        after the first, so that the window appears without waiting for the article's layout."""
         super().__init__()
         self._icon_targets: list[tuple[Any, str]] = []
         self.settings = settings or QSettings("annotator", "annotator")
@@ -98,12 +105,17 @@ class MainWindow(QMainWindow):
         if not defer_icons:
             self.apply_icons()
         self.documents.apply_filters()
+        if not defer_open:
+            self.open_last_document()
+        self.view.setFocus()
+
+    def open_last_document(self) -> None:
+        """Open the article open when this project was last closed (else the first)."""
         last = self.settings.value(f"documents/{self.store.path}")
         if last is not None and self.documents.select(int(last)):
-            pass
-        elif self.documents.model.rowCount():
+            return
+        if self.documents.model.rowCount():
             self.documents.table.selectRow(0)
-        self.view.setFocus()
 
     # -- construction ----------------------------------------------------------------------
 
@@ -1367,9 +1379,10 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
     store = Store(db_path)
     if samples and store.created:
         seed_samples(store)
-    window = MainWindow(store, str(annotator), settings, defer_icons=True)
+    window = MainWindow(store, str(annotator), settings, defer_icons=True, defer_open=True)
     window._remember_recent(Path(db_path))
     window.show()
+    QTimer.singleShot(0, window.open_last_document)
     QTimer.singleShot(0, window.apply_icons)
     if screenshot is not None:
         window.resize(1440, 860)
@@ -1426,6 +1439,8 @@ def _finish_screenshot(window: MainWindow, path: Path, app: QApplication) -> Non
             quote = window.perform(lambda: editor.create_span(document_id, quote_start, quote_end, "QUOTE"))
             if quote is not None and speaker is not None:
                 window.link(quote.id, speaker, "speaker")
+    window._list_timer.stop()
+    window._refresh_list_rows()  # the list's counts, without waiting for the keys to pause
     app.processEvents()  # widgets added to the side panel are shown by a queued call
     window.grab().save(str(path))
     print(f"saved {path}")
