@@ -116,7 +116,7 @@ def test_reveal_reads_down_to_a_document_and_no_further(corpus, small_pages):
     # rows read on the way are keys only; what a view shows of them is read when shown
     assert "title" not in model.rows[100]
     assert model.data(model.index(100, 0)) == expected[100]["title"]
-    assert model.data(model.index(100, 2)) == expected[100]["suggested"]
+    assert model.data(model.index(100, 2)) == str(expected[100]["suggested"])
 
 
 def test_reveal_of_a_filtered_out_document_is_minus_one(corpus, small_pages):
@@ -186,3 +186,23 @@ def test_scrolling_the_view_reads_more(corpus, small_pages, qtbot):
     before = widget.model.rowCount()
     widget.table.scrollToBottom()
     qtbot.waitUntil(lambda: widget.model.rowCount() > before, timeout=2000)
+
+
+def test_the_list_draws_its_rows_and_the_selection(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    widget.resize(420, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.apply_filters()
+    widget.select(corpus.document_ids()[1], emit=False)
+    table = widget.table
+    image = table.viewport().grab().toImage()
+    selected = table.visualRect(widget.model.index(1, 0))
+    other = table.visualRect(widget.model.index(2, 0))
+    highlight = table.palette().highlight().color().rgb()
+    assert image.pixelColor(selected.left() + 2, selected.center().y()).rgb() == highlight
+    assert image.pixelColor(other.left() + 2, other.center().y()).rgb() != highlight
+    # some text was drawn in the title cell of an unselected row (not all background)
+    colours = {image.pixelColor(x, other.center().y()).rgb() for x in range(other.left(), other.right())}
+    assert len(colours) > 2
