@@ -24,6 +24,19 @@ from annotator.gui.text import plain_tooltip
 from annotator.store import Store
 
 
+def refill_combo(combo: QComboBox, everything: str, values: list[str]) -> None:
+    """A filter's choices listed again (first ``everything``, meaning no filter), keeping the
+    current choice when it is still there, without signalling a change."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(everything, None)
+    for value in values:
+        combo.addItem(value, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    combo.blockSignals(False)
+
+
 class DocumentTableModel(QAbstractTableModel):
     """The documents of a project as a Qt table that reads only what is shown.
 
@@ -321,14 +334,7 @@ class DocumentList(QWidget):
             (self.label_filter, "Any label", list(store.schema.labels)),
             (self.annotator_filter, "Any annotator", [a["name"] for a in store.annotators()]),
         ):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(everything, None)
-            for value in values:
-                combo.addItem(value, value)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
+            refill_combo(combo, everything, values)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.exporters import csv_cell
+from annotator.gui.document_list import refill_combo
 from annotator.gui.text import parse_pairs, plain_tooltip
 from annotator.store import Store
 
@@ -227,14 +228,7 @@ class FindPanel(QWidget):
                 [a["name"] for a in self.store.annotators() if a["kind"] not in ("model", "rule")],
             ),
         ):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(everything, None)
-            for value in values:
-                combo.addItem(value, value)
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-            combo.blockSignals(False)
+            refill_combo(combo, everything, values)
 
     # -- search ----------------------------------------------------------------------------
 
