@@ -8,7 +8,7 @@ redraws from the store; tests drive them without a window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -93,14 +93,15 @@ class Editor:
 
     # -- actions ---------------------------------------------------------------------------
 
-    def tag_all(self, span_id: int) -> list[int]:
-        """Suggest a span's label wherever its text occurs in the corpus (one undoable action)."""
+    def tag_all(self, span_id: int, places: Sequence[tuple[int, int, int]] | None = None) -> list[int]:
+        """Suggest a span's label wherever its text occurs in the corpus (``places`` as counted
+        by ``Store.occurrences``, else counted now); one undoable action."""
         span = self.store.span(span_id)
         text = self.store.document(span.document_id).text[span.start : span.end]
         return self._run(
             f"tag all “{text}” as {span.label}",
             None,
-            lambda: self.store.tag_all(text, span.label, self.annotator, span.attributes),
+            lambda: self.store.tag_all(text, span.label, self.annotator, span.attributes, places),
         )
 
     def create_span(self, document_id: int, start: int, end: int, label: str, snap: bool = True) -> Span:

@@ -16,7 +16,7 @@ import re
 import sqlite3
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import cache
@@ -1742,15 +1742,24 @@ class Store:
 
     TAG_ALL = "tag-all"
 
-    def occurrences(self, phrase: str, label: str) -> list[tuple[int, int, int]]:
+    def occurrences(
+        self,
+        phrase: str,
+        label: str,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[tuple[int, int, int]] | None:
         """(document, start, end) of every place in the corpus where ``phrase`` is written as
         whole words (same case), left out where a live span of ``label`` already has those
         offsets or a person's decision in ``label``'s layer overlaps it (decisions are never
-        second-guessed). Candidates come from the full-text index, then are checked in the text."""
+        second-guessed). Candidates come from the full-text index, then are checked in the text,
+        a thousand documents at a time: ``progress(done, total)`` after each, and None when
+        ``should_stop()`` says so."""
         match = fts_query(f'"{phrase}"')
         if not match or label not in self.schema.labels:
             return []
         layer = self.schema.layer_of(label)
+        layer_labels = [name for name, known in self.schema.labels.items() if known.layer == layer]
         candidates = [
             r[0]
             for r in self.conn.execute(
@@ -1758,55 +1767,88 @@ class Store:
             )
         ]
         found: list[tuple[int, int, int]] = []
-        for begin in range(0, len(candidates), 500):
-            batch = candidates[begin : begin + 500]
-            texts = self.document_texts(batch)
-            decided = self.decided_ranges(batch)
-            marks = ",".join("?" * len(batch))
-            taken = {
-                tuple(r)
-                for r in self.conn.execute(
-                    f"SELECT document_id, start, \"end\" FROM spans WHERE label = ? AND status != 'rejected' "
-                    f"AND document_id IN ({marks})",
-                    [label, *batch],
+        for begin in range(0, len(candidates), 1000):
+            if progress is not None:
+                progress(begin, len(candidates))
+            if should_stop is not None and should_stop():
+                return None
+            texts = self.document_texts(candidates[begin : begin + 1000])
+            hits = {document_id: find_whole(text, phrase) for document_id, text in texts.items()}
+            hits = {document_id: places for document_id, places in hits.items() if places}
+            if not hits:
+                continue
+            documents = json.dumps(sorted(hits))
+            # both from the index on (label, status, document): spans of the label already
+            # there, and people's decisions in its layer
+            taken = set(
+                self.conn.execute(
+                    'SELECT document_id, start, "end" FROM spans WHERE label = ? '
+                    "AND status IN ('suggested', 'accepted') AND document_id IN (SELECT value FROM json_each(?))",
+                    (label, documents),
                 )
-            }
-            for document_id in batch:
-                mine = decided.get((document_id, layer), [])
-                for start, end in find_whole(texts[document_id], phrase):
-                    if (document_id, start, end) in taken:
-                        continue
-                    if any(overlaps(start, end, a, b) for a, b, _label in mine):
-                        continue
-                    found.append((document_id, start, end))
+            )
+            decided: dict[int, list[tuple[int, int]]] = {}
+            for document_id, start, end in self.conn.execute(
+                'SELECT s.document_id, s.start, s."end" FROM spans s JOIN annotators a ON a.id = s.annotator_id '
+                f"WHERE s.label IN ({','.join('?' * len(layer_labels))}) AND s.status = 'accepted' "
+                "AND s.document_id IN (SELECT value FROM json_each(?)) AND a.kind IN ('human', 'gold')",
+                (*layer_labels, documents),
+            ):
+                decided.setdefault(document_id, []).append((start, end))
+            for document_id in sorted(hits):
+                mine = decided.get(document_id, ())
+                found += [
+                    (document_id, start, end)
+                    for start, end in hits[document_id]
+                    if (document_id, start, end) not in taken
+                    and not any(overlaps(start, end, a, b) for a, b in mine)
+                ]
         return found
 
     def tag_all(
-        self, phrase: str, label: str, annotator: str, attributes: dict[str, Any] | None = None
+        self,
+        phrase: str,
+        label: str,
+        annotator: str,
+        attributes: dict[str, Any] | None = None,
+        places: Sequence[tuple[int, int, int]] | None = None,
     ) -> list[int]:
-        """Add every occurrence of ``phrase`` (see :meth:`occurrences`) as an undecided
-        suggestion of ``label`` by the rule annotator "tag-all", in one transaction; the analyst
-        still decides each. Returns the new spans' ids (recorded for undo)."""
+        """Add every occurrence of ``phrase`` (``places`` as counted by :meth:`occurrences`,
+        else counted now) as an undecided suggestion of ``label`` by the rule annotator
+        "tag-all", in one transaction; the analyst still decides each. Returns the new spans'
+        ids (each in the history, and recorded for undo)."""
+        if places is None:
+            places = self.occurrences(phrase, label) or []
         rule = self.annotator_id(self.TAG_ALL, "rule")
+        layer = self.schema.layer_of(label)
+        detail, values = f"tag all: {phrase}", dump_json(attributes or {})
+        stamp = now()
         added = []
         with self.transaction():
-            for document_id, start, end in self.occurrences(phrase, label):
-                row = (
+            for document_id, start, end in places:
+                inserted = self.conn.execute(
+                    'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, '
+                    "origin_detail, status, attributes, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'rule', ?, 'suggested', ?, ?, ?) RETURNING id",
+                    (document_id, start, end, label, rule, detail, values, stamp, stamp),
+                ).fetchone()
+                if inserted is None:  # there since it was counted
+                    continue
+                span = Span(
+                    inserted[0],
                     document_id,
                     start,
                     end,
                     label,
-                    rule,
+                    layer,
+                    self.TAG_ALL,
                     "rule",
-                    f"tag all: {phrase}",
                     "suggested",
-                    dump_json(attributes or {}),
-                )
-                span_id, new = self.insert_span_returning(row)
-                if new:
-                    span = self.span(span_id)
-                    self._log("tag all", document_id, span_id, None, _span_state(span), annotator, "span")
-                    added.append(span_id)
+                    dict(attributes or {}),
+                    origin_detail=detail,
+                )  # what was written, without reading it back
+                self._log("tag all", document_id, span.id, None, _span_state(span), annotator, "span")
+                added.append(inserted[0])
         return added
 
     def segments(

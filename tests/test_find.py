@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMessageBox
 from annotator.domain import find_terms, find_whole
 from annotator.editing import Editor
 from annotator.gui.app import MainWindow
+from annotator.store import Store
 
 KCNA_TEXT = "La agencia KCNA informó ayer. Según KCNA, el misil voló. KCNAX no es KCNA-2."
 
@@ -74,6 +75,14 @@ def test_occurrences_skip_decisions_and_spans_already_there(agencies):
         (ids[2], 11, 15),
         (ids[2], 69, 73),
     ]
+
+
+def test_occurrences_report_progress_and_stop_when_asked(agencies):
+    store, _ids, _seed = agencies
+    seen = []
+    assert store.occurrences("KCNA", "ORG", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(0, 3)]
+    assert store.occurrences("KCNA", "ORG", should_stop=lambda: True) is None
 
 
 def test_tag_all_adds_suggestions_never_decisions_and_undoes_in_one_step(agencies):
@@ -183,7 +192,6 @@ def test_tag_all_and_scoped_search_on_the_command_line(tmp_path):
     from click.testing import CliRunner
 
     from annotator.cli import cli
-    from annotator.store import Store
 
     db = tmp_path / "p.db"
     with Store(db) as store:
@@ -234,3 +242,30 @@ def test_segments_export_as_presets_the_export_dialog(window):
     assert selection.labels == ("SOURCE",) and selection.attributes == (("agency", "KCNA"),)
     assert selection.published == "2026"
     win.export_dialog.reject()
+
+
+def test_tag_all_counts_in_the_background_on_a_project_file(qtbot, tmp_path, monkeypatch):
+    """The real path: counting on a worker thread with its own connection, then one action."""
+    with Store(tmp_path / "p.db") as setup:
+        ids = [setup.add_document(f"{KCNA_TEXT} ({n})", f"Art {n}")[0] for n in range(40)]
+        seed = setup.add_span(ids[0], 11, 15, "ORG", "ana")
+    store = Store(tmp_path / "p.db")
+    win = MainWindow(store, "ana", QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.documents.select(ids[0])
+    win.select_span(seed.id)
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.Yes
+    )
+    win.tag_all_occurrences()
+    assert win.cancel_button.isVisible()  # the count runs in the background, with Cancel
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    assert "119 occurrences" in asked[0] and "40 documents" in asked[0]
+    assert not win.cancel_button.isVisible()
+    assert store.occurrences("KCNA", "ORG") == []
+    win.undo()
+    assert len(store.occurrences("KCNA", "ORG")) == 119
+    win.close()
+    store.close()

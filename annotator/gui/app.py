@@ -610,35 +610,57 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def tag_all_occurrences(self) -> None:
-        """From the selected span: count where its text occurs elsewhere, ask, then add those
-        places as suggestions of its label (the analyst still decides each; decisions are
-        never touched). One undoable action."""
-        from PySide6.QtWidgets import QMessageBox
-
+        """From the selected span: count where its text occurs elsewhere (in the background,
+        with progress and Cancel), ask, then add those places as suggestions of its label (the
+        analyst still decides each; decisions are never touched). One undoable action."""
         span = self.selected
         if span is None or self.document_id is None:
             self.say("Select a span first: its text and label are what gets tagged", error=True)
             return
         phrase = self.view.text[span.start : span.end]
-        places = self.store.occurrences(phrase, span.label)
-        documents = len({document_id for document_id, _start, _end in places})
+        if self.store.path == ":memory:":  # no second connection to count on
+            self._ask_tag_all(span.id, phrase, span.label, self.store.occurrences(phrase, span.label))
+            return
+        from annotator.gui.workers import OccurrencesWorker
+
+        self._start_worker(
+            OccurrencesWorker(self.store.path, phrase, span.label),
+            f"Looking for “{phrase}” in every article…",
+            0,
+            lambda places: (self._end_worker(), self._ask_tag_all(span.id, phrase, span.label, places)),
+        )
+
+    def _ask_tag_all(self, span_id: int, phrase: str, label: str, places: Any) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        if places is None:
+            self.say("Tag all: cancelled, nothing was added")
+            return
+        if isinstance(places, Exception):
+            self.say(f"Tag all: {places}", error=True)
+            return
         if not places:
             QMessageBox.information(
                 self, "Tag all occurrences", f"No other untagged occurrence of “{phrase}” in the corpus."
             )
             return
+        documents = len({document_id for document_id, _start, _end in places})
         answer = QMessageBox.question(
             self,
             "Tag all occurrences",
-            f"Suggest {span.label} at {len(places):,} occurrences of “{phrase}” in {documents:,} "
+            f"Suggest {label} at {len(places):,} occurrences of “{phrase}” in {documents:,} "
             "documents?\n\nThey are added as undecided suggestions: you still accept or reject each, "
             "and no decision is changed. Ctrl+Z takes them all back.",
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        added = self.perform(lambda: self.editor.tag_all(span.id))
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # seconds for tens of thousands
+        try:
+            added = self.perform(lambda: self.editor.tag_all(span_id, places))
+        finally:
+            QApplication.restoreOverrideCursor()
         if added is not None:
-            self.say(f"{len(added):,} suggestions of {span.label} added for “{phrase}” — saved")
+            self.say(f"{len(added):,} suggestions of {label} added for “{phrase}” — saved")
 
     def _refresh_list_rows(self) -> None:
         stale, self._list_stale = self._list_stale, set()

@@ -88,3 +88,29 @@ class MergeWorker(QObject):
                 self.finished.emit(merge(store, self.other, self.annotator))
         except Exception as e:  # the refusal is shown to the person
             self.finished.emit(e)
+
+
+class OccurrencesWorker(QObject):
+    """Counts where a phrase could be tagged (Store.occurrences), read-only, on its own
+    connection; ``finished`` carries the places, None when cancelled, or the error."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(self, db_path: str, phrase: str, label: str) -> None:
+        super().__init__()
+        self.db_path, self.phrase, self.label = db_path, phrase, label
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def run(self) -> None:
+        try:
+            with Store(self.db_path) as store:
+                places = store.occurrences(
+                    self.phrase, self.label, progress=self.progress.emit, should_stop=lambda: self._cancelled
+                )
+            self.finished.emit(places)
+        except Exception as e:
+            self.finished.emit(e)
