@@ -27,6 +27,8 @@ from annotator.store import Store
 def refill_combo(combo: QComboBox, everything: str, values: list[str]) -> None:
     """A filter's choices listed again (first ``everything``, meaning no filter), keeping the
     current choice when it is still there, without signalling a change."""
+    if combo.count() == len(values) + 1 and all(combo.itemData(i + 1) == v for i, v in enumerate(values)):
+        return  # the same choices (another project with the same schema and people)
     current = combo.currentData()
     combo.blockSignals(True)
     combo.clear()
