@@ -638,6 +638,39 @@ def restore(obj: Context, backup_file: Path, yes: bool) -> None:
 
 
 @cli.command()
+@click.argument("document_ids", nargs=-1, required=True, type=int)
+@click.option("--yes", is_flag=True, help="Do it without asking.")
+@click.pass_obj
+def delete(obj: Context, document_ids: tuple[int, ...], yes: bool) -> None:
+    """Remove documents (by number, as `search` and `stats` show them) with all their spans and
+    links, from the project and its search index. The project is backed up first.
+
+    \b
+    Examples:
+      annotator search "texto duplicado"
+      annotator delete 412 413 --yes
+    """
+    from annotator.backup import backup
+
+    store = obj.store()
+    known = [
+        i for i in document_ids if store.conn.execute("SELECT 1 FROM documents WHERE id = ?", (i,)).fetchone()
+    ]
+    missing = sorted(set(document_ids) - set(known))
+    if missing:
+        raise click.ClickException(
+            f"no document {', '.join(map(str, missing))} in {obj.db_path}; nothing removed"
+        )
+    if not yes and not click.confirm(
+        f"Remove {len(known)} document(s) and their annotations?", default=False
+    ):
+        raise click.ClickException("nothing removed")
+    kept = backup(Path(obj.db_path), "pre-delete")  # SQLite's online backup: the project stays open
+    removed = store.delete_documents(known, obj.annotator)
+    click.echo(f"Removed {removed} document(s); the project before is kept in {kept}")
+
+
+@cli.command()
 @click.argument("other", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_obj
 def merge(obj: Context, other: Path) -> None:

@@ -269,3 +269,29 @@ def test_tag_all_counts_in_the_background_on_a_project_file(qtbot, tmp_path, mon
     assert len(store.occurrences("KCNA", "ORG")) == 119
     win.close()
     store.close()
+
+
+def test_delete_command_backs_up_then_removes_documents_and_their_index(tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    db = tmp_path / "p.db"
+    with Store(db) as store:
+        keep = store.add_document("Seúl responde a Pionyang.", "Seúl")[0]
+        gone = store.add_document("Tokio protesta por la pesca.", "Tokio")[0]
+        store.add_span(gone, 0, 5, "LOC", "ana")
+    run = CliRunner().invoke
+    refused = run(cli, ["--db", str(db), "delete", str(gone), "999", "--yes"])
+    assert refused.exit_code == 1 and "no document 999" in refused.output
+    asked = run(cli, ["--db", str(db), "delete", str(gone)], input="n\n")
+    assert asked.exit_code == 1
+    done = run(cli, ["--db", str(db), "--annotator", "ana", "delete", str(gone), "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "Removed 1 document(s)" in done.output
+    with Store(db) as store:
+        assert store.document_ids() == [keep] and store.search("pesca") == []
+    backups = list((tmp_path / ".p.db.backups").glob("*pre-delete*"))
+    assert len(backups) == 1
+    with Store(backups[0]) as before:
+        assert [r["title"] for r in before.search("pesca")] == ["Tokio"]

@@ -339,8 +339,9 @@ class DocumentList(QWidget):
             refill_combo(combo, everything, values)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
-        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
-            self.delegate.palette_changed()
+        delegate = getattr(self, "delegate", None)  # events may come while the list is built
+        if delegate is not None and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+            delegate.palette_changed()
         super().changeEvent(event)
 
     def _size_columns(self) -> None:
