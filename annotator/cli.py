@@ -59,7 +59,9 @@ class Context:
             from annotator.schema import load_schema
 
             schema = load_schema(self.schema_path) if self.schema_path else None
-            self._store = Store(self.db_path, schema)
+            self._store = Store(
+                self.db_path, schema, on_migrate=lambda message: click.echo(message, err=True)
+            )
             if not self._store.created:
                 from annotator.backup import daily_backup
 

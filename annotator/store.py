@@ -391,8 +391,13 @@ class Store:
     NewerSchemaError for a project written by a newer version of this tool.
     """
 
-    def __init__(self, path: str | Path, schema: Schema | None = None) -> None:
+    def __init__(
+        self, path: str | Path, schema: Schema | None = None, on_migrate: Callable[[str], None] | None = None
+    ) -> None:
+        """``on_migrate(message)`` is told before an older project is brought up to date (a
+        backup, then new tables or indexes: seconds or more on a large project)."""
         self.path = str(path)
+        self._on_migrate = on_migrate
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -457,6 +462,11 @@ class Store:
             # FULL: a commit the window reports as saved survives power loss, not only a crash.
             conn.execute("PRAGMA synchronous = FULL")
         if version < SCHEMA_VERSION:
+            if version > 0 and self._on_migrate is not None:
+                self._on_migrate(
+                    f"Updating {Path(self.path).name} from project format {version} to {SCHEMA_VERSION} "
+                    "(once; a backup is taken first, and a large project takes a while)…"
+                )
             if version > 0 and self.path != ":memory:":
                 from annotator.backup import backup
 

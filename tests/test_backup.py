@@ -91,3 +91,45 @@ def test_backup_and_restore_commands(db_path):
     assert refused.exit_code == 1 and "not restored" in refused.output
     done = runner.invoke(cli, ["--db", str(db_path), "restore", listed[0], "--yes"])
     assert done.exit_code == 0 and "Restored" in done.output
+
+
+def old_project(db_path, version=1):
+    conn = sqlite3.connect(db_path)
+    for step in MIGRATIONS[:version]:
+        for statement in _split_sql(step):
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.commit()
+    conn.close()
+
+
+def test_a_migration_is_announced_on_the_command_line_and_in_the_window(
+    db_path, tmp_path, qtbot, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+    from annotator.gui.app import open_store
+
+    old_project(db_path, 6)
+    told = []
+    Store(db_path, on_migrate=told.append).close()
+    assert len(told) == 1 and "from project format 6 to " in told[0]
+    Store(db_path, on_migrate=told.append).close()
+    assert len(told) == 1  # up to date: nothing to say
+    other = tmp_path / "other.db"
+    old_project(other, 6)
+    result = CliRunner().invoke(cli, ["--db", str(other), "stats"])
+    assert result.exit_code == 0 and "Updating other.db from project format 6" in result.output
+    third = tmp_path / "third.db"
+    old_project(third, 6)
+    from PySide6.QtWidgets import QProgressDialog
+
+    shown = []
+    original = QProgressDialog.show
+    monkeypatch.setattr(
+        QProgressDialog, "show", lambda self: (shown.append(self.labelText()), original(self))
+    )
+    open_store(third).close()
+    assert shown and "Updating third.db" in shown[0]

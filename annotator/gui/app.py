@@ -1097,7 +1097,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QMessageBox
 
         try:
-            store = Store(path)
+            store = open_store(path, self)
         except AnnotatorError as e:
             QMessageBox.critical(self, "Cannot open project", str(e))
             return False
@@ -1340,6 +1340,29 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
+def open_store(path: Path, parent: Any = None) -> Store:
+    """A project opened from the window. Bringing an older file up to date can take a while on
+    a large project: it is announced on screen, not a silent freeze."""
+    notice: Any = None
+
+    def announce(message: str) -> None:
+        nonlocal notice
+        from PySide6.QtWidgets import QProgressDialog
+
+        notice = QProgressDialog(message, "", 0, 0, parent)  # a busy bar: it cannot be cancelled
+        notice.setCancelButton(None)
+        notice.setWindowTitle("Updating the project")
+        notice.setMinimumDuration(0)
+        notice.show()
+        QApplication.processEvents()
+
+    try:
+        return Store(path, on_migrate=announce)
+    finally:
+        if notice is not None:
+            notice.close()
+
+
 def seed_samples(store: Store) -> int:
     """Put the sample articles in an empty project; returns how many documents it added."""
     if store.document_ids():
@@ -1398,7 +1421,7 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
 
             annotator = login_name() if screenshot else ask_annotator_name(None, login_name()) or login_name()
             settings.setValue("annotator/name", annotator)
-    store = Store(db_path)
+    store = open_store(Path(db_path))
     if samples and store.created:
         seed_samples(store)
     window = MainWindow(store, str(annotator), settings, defer_icons=True, defer_open=True)
