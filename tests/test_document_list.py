@@ -206,3 +206,19 @@ def test_the_list_draws_its_rows_and_the_selection(corpus, small_pages, qtbot):
     # some text was drawn in the title cell of an unselected row (not all background)
     colours = {image.pixelColor(x, other.center().y()).rgb() for x in range(other.left(), other.right())}
     assert len(colours) > 2
+
+
+def test_review_mode_shows_agreement_instead_of_the_counts(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    widget.apply_filters()
+    assert not widget.table.isColumnHidden(2)
+    widget.model.set_scores({document_id: 0.5 for document_id in corpus.document_ids()})
+    keys = [key for key, _title in widget.model.columns]
+    assert keys[-1] == "agreement"
+    assert widget.table.isColumnHidden(keys.index("suggested")) and widget.table.isColumnHidden(
+        keys.index("decided")
+    )
+    assert not widget.table.isColumnHidden(keys.index("agreement"))
+    widget.model.set_scores(None)
+    assert not widget.table.isColumnHidden(2)

@@ -321,7 +321,9 @@ class DocumentList(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionsClickable(True)
         header.sectionClicked.connect(self._on_header)
+        self._sized: tuple[str, ...] = ()  # the columns whose widths are set
         self._size_columns()
+        self.model.modelReset.connect(self._size_columns)  # review mode adds a column
         layout.addWidget(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self._find_timer = QTimer(self, singleShot=True, interval=250)
@@ -345,21 +347,21 @@ class DocumentList(QWidget):
         super().changeEvent(event)
 
     def _size_columns(self) -> None:
-        """Widths of the narrow columns, from their longest value (once per set of columns)."""
+        """Widths of the narrow columns, from their header and longest value (once per set of
+        columns). In review mode the agreement replaces the two counts, so that titles keep
+        room beside the review panel."""
         keys = tuple(key for key, _title in self.model.columns)
-        if keys == getattr(self, "_sized", None):
+        if keys == self._sized:
             return
         self._sized = keys
         metrics = self.table.fontMetrics()
-        samples = {
-            "status": "in progress",
-            "suggested": "Undecided",
-            "decided": "Decided",
-        }
-        for column, (key, _title) in enumerate(self.model.columns):
+        longest = {"status": "in progress", "suggested": "0000", "decided": "0000", "agreement": "0.00"}
+        reviewing = "agreement" in keys
+        for column, (key, title) in enumerate(self.model.columns):
             if column:
-                sample = samples.get(key, "Agreement")
-                self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 14)
+                width = max(metrics.horizontalAdvance(title), metrics.horizontalAdvance(longest.get(key, "")))
+                self.table.setColumnWidth(column, width + 20)
+                self.table.setColumnHidden(column, reviewing and key in ("suggested", "decided"))
 
     def _on_header(self, section: int) -> None:
         """Title, Status: sorted, then reversed, then back to import order."""
@@ -392,7 +394,6 @@ class DocumentList(QWidget):
             annotator=self.annotator_filter.currentData(),
             text=self.find.text().strip() or None,
         )
-        self._size_columns()
         if current is not None:
             self.select(current, emit=False)
 
