@@ -609,3 +609,34 @@ def test_every_menu_is_there_with_its_actions(qtbot, window):
         "Merge colleague's project…",
     ):
         assert expected in file_actions
+
+
+def test_tagging_far_from_the_selected_span_does_not_scroll_the_article(qtbot, project, settings):
+    """After an action the side panel follows the selected span, but the article stays where
+    the analyst works (it used to jump to the old span and back)."""
+    lines = [f"Línea {n}: el portavoz habló de Pionyang y de la frontera." for n in range(300)]
+    document_id, _ = project.add_document("\n".join(lines), "Largo", lang="es")
+    first = project.add_span(document_id, 0, 5, "MISC", "ana")
+    window = MainWindow(project, "ana", settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.documents.select(document_id)
+    window.select_span(first.id)
+    bar = window.view.verticalScrollBar()
+    assert bar.value() == 0
+    text = window.view.text
+    start = text.index("Línea 250: el portavoz") + len("Línea 250: el ")
+    select_text(window, start, start + len("portavoz"))
+    window.view.ensureCursorVisible()
+    QApplication.processEvents()
+    before = bar.value()
+    assert before > 100
+    scrolled = []
+    bar.valueChanged.connect(scrolled.append)
+    key(qtbot, window, Qt.Key.Key_M)
+    QApplication.processEvents()
+    assert (start, start + len("portavoz"), "MISC") in mine(project, document_id)
+    # never back up to the first span (QPlainTextEdit may still nudge a wrapped paragraph)
+    assert min(scrolled, default=before) > before - 30
+    assert window.view.spans[window.view.selected_id].start == start  # the new span is selected

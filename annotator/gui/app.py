@@ -516,8 +516,9 @@ class MainWindow(QMainWindow):
         self.act_undo.setEnabled(bool(self.editor.undo_stack))
         self.act_redo.setEnabled(bool(self.editor.redo_stack))
 
-    def select_span(self, span_id: int | None) -> None:
-        self.view.select_span(span_id)
+    def select_span(self, span_id: int | None, reveal: bool = True) -> None:
+        """Select a span in the article (``reveal``: scrolled to) and show it in the side panel."""
+        self.view.select_span(span_id, reveal)
         span = self.view.spans.get(span_id) if span_id is not None else None
         links = self.store.links_of(span.id) if span is not None and self.document_id is not None else []
         self.side.show_span(span, links)
@@ -555,7 +556,9 @@ class MainWindow(QMainWindow):
                 self.side.set_document(
                     document.text, document.status, document.note, self.store.schema, document.tags
                 )
-            self.select_span(self.view.selected_id)
+            # the side panel follows the selected span's changes; the article does not scroll
+            # back to it (it may be far from where the action happened)
+            self.select_span(self.view.selected_id, reveal=False)
         if edit.document_id is not None:
             # The list's counts follow once the keys pause (counting a long article's spans
             # would take a frame of its own at every key).

@@ -245,11 +245,14 @@ class ArticleView(QPlainTextEdit):
         self.setTextCursor(cursor)
         self.centerCursor()
 
-    def select_span(self, span_id: int | None) -> None:
-        """Mark a span as the selected one and bring it into view (clears any text selection)."""
+    def select_span(self, span_id: int | None, reveal: bool = True) -> None:
+        """Mark a span as the selected one and (``reveal``) bring it into view, which clears any
+        text selection; without ``reveal`` the text cursor and the scroll position stay."""
         previous = self.spans.get(self.selected_id) if self.selected_id is not None else None
         self.selected_id = span_id if span_id in self.spans else None
-        if self.selected_id is not None:
+        if self.selected_id is not None and not reveal:
+            self._repaint_spans([self.spans[self.selected_id]])
+        elif self.selected_id is not None:
             span = self.spans[self.selected_id]
             cursor = QTextCursor(self.document())
             cursor.setPosition(self.offsets.to_qt(span.start))
