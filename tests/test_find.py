@@ -295,3 +295,30 @@ def test_delete_command_backs_up_then_removes_documents_and_their_index(tmp_path
     assert len(backups) == 1
     with Store(backups[0]) as before:
         assert [r["title"] for r in before.search("pesca")] == ["Tokio"]
+
+
+def test_remove_article_from_the_window_backs_up_first(qtbot, tmp_path, monkeypatch):
+    with Store(tmp_path / "p.db") as setup:
+        keep = setup.add_document("Seúl responde a Pionyang.", "Seúl")[0]
+        gone = setup.add_document("Tokio protesta por la pesca.", "Tokio")[0]
+        setup.add_span(gone, 0, 5, "LOC", "ana")
+    store = Store(tmp_path / "p.db")
+    win = MainWindow(store, "ana", QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.documents.select(gone)
+    assert win.document_id == gone
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.No)
+    win.remove_document()
+    assert store.document_ids() == [keep, gone]  # asked first: nothing removed on No
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    win.remove_document()
+    qtbot.waitUntil(lambda: store.document_ids() == [keep], timeout=10_000)
+    qtbot.waitUntil(lambda: win.document_id == keep, timeout=5_000)
+    assert [r["id"] for r in win.documents.model.rows] == [keep]
+    assert store.search("pesca") == [] and not win.editor.undo_stack
+    (kept,) = (tmp_path / ".p.db.backups").glob("*pre-delete*")
+    with Store(kept) as before:
+        assert [r["title"] for r in before.search("pesca")] == ["Tokio"]
+    win.close()
+    store.close()

@@ -239,6 +239,11 @@ class MainWindow(QMainWindow):
         self.act_segments = self._action(
             "Tagged &segments…", lambda: self.show_find_panel("segments"), "Ctrl+Shift+G", "segments"
         )
+        self.act_remove_document = self._action(
+            "&Remove article from project…",
+            self.remove_document,
+            tip="Remove this article and its annotations (the project is backed up first)",
+        )
         self.act_tag_all = self._action(
             "&Tag all occurrences…",
             self.tag_all_occurrences,
@@ -325,6 +330,8 @@ class MainWindow(QMainWindow):
             self.act_find_corpus,
             self.act_segments,
             self.act_tag_all,
+            None,
+            self.act_remove_document,
         ):
             document_menu.addSeparator() if action is None else document_menu.addAction(action)
         review_menu = menus.addMenu("&Review")
@@ -1242,6 +1249,53 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.start_merge(Path(path))
+
+    def remove_document(self) -> None:
+        """Remove the open article and its annotations, after asking; the project is backed up
+        first (on a worker: a large project's backup takes seconds), since Ctrl+Z cannot bring
+        an article back."""
+        from PySide6.QtWidgets import QMessageBox
+
+        if self.document_id is None or self.store.path == ":memory:":
+            return
+        document = self.store.document(self.document_id)
+        answer = QMessageBox.question(
+            self,
+            "Remove article",
+            f"Remove “{document.title[:80]}” and every annotation on it from the project?\n\n"
+            "The project is backed up first (File > Open the backup, or `annotator restore`, brings "
+            "it back); the undo history is cleared.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        from annotator.gui.workers import DeleteWorker
+
+        following = self.documents.neighbour(document.id, +1) or self.documents.neighbour(document.id, -1)
+        self._start_worker(
+            DeleteWorker(self.store.path, [document.id], self.editor.annotator),
+            "Backing up the project, then removing the article…",
+            0,
+            lambda result: self._on_removed(result, following),
+        )
+
+    def _on_removed(self, result: Any, following: int | None) -> None:
+        self._end_worker()
+        if isinstance(result, Exception):
+            self.say(f"Not removed: {result}", error=True)
+            return
+        removed, kept = result
+        self.editor.undo_stack.clear()  # their changes may name the removed spans
+        self.editor.redo_stack.clear()
+        self._update_counts()
+        self.document_id = None
+        self.documents.apply_filters()
+        if following is not None and self.documents.select(following):
+            pass
+        elif self.documents.model.rowCount():
+            self.documents.table.selectRow(0)
+        else:
+            self.view.set_document("", [], self.store.schema.labels)
+        self.say(f"{removed} article removed; the project before is kept in {kept}")
 
     def start_merge(self, path: Path) -> bool:
         from annotator.gui.workers import MergeWorker

@@ -114,3 +114,28 @@ class OccurrencesWorker(QObject):
             self.finished.emit(places)
         except Exception as e:
             self.finished.emit(e)
+
+
+class DeleteWorker(QObject):
+    """Backs the project up, then removes documents (Store.delete_documents); ``finished``
+    carries (how many, the backup's path) or the error."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(self, db_path: str, document_ids: list[int], annotator: str) -> None:
+        super().__init__()
+        self.db_path, self.document_ids, self.annotator = db_path, document_ids, annotator
+
+    def cancel(self) -> None:
+        """A backup then one transaction: nothing to stop halfway."""
+
+    def run(self) -> None:
+        from annotator.backup import backup
+
+        try:
+            kept = backup(Path(self.db_path), "pre-delete")
+            with Store(self.db_path) as store:
+                self.finished.emit((store.delete_documents(self.document_ids, self.annotator), kept))
+        except Exception as e:
+            self.finished.emit(e)
