@@ -28,8 +28,17 @@ class Edit:
     document_id: int | None
     changes: list[Change] = field(default_factory=list)
 
-    def spans_touched(self) -> set[int]:
-        return {c.row_id for c in self.changes if c.kind == "span"}
+    def spans_touched(self, document_id: int | None = None) -> set[int]:
+        """Ids of the spans this action changed (only those of ``document_id`` if given)."""
+        return {
+            c.row_id
+            for c in self.changes
+            if c.kind == "span"
+            and (
+                document_id is None
+                or document_id in {(s or {}).get("document_id") for s in (c.before, c.after)}
+            )
+        }
 
 
 class Editor:

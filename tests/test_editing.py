@@ -184,3 +184,15 @@ def test_undo_is_in_the_history(store, editor, document):
     editor.undo()
     actions = [h["action"] for h in store.history(document)]
     assert actions[-4:] == ["update span", "set status", "undo document", "undo span"]
+
+
+def test_an_actions_spans_can_be_narrowed_to_one_document(store):
+    first, _ = store.add_document("KCNA informó. KCNA repitió.", "Uno")
+    second, _ = store.add_document("Según KCNA, nada.", "Dos")
+    seed = store.add_span(first, 0, 4, "ORG", "ana")
+    editor = Editor(store, "ana")
+    added = editor.tag_all(seed.id)
+    edit = editor.undo_stack[-1]
+    assert edit.spans_touched() == set(added) and len(added) == 2
+    assert {store.span(i).document_id for i in edit.spans_touched(second)} == {second}
+    assert {store.span(i).document_id for i in edit.spans_touched(first)} == {first}

@@ -555,7 +555,8 @@ class MainWindow(QMainWindow):
         if edit.document_id is not None and edit.document_id != self.document_id:
             self.open_document(edit.document_id)
         else:
-            changed = {span_id: self._visible(span_id) for span_id in edit.spans_touched()}
+            # only this article's spans (a corpus-wide action touches thousands elsewhere)
+            changed = {span_id: self._visible(span_id) for span_id in edit.spans_touched(self.document_id)}
             self.view.update_spans(changed)
             self.side.update_spans(changed)
             if any(change.kind == "document" for change in edit.changes):
