@@ -322,3 +322,32 @@ def test_remove_article_from_the_window_backs_up_first(qtbot, tmp_path, monkeypa
         assert [r["title"] for r in before.search("pesca")] == ["Tokio"]
     win.close()
     store.close()
+
+
+def test_worker_results_are_handled_on_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    """A worker's result reaches the window's thread, even through a lambda (Qt dialogs and
+    the window's connection must never be used from the worker's thread)."""
+    import threading
+
+    with Store(tmp_path / "p.db") as setup:
+        ids = [setup.add_document(f"{KCNA_TEXT} ({n})", f"Art {n}")[0] for n in range(3)]
+        seed = setup.add_span(ids[0], 11, 15, "ORG", "ana")
+    store = Store(tmp_path / "p.db")
+    win = MainWindow(store, "ana", QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.show()
+    win.documents.select(ids[0])
+    win.select_span(seed.id)
+    threads = []
+    monkeypatch.setattr(
+        QMessageBox,
+        "question",
+        lambda *args: threads.append(threading.current_thread()) or QMessageBox.StandardButton.Yes,
+    )
+    win.tag_all_occurrences()
+    qtbot.waitUntil(lambda: bool(threads), timeout=10_000)
+    assert threads == [threading.main_thread()]
+    qtbot.waitUntil(lambda: "suggestions of ORG added" in win.message.text(), timeout=10_000)
+    assert len(win.editor.undo_stack) == 1
+    win.close()
+    store.close()

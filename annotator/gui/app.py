@@ -1169,11 +1169,17 @@ class MainWindow(QMainWindow):
         worker.moveToThread(self._thread)
         self._thread.started.connect(worker.run)
         worker.progress.connect(self._on_progress)
-        worker.finished.connect(finished)
+        # through a method of the window, so that ``finished`` runs on the GUI thread even when
+        # it is a lambda (a plain callable would be called on the worker's thread)
+        self._when_finished = finished
+        worker.finished.connect(self._on_worker_finished)
         worker.finished.connect(self._thread.quit)
         self.cancel_button.clicked.connect(worker.cancel)
         self._thread.start()
         return True
+
+    def _on_worker_finished(self, *result: Any) -> None:
+        self._when_finished(*result)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress_bar.setMaximum(max(total, 1))
