@@ -163,7 +163,7 @@ def test_widget_sorts_from_the_header_and_keeps_the_selection(corpus, small_page
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     header.sectionClicked.emit(0)
     assert widget.model.order == ("id", False) and not header.isSortIndicatorShown()
-    header.sectionClicked.emit(2)  # Undecided: not an indexed order, nothing changes
+    header.sectionClicked.emit(2)  # undecided count: not an indexed order, nothing changes
     assert widget.model.order == ("id", False)
 
 

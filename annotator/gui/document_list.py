@@ -49,7 +49,14 @@ class DocumentTableModel(QAbstractTableModel):
     the ids are sorted in memory and their rows still read a page at a time.
     """
 
-    COLUMNS = (("title", "Title"), ("status", "Status"), ("suggested", "Undecided"), ("decided", "Decided"))
+    #: The counts' headers are the marks of the span list (? undecided, ✓ decided), to leave
+    #: the titles room; their tooltips say them in words.
+    COLUMNS = (("title", "Title"), ("status", "Status"), ("suggested", "?"), ("decided", "✓"))
+    EXPLAINED = {
+        "suggested": "Undecided suggestions",
+        "decided": "Decisions of people (accepted spans)",
+        "agreement": "Agreement of the two annotators (exact F1), worst first",
+    }
     #: Columns a click on the header sorts by (indexed orders of the store).
     SORTABLE = {"title": "title", "status": "status"}
     NUMERIC = frozenset(("suggested", "decided", "agreement"))
@@ -240,7 +247,7 @@ class DocumentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if key in self.SORTABLE:
                 return f"Sort by {title.lower()} (click again: reversed, a third time: import order)"
-            return "The list sorts by title or status"
+            return f"{self.EXPLAINED.get(key, title)} (the list sorts by title or status)"
         return None
 
 
@@ -261,26 +268,29 @@ class RowDelegate(QStyledItemDelegate):
         self.palette_changed()
 
     def palette_changed(self) -> None:
+        """Colours and font measures, read again when the theme or the font changes."""
+        self._metrics = self.view.fontMetrics()
         palette = self.view.palette()
         self._highlight = palette.highlight()
         self._highlighted_text = palette.highlightedText().color()
         self._text = palette.text().color()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        # As few calls into Qt as possible: this runs for every cell on screen at every paint.
         model = self.model
         key = model.columns[index.column()][0]
         text = model.text(model.row_at(index.row()), key)
-        rect = option.rect
+        x, y, width, height = option.rect.getRect()
         if option.state.value & self._SELECTED:
-            painter.fillRect(rect, self._highlight)
+            painter.fillRect(x, y, width, height, self._highlight)
             painter.setPen(self._highlighted_text)
         else:
             painter.setPen(self._text)
-        rect = rect.adjusted(4, 0, -4, 0)
         if key in model.NUMERIC:
-            painter.drawText(rect, self._RIGHT, text)
+            painter.drawText(x + 4, y, width - 8, height, self._RIGHT, text)
         else:
-            painter.drawText(rect, self._LEFT, option.fontMetrics.elidedText(text, self._ELIDE, rect.width()))
+            text = self._metrics.elidedText(text, self._ELIDE, width - 8)
+            painter.drawText(x + 4, y, width - 8, height, self._LEFT, text)
 
 
 class DocumentList(QWidget):
@@ -342,7 +352,8 @@ class DocumentList(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         delegate = getattr(self, "delegate", None)  # events may come while the list is built
-        if delegate is not None and event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
+        changes = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange, QEvent.Type.FontChange)
+        if delegate is not None and event.type() in changes:
             delegate.palette_changed()
         super().changeEvent(event)
 
@@ -355,7 +366,7 @@ class DocumentList(QWidget):
             return
         self._sized = keys
         metrics = self.table.fontMetrics()
-        longest = {"status": "in progress", "suggested": "0000", "decided": "0000", "agreement": "0.00"}
+        longest = {"status": "in progress", "suggested": "000", "decided": "000", "agreement": "0.00"}
         reviewing = "agreement" in keys
         for column, (key, title) in enumerate(self.model.columns):
             if column:
