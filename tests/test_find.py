@@ -244,10 +244,11 @@ def test_segments_export_as_presets_the_export_dialog(window):
     win.export_dialog.reject()
 
 
-def test_tag_all_counts_in_the_background_on_a_project_file(qtbot, tmp_path, monkeypatch):
-    """The real path: counting on a worker thread with its own connection, then one action."""
+def kcna_window(qtbot, tmp_path, documents):
+    """A window on a project file of ``documents`` KCNA articles, KCNA tagged ORG in the first
+    and selected (the worker paths need a file: they open their own connection)."""
     with Store(tmp_path / "p.db") as setup:
-        ids = [setup.add_document(f"{KCNA_TEXT} ({n})", f"Art {n}")[0] for n in range(40)]
+        ids = [setup.add_document(f"{KCNA_TEXT} ({n})", f"Art {n}")[0] for n in range(documents)]
         seed = setup.add_span(ids[0], 11, 15, "ORG", "ana")
     store = Store(tmp_path / "p.db")
     win = MainWindow(store, "ana", QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
@@ -255,6 +256,12 @@ def test_tag_all_counts_in_the_background_on_a_project_file(qtbot, tmp_path, mon
     win.show()
     win.documents.select(ids[0])
     win.select_span(seed.id)
+    return win, store, ids
+
+
+def test_tag_all_counts_in_the_background_on_a_project_file(qtbot, tmp_path, monkeypatch):
+    """The real path: counting on a worker thread with its own connection, then one action."""
+    win, store, ids = kcna_window(qtbot, tmp_path, 40)
     asked = []
     monkeypatch.setattr(
         QMessageBox, "question", lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.Yes
@@ -329,15 +336,7 @@ def test_worker_results_are_handled_on_the_gui_thread(qtbot, tmp_path, monkeypat
     the window's connection must never be used from the worker's thread)."""
     import threading
 
-    with Store(tmp_path / "p.db") as setup:
-        ids = [setup.add_document(f"{KCNA_TEXT} ({n})", f"Art {n}")[0] for n in range(3)]
-        seed = setup.add_span(ids[0], 11, 15, "ORG", "ana")
-    store = Store(tmp_path / "p.db")
-    win = MainWindow(store, "ana", QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(win)
-    win.show()
-    win.documents.select(ids[0])
-    win.select_span(seed.id)
+    win, store, ids = kcna_window(qtbot, tmp_path, 3)
     threads = []
     monkeypatch.setattr(
         QMessageBox,
