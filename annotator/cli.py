@@ -655,9 +655,7 @@ def delete(obj: Context, document_ids: tuple[int, ...], yes: bool) -> None:
     from annotator.backup import backup
 
     store = obj.store()
-    known = [
-        i for i in document_ids if store.conn.execute("SELECT 1 FROM documents WHERE id = ?", (i,)).fetchone()
-    ]
+    known = store.existing_documents(document_ids)
     missing = sorted(set(document_ids) - set(known))
     if missing:
         raise click.ClickException(

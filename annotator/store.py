@@ -1719,6 +1719,17 @@ class Store:
             (match, *params, limit, offset),
         )
 
+    def existing_documents(self, document_ids: Sequence[int]) -> list[int]:
+        """Those of ``document_ids`` that are documents of this project, in the order given."""
+        found = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(document_ids)),),
+            )
+        }
+        return [i for i in document_ids if i in found]
+
     def delete_documents(self, document_ids: Sequence[int], annotator: str) -> int:
         """Remove documents with their spans, links and tokens, and from the full-text index,
         in one transaction (the history keeps what was removed). Returns how many."""
