@@ -805,31 +805,25 @@ class Store:
             params += [through] if order == "id" else [row[0], through]
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         direction = " DESC" if descending else ""
+        tail = f"{where} ORDER BY {sort}{direction}, d.id{direction}" + (
+            " LIMIT ?" if limit is not None else ""
+        )
+        params += [limit] if limit is not None else []
+        value = sort.split()[0]  # the sort column without its collation
         if keys_only:
-            return [
-                {"id": document_id, "key": (value, document_id)}
-                for document_id, value in self.conn.execute(
-                    f"SELECT d.id, {sort.split()[0]} FROM documents d {where} "
-                    f"ORDER BY {sort}{direction}, d.id{direction}"
-                    + (" LIMIT ?" if limit is not None else ""),
-                    params + ([limit] if limit is not None else []),
-                )
-            ]
+            query = f"SELECT d.id, {value} FROM documents d {tail}"
+            return [{"id": i, "key": (v, i)} for i, v in self.conn.execute(query, params)]
         rows = self._dicts(
             f"""
-                SELECT d.id, d.title, d.published, d.status, d.lang, d.text_length,
-                       {sort.split()[0]} AS sort_value,
+                SELECT d.id, d.title, d.published, d.status, d.lang, d.text_length, {value} AS sort_value,
                        (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id)
                            AS suggested,
                        (SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id
                         WHERE s.status = 'accepted' AND s.document_id = d.id AND a.kind NOT IN ('model', 'rule'))
                            AS decided
-                FROM documents d
-                {where}
-                ORDER BY {sort}{direction}, d.id{direction}
-                {"LIMIT ?" if limit is not None else ""}
+                FROM documents d {tail}
                 """,
-            params + ([limit] if limit is not None else []),
+            params,
         )
         for row in rows:
             row["key"] = (row.pop("sort_value"), row["id"])
@@ -1355,12 +1349,25 @@ class Store:
         return [Link(*row) for row in rows]
 
     def decided_ranges(
-        self, document_ids: Sequence[int]
+        self, document_ids: Sequence[int], layer: str | None = None
     ) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
-        """Live decisions of people (annotators of kind human or gold), by (document, layer)."""
+        """Live decisions of people (annotators of kind human or gold), by (document, layer);
+        only those of ``layer`` if given (then read through the index on label and status)."""
         decided: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
         if not document_ids:
             return decided
+        layers = {
+            name: known.layer for name, known in self.schema.labels.items() if layer in (None, known.layer)
+        }
+        rows = self.conn.execute(
+            'SELECT s.document_id, s.start, s."end", s.label FROM spans s JOIN annotators a ON a.id = s.annotator_id '
+            f"WHERE s.label IN ({','.join('?' * len(layers))}) AND s.status = 'accepted' "
+            "AND s.document_id IN (SELECT value FROM json_each(?)) AND a.kind IN ('human', 'gold')",
+            (*layers, json.dumps(list(document_ids))),
+        )
+        for document_id, start, end, label in rows:
+            decided.setdefault((document_id, layers[label]), []).append((start, end, label))
+        return decided
         marks = ",".join("?" * len(document_ids))
         rows = self.conn.execute(
             f'SELECT s.document_id, l.layer, s.start, s."end", s.label FROM spans s '
@@ -1780,7 +1787,6 @@ class Store:
         if not match or label not in self.schema.labels:
             return []
         layer = self.schema.layer_of(label)
-        layer_labels = [name for name, known in self.schema.labels.items() if known.layer == layer]
         candidates = [
             r[0]
             for r in self.conn.execute(
@@ -1799,8 +1805,8 @@ class Store:
             if not hits:
                 continue
             documents = json.dumps(sorted(hits))
-            # both from the index on (label, status, document): spans of the label already
-            # there, and people's decisions in its layer
+            # spans of the label already there, and people's decisions in its layer, both read
+            # through the index on (label, status, document)
             taken = set(
                 self.conn.execute(
                     'SELECT document_id, start, "end" FROM spans WHERE label = ? '
@@ -1808,21 +1814,14 @@ class Store:
                     (label, documents),
                 )
             )
-            decided: dict[int, list[tuple[int, int]]] = {}
-            for document_id, start, end in self.conn.execute(
-                'SELECT s.document_id, s.start, s."end" FROM spans s JOIN annotators a ON a.id = s.annotator_id '
-                f"WHERE s.label IN ({','.join('?' * len(layer_labels))}) AND s.status = 'accepted' "
-                "AND s.document_id IN (SELECT value FROM json_each(?)) AND a.kind IN ('human', 'gold')",
-                (*layer_labels, documents),
-            ):
-                decided.setdefault(document_id, []).append((start, end))
+            decided = self.decided_ranges(sorted(hits), layer)
             for document_id in sorted(hits):
-                mine = decided.get(document_id, ())
+                mine = decided.get((document_id, layer), ())
                 found += [
                     (document_id, start, end)
                     for start, end in hits[document_id]
                     if (document_id, start, end) not in taken
-                    and not any(overlaps(start, end, a, b) for a, b in mine)
+                    and not any(overlaps(start, end, a, b) for a, b, _label in mine)
                 ]
         return found
 
@@ -1843,20 +1842,16 @@ class Store:
         rule = self.annotator_id(self.TAG_ALL, "rule")
         layer = self.schema.layer_of(label)
         detail, values = f"tag all: {phrase}", dump_json(attributes or {})
-        stamp = now()
         added = []
         with self.transaction():
             for document_id, start, end in places:
-                inserted = self.conn.execute(
-                    'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, '
-                    "origin_detail, status, attributes, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, 'rule', ?, 'suggested', ?, ?, ?) RETURNING id",
-                    (document_id, start, end, label, rule, detail, values, stamp, stamp),
-                ).fetchone()
-                if inserted is None:  # there since it was counted
+                span_id, new = self.insert_span_returning(
+                    (document_id, start, end, label, rule, "rule", detail, "suggested", values)
+                )
+                if not new:  # there since it was counted
                     continue
                 span = Span(
-                    inserted[0],
+                    span_id,
                     document_id,
                     start,
                     end,
@@ -1869,7 +1864,7 @@ class Store:
                     origin_detail=detail,
                 )  # what was written, without reading it back
                 self._log("tag all", document_id, span.id, None, _span_state(span), annotator, "span")
-                added.append(inserted[0])
+                added.append(span_id)
         return added
 
     def segments(

@@ -74,6 +74,16 @@ def _bare_list(conn, where: str, params: list) -> list:
     ).fetchall()
 
 
+def _shown_list(app: QApplication, store: Store) -> DocumentList:
+    """The document list as the window shows it (its size there), filled and on screen."""
+    widget = DocumentList(store)
+    widget.resize(330, 800)
+    widget.show()
+    widget.apply_filters()
+    app.processEvents()  # exposed: a repaint really paints
+    return widget
+
+
 def bench_list_open(rounds: int) -> dict:
     """Opening the project in the window (File > Open: the store opened, the list's filters and
     first page read, the screen of rows painted) against connecting and the bare SQL query."""
@@ -82,11 +92,7 @@ def bench_list_open(rounds: int) -> dict:
     app = QApplication.instance() or QApplication([])
     path = cached_project()
     first = Store(path)
-    widget = DocumentList(first)
-    widget.resize(330, 800)
-    widget.show()
-    widget.apply_filters()
-    app.processEvents()  # exposed: a repaint below really paints
+    widget = _shown_list(app, first)
     stores = [first]
 
     def project() -> float:
@@ -135,11 +141,7 @@ def bench_list_filter(rounds: int) -> dict:
     app = QApplication.instance() or QApplication([])
     path = cached_project()
     store = Store(path)
-    widget = DocumentList(store)
-    widget.resize(330, 800)
-    widget.show()
-    widget.apply_filters()
-    app.processEvents()  # exposed: a repaint below really paints
+    widget = _shown_list(app, store)
     conn = connect(path)
     figures = {}
     for name, (where, params) in BARE_FILTERS.items():
