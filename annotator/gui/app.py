@@ -112,10 +112,17 @@ class MainWindow(QMainWindow):
     def open_last_document(self) -> None:
         """Open the article open when this project was last closed (else the first)."""
         last = self.settings.value(f"documents/{self.store.path}")
-        if last is not None and self.documents.select(int(last)):
+        self.open_or_first(int(last) if last is not None else None)
+
+    def open_or_first(self, document_id: int | None) -> None:
+        """Open ``document_id`` if the list has it, else the list's first article, else show
+        an empty article."""
+        if document_id is not None and self.documents.select(document_id):
             return
         if self.documents.model.rowCount():
             self.documents.table.selectRow(0)
+        else:
+            self.view.set_document("", [], self.store.schema.labels)
 
     # -- construction ----------------------------------------------------------------------
 
@@ -1129,8 +1136,7 @@ class MainWindow(QMainWindow):
         self.documents.fill_filters()
         self.documents.apply_filters()
         self.view.set_document("", [], store.schema.labels)
-        if self.documents.model.rowCount():
-            self.documents.table.selectRow(0)
+        self.open_or_first(None)
         old.close()
         self._remember_recent(path)
         self._set_title()
@@ -1296,12 +1302,7 @@ class MainWindow(QMainWindow):
         self._update_counts()
         self.document_id = None
         self.documents.apply_filters()
-        if following is not None and self.documents.select(following):
-            pass
-        elif self.documents.model.rowCount():
-            self.documents.table.selectRow(0)
-        else:
-            self.view.set_document("", [], self.store.schema.labels)
+        self.open_or_first(following)
         self.say(f"{removed} article removed; the project before is kept in {kept}")
 
     def start_merge(self, path: Path) -> bool:
@@ -1370,8 +1371,8 @@ class MainWindow(QMainWindow):
         self.documents.apply_filters()
         self.say(report.summary())
         self.import_done.emit(report)
-        if self.documents.model.rowCount() and self.document_id is None:
-            self.documents.table.selectRow(0)
+        if self.document_id is None:
+            self.open_or_first(None)
         from annotator.gui.dialogs import ImportReportDialog
 
         ImportReportDialog(report, self).open()
