@@ -222,3 +222,87 @@ def test_review_mode_shows_agreement_instead_of_the_counts(corpus, small_pages, 
     assert not widget.table.isColumnHidden(keys.index("agreement"))
     widget.model.set_scores(None)
     assert not widget.table.isColumnHidden(2)
+
+
+def _ink(image, rect, background):
+    """The x range of what was drawn over ``background`` in ``rect`` (its middle line), or None."""
+    y = rect.center().y()
+    xs = [x for x in range(rect.left(), rect.right() + 1) if image.pixelColor(x, y).rgb() != background]
+    return (min(xs), max(xs)) if xs else None
+
+
+def _shown(widget, qtbot, width=420):
+    widget.resize(width, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.apply_filters()
+    return widget.table
+
+
+def test_counts_are_drawn_right_aligned_in_their_own_columns(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    table = _shown(widget, qtbot)
+    image = table.viewport().grab().toImage()
+    metrics = table.fontMetrics()
+    for row in (2, 3):  # a plain row and an alternate one
+        background = image.pixelColor(1, table.rowViewportPosition(row) + 2).rgb()
+        for column, key in ((2, "suggested"), (3, "decided")):
+            rect = table.visualRect(widget.model.index(row, column))
+            text = str(widget.model.rows[row][key])
+            left, right = _ink(image, rect, background)
+            assert right > rect.center().x(), "right-aligned"
+            assert rect.right() - right >= 2, "inside its cell"
+            assert right - left <= metrics.horizontalAdvance(text), "its own count only"
+
+
+def test_review_mode_draws_agreement_and_not_the_hidden_counts(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    table = _shown(widget, qtbot)
+    widget.model.set_scores({document_id: 0.25 for document_id in corpus.document_ids()})
+    column = len(widget.model.columns) - 1
+    image = table.viewport().grab().toImage()
+    rect = table.visualRect(widget.model.index(2, column))
+    background = image.pixelColor(1, table.rowViewportPosition(2) + 2).rgb()
+    left, right = _ink(image, rect, background)
+    assert right - left <= table.fontMetrics().horizontalAdvance("0.25")  # no count drawn over it
+    assert left > rect.center().x() - table.fontMetrics().horizontalAdvance("0.25")
+
+
+def test_a_long_title_is_elided_inside_its_column(store, qtbot):
+    store.add_document("Texto largo.", "Palabra " * 80)
+    widget = DocumentList(store)
+    qtbot.addWidget(widget)
+    table = _shown(widget, qtbot, width=300)
+    image = table.viewport().grab().toImage()
+    title = table.visualRect(widget.model.index(0, 0))
+    status = table.visualRect(widget.model.index(0, 1))
+    background = image.pixelColor(1, 2).rgb()
+    left, right = _ink(image, title, background)
+    assert right <= title.right() - 3  # ends inside the title's cell, the padding kept
+    assert right - left > title.width() // 2  # and fills it: cut where it no longer fits
+    status_ink = _ink(image, status, background)
+    assert status_ink[0] >= status.left() + 3  # the status begins at its own column
+
+
+def test_scrolled_view_draws_the_rows_it_shows(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    table = _shown(widget, qtbot)
+    while widget.model.rowCount() < 60:
+        widget.model.fetchMore()
+    drawn = []
+    draw_rows = table.painter.draw_rows
+
+    def spy(painter, model, rows, top, *args):
+        drawn.append((rows, top))
+        draw_rows(painter, model, rows, top, *args)
+
+    table.painter.draw_rows = spy
+    qtbot.waitUntil(lambda: table.verticalScrollBar().maximum() >= 40)  # laid out
+    table.verticalScrollBar().setValue(40)  # row 40 at the top
+    table.viewport().grab()
+    rows, top = drawn[-1]
+    assert rows.start == table.rowAt(0) == 40 and top == table.rowViewportPosition(40)
+    assert rows.stop - 1 == min(widget.model.rowCount() - 1, table.rowAt(table.viewport().height() - 1))

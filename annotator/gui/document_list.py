@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -233,7 +238,7 @@ class DocumentTableModel(QAbstractTableModel):
                 f"{row['title']}\n{row['text_length']:,} characters · {row['lang'] or '?'}{published}"
             )
         if key in self.NUMERIC:  # alignment
-            return self._RIGHT
+            return self.RIGHT
         return None
 
     def headerData(
@@ -251,46 +256,128 @@ class DocumentTableModel(QAbstractTableModel):
         return None
 
 
-class RowDelegate(QStyledItemDelegate):
-    """Draws the list's cells straight from the model's rows: one Python call per cell, where
-    Qt's own delegate asks the model for seven roles per cell (a screen of the list is drawn
-    in about half the time). Colours come from the view's palette (light or dark theme)."""
+class RowPainter:
+    """Draws the list's rows straight from the model's rows, each column at its header
+    section, in the view's palette (light or dark theme), with as few calls into Qt as can be.
 
-    _SELECTED = QStyle.StateFlag.State_Selected.value  # an int: flag arithmetic on enums is slow
-    _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-    _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-    _ELIDE = Qt.TextElideMode.ElideRight
+    DocumentView paints a screen of rows in one call of ``draw_rows``. A table view calls its
+    delegate once per cell (from C++ into Python each time, with a style panel and a grid
+    drawn for each, and seven roles asked of the model): one call per screen draws the list
+    in about half the time."""
 
-    def __init__(self, view: QTableView, model: DocumentTableModel) -> None:
-        super().__init__(view)
+    def __init__(self, view: QTableView) -> None:
         self.view = view
-        self.model = model
-        self.palette_changed()
+        self.restyle()
 
-    def palette_changed(self) -> None:
+    def restyle(self) -> None:
         """Colours and font measures, read again when the theme or the font changes."""
-        self._metrics = self.view.fontMetrics()
+        metrics = self._metrics = self.view.fontMetrics()
+        self.height = metrics.height() + 12
+        self._baseline = (self.height + metrics.ascent() - metrics.descent()) // 2
+        #: Every glyph is at least this wide: a title is cut to what could fit before it is
+        #: measured for eliding (titles may be 200 characters; shaping them all is the cost).
+        self._narrowest = max(1, min(metrics.horizontalAdvance(c) for c in "il.,' |"))
+        self._advances: dict[str, int] = {}  # widths of counts, which repeat
         palette = self.view.palette()
         self._highlight = palette.highlight()
+        self._alternate = palette.alternateBase()
         self._highlighted_text = palette.highlightedText().color()
         self._text = palette.text().color()
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        # As few calls into Qt as possible: this runs for every cell on screen at every paint.
-        model = self.model
-        key = model.columns[index.column()][0]
-        text = model.text(model.row_at(index.row()), key)
-        x, y, width, height = option.rect.getRect()
-        if option.state.value & self._SELECTED:
-            painter.fillRect(x, y, width, height, self._highlight)
-            painter.setPen(self._highlighted_text)
-        else:
-            painter.setPen(self._text)
-        if key in model.NUMERIC:
-            painter.drawText(x + 4, y, width - 8, height, self._RIGHT, text)
-        else:
-            text = self._metrics.elidedText(text, self._ELIDE, width - 8)
-            painter.drawText(x + 4, y, width - 8, height, self._LEFT, text)
+    def draw_rows(
+        self,
+        painter: QPainter,
+        model: DocumentTableModel,
+        rows: range,
+        top: int,
+        width: int,
+        sections: list[tuple[str, int, int, bool]],
+        selected: set[int],
+    ) -> None:
+        """``rows`` from ``top`` down; ``sections`` are (key, x, width, right-aligned?) of the
+        columns shown. Only titles are elided: the other columns are as wide as their values."""
+        height, baseline, metrics, advances = self.height, self._baseline, self._metrics, self._advances
+        text, elide, narrowest = model.text, Qt.TextElideMode.ElideRight, self._narrowest
+        alternate = self.view.alternatingRowColors()
+        y = top
+        for row in rows:
+            values = model.row_at(row)
+            if row in selected:
+                painter.fillRect(0, y, width, height, self._highlight)
+                painter.setPen(self._highlighted_text)
+            else:
+                if alternate and row % 2:
+                    painter.fillRect(0, y, width, height, self._alternate)
+                painter.setPen(self._text)
+            for key, left, size, right in sections:
+                shown = text(values, key)
+                room = size - 8
+                if right:
+                    advance = advances.get(shown)
+                    if advance is None:
+                        advance = advances[shown] = metrics.horizontalAdvance(shown)
+                    painter.drawText(left + 4 + room - advance, y + baseline, shown)
+                else:
+                    if key == "title":
+                        shown = metrics.elidedText(shown[: room // narrowest + 1], elide, room)
+                    painter.drawText(left + 4, y + baseline, shown)
+            y += height
+
+
+class DocumentView(QTableView):
+    """The list's view: QTableView's header (click to sort, drag to resize), selection, keys,
+    scrolling, reading more as it scrolls and accessibility, with rows of one fixed height
+    (so that 100,000 rows cost nothing to lay out) drawn by RowPainter."""
+
+    def __init__(self, model: DocumentTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.documents = model
+        self.setModel(model)
+        self.painter = RowPainter(self)
+        self.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.setShowGrid(False)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.painter.height)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        # Fixed widths: ResizeToContents would measure every row read so far at each page.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionsClickable(True)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        changes = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange, QEvent.Type.FontChange)
+        if event.type() in changes and hasattr(self, "painter"):  # (not while it is built)
+            self.painter.restyle()
+            self.verticalHeader().setDefaultSectionSize(self.painter.height)
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        """The rows in the event's area, drawn in one call."""
+        model, height, area = self.documents, self.painter.height, event.rect()
+        first = self.rowAt(area.top())
+        if first < 0:
+            return
+        top = self.rowViewportPosition(first)
+        last = min(len(model.rows) - 1, first + (area.bottom() - top) // height)
+        header = self.horizontalHeader()
+        numeric = model.NUMERIC
+        sections = [
+            (key, header.sectionViewportPosition(column), header.sectionSize(column), key in numeric)
+            for column, (key, _title) in enumerate(model.columns)
+            if not header.isSectionHidden(column)
+        ]
+        selected = {index.row() for index in self.selectionModel().selectedIndexes()}
+        painter = QPainter(self.viewport())
+        self.painter.draw_rows(
+            painter, model, range(first, last + 1), top, self.viewport().width(), sections, selected
+        )
+        painter.end()
 
 
 class DocumentList(QWidget):
@@ -316,21 +403,8 @@ class DocumentList(QWidget):
             filters.addWidget(combo)
             combo.currentIndexChanged.connect(self.apply_filters)
         layout.addLayout(filters)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.delegate = RowDelegate(self.table, self.model)
-        self.table.setItemDelegate(self.delegate)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.table.horizontalHeader()
-        # Fixed widths: ResizeToContents would measure every row read so far at each page.
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionsClickable(True)
-        header.sectionClicked.connect(self._on_header)
+        self.table = DocumentView(self.model)
+        self.table.horizontalHeader().sectionClicked.connect(self._on_header)
         self._sized: tuple[str, ...] = ()  # the columns whose widths are set
         self._size_columns()
         self.model.modelReset.connect(self._size_columns)  # review mode adds a column
@@ -349,13 +423,6 @@ class DocumentList(QWidget):
             (self.annotator_filter, "Any annotator", [a["name"] for a in store.annotators()]),
         ):
             refill_combo(combo, everything, values)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
-        delegate = getattr(self, "delegate", None)  # events may come while the list is built
-        changes = (QEvent.Type.PaletteChange, QEvent.Type.StyleChange, QEvent.Type.FontChange)
-        if delegate is not None and event.type() in changes:
-            delegate.palette_changed()
-        super().changeEvent(event)
 
     def _size_columns(self) -> None:
         """Widths of the narrow columns, from their header and longest value (once per set of
