@@ -539,7 +539,7 @@ def tag_all(obj: Context, text: str, label: str, attrs: tuple[str, ...], yes: bo
     click.echo(f"{len(places)} untagged occurrence(s) of {text!r} in {documents} document(s)")
     if not places or not (yes or click.confirm(f"Suggest {label} at each of them?")):
         return
-    added = store.tag_all(text, label, obj.annotator, attributes)
+    added = store.tag_all(text, label, obj.annotator, attributes, places)  # as counted, not again
     click.echo(f"{len(added)} suggestion(s) of {label} added")
 
 

@@ -102,15 +102,24 @@ class Editor:
 
     # -- actions ---------------------------------------------------------------------------
 
-    def tag_all(self, span_id: int, places: Sequence[tuple[int, int, int]] | None = None) -> list[int]:
+    def tag_all(
+        self,
+        span_id: int,
+        places: Sequence[tuple[int, int, int]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> list[int]:
         """Suggest a span's label wherever its text occurs in the corpus (``places`` as counted
-        by ``Store.occurrences``, else counted now); one undoable action."""
+        by ``Store.occurrences``, else counted now); one undoable action. Stopped halfway
+        (``should_stop``), it raises Cancelled and leaves nothing, nor anything to undo."""
         span = self.store.span(span_id)
         text = self.store.document(span.document_id).text[span.start : span.end]
         return self._run(
             f"tag all “{text}” as {span.label}",
             None,
-            lambda: self.store.tag_all(text, span.label, self.annotator, span.attributes, places),
+            lambda: self.store.tag_all(
+                text, span.label, self.annotator, span.attributes, places, progress, should_stop
+            ),
         )
 
     def create_span(self, document_id: int, start: int, end: int, label: str, snap: bool = True) -> Span:

@@ -35,3 +35,7 @@ class InputFileError(AnnotatorError):
 
 class ModelError(AnnotatorError):
     """A spaCy pipeline cannot be loaded."""
+
+
+class Cancelled(AnnotatorError):
+    """The person stopped a long action before its end; nothing of it was kept."""

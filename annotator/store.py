@@ -45,7 +45,7 @@ from annotator.domain import (
     query_terms,
     text_sha256,
 )
-from annotator.errors import InvalidSpanError, NewerSchemaError, NotAProjectError, StoreError
+from annotator.errors import Cancelled, InvalidSpanError, NewerSchemaError, NotAProjectError, StoreError
 
 #: Written to ``PRAGMA application_id`` so that a project file can be told from other SQLite files.
 APPLICATION_ID = 0x414E4E54  # "ANNT"
@@ -1770,6 +1770,8 @@ class Store:
     # -- tag all occurrences -------------------------------------------------------------------
 
     TAG_ALL = "tag-all"
+    #: Places tag_all writes between two progress reports (a fraction of a second's work).
+    TAG_ALL_STEP = 500
 
     def occurrences(
         self,
@@ -1833,11 +1835,16 @@ class Store:
         annotator: str,
         attributes: dict[str, Any] | None = None,
         places: Sequence[tuple[int, int, int]] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> list[int]:
         """Add every occurrence of ``phrase`` (``places`` as counted by :meth:`occurrences`,
         else counted now) as an undecided suggestion of ``label`` by the rule annotator
         "tag-all", in one transaction; the analyst still decides each. Returns the new spans'
-        ids (each in the history, and recorded for undo)."""
+        ids (each in the history, and recorded for undo).
+
+        ``progress(done, total)`` is called every few hundred places; when ``should_stop()``
+        then says so, Cancelled is raised and nothing is added."""
         if places is None:
             places = self.occurrences(phrase, label) or []
         rule = self.annotator_id(self.TAG_ALL, "rule")
@@ -1845,7 +1852,12 @@ class Store:
         detail, values = f"tag all: {phrase}", dump_json(attributes or {})
         added = []
         with self.transaction():
-            for document_id, start, end in places:
+            for done, (document_id, start, end) in enumerate(places):
+                if done % self.TAG_ALL_STEP == 0:
+                    if progress is not None:
+                        progress(done, len(places))
+                    if should_stop is not None and should_stop():
+                        raise Cancelled(f"tag all “{phrase}”: cancelled, nothing was added")
                 span_id, new = self.insert_span_returning(
                     (document_id, start, end, label, rule, "rule", detail, "suggested", values)
                 )
@@ -1866,6 +1878,8 @@ class Store:
                 )  # what was written, without reading it back
                 self._log("tag all", document_id, span.id, None, _span_state(span), annotator, "span")
                 added.append(span_id)
+            if progress is not None:
+                progress(len(places), len(places))
         return added
 
     def segments(

@@ -4,11 +4,12 @@ import csv
 import json
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from annotator.domain import find_terms, find_whole
 from annotator.editing import Editor
+from annotator.errors import Cancelled
 from annotator.gui.app import MainWindow
 from annotator.store import Store
 
@@ -348,5 +349,58 @@ def test_worker_results_are_handled_on_the_gui_thread(qtbot, tmp_path, monkeypat
     assert threads == [threading.main_thread()]
     qtbot.waitUntil(lambda: "suggestions of ORG added" in win.message.text(), timeout=10_000)
     assert len(win.editor.undo_stack) == 1
+    win.close()
+    store.close()
+
+
+def test_tag_all_reports_progress_and_a_stop_leaves_nothing(agencies, monkeypatch):
+    store, _ids, seed = agencies
+    monkeypatch.setattr(Store, "TAG_ALL_STEP", 2)
+    editor = Editor(store, "ana")
+    before = store.occurrences("KCNA", "ORG")
+    seen = []
+
+    def stop_after_the_second_report() -> bool:
+        return len(seen) >= 2  # four places written by then, in the open transaction
+
+    with pytest.raises(Cancelled):
+        editor.tag_all(
+            seed.id, before, lambda done, total: seen.append((done, total)), stop_after_the_second_report
+        )
+    assert seen == [(0, 6), (2, 6)]
+    assert store.occurrences("KCNA", "ORG") == before  # all rolled back
+    assert editor.undo_stack == []  # and nothing to undo
+    seen.clear()
+    assert len(editor.tag_all(seed.id, before, lambda done, total: seen.append((done, total)))) == 6
+    assert seen == [(0, 6), (2, 6), (4, 6), (6, 6)]
+
+
+def test_tag_all_in_the_window_shows_progress_and_cancel_keeps_nothing(qtbot, tmp_path, monkeypatch):
+    """Applying runs under a window-modal progress dialog; its Cancel rolls everything back."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    win, store, _ids = kcna_window(qtbot, tmp_path, 40)
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(Store, "TAG_ALL_STEP", 5)
+    monkeypatch.setattr(type(win), "PROGRESS_AFTER_MS", 0)
+    shown = []
+
+    def press_cancel() -> None:
+        dialog = win.findChild(QProgressDialog)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(0, press_cancel)  # the count is still running: look again
+            return
+        shown.append((dialog.windowModality(), dialog.maximum(), dialog.labelText()))
+        dialog.cancel()  # as the Cancel button does
+
+    QTimer.singleShot(0, press_cancel)
+    win.tag_all_occurrences()
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert win.message.text() == "Tag all “KCNA”: cancelled, nothing was added"
+    assert shown == [(Qt.WindowModality.WindowModal, 119, "Adding 119 suggestions of ORG…")]
+    assert len(store.occurrences("KCNA", "ORG")) == 119  # nothing was added
+    assert not [s for s in win.view.spans.values() if s.annotator == "tag-all"]
+    assert "tag all" not in win.editor.undo_text
     win.close()
     store.close()

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from annotator.domain import Span
 from annotator.editing import Edit, Editor
-from annotator.errors import AnnotatorError
+from annotator.errors import AnnotatorError, Cancelled
 from annotator.gui.article_view import ArticleView
 from annotator.gui.document_list import DocumentList
 from annotator.gui.icons import apply_icons
@@ -51,6 +51,8 @@ class MainWindow(QMainWindow):
     import_done = Signal(object)
     #: Emitted once a merge has ended (with its report, or the refusal).
     merge_done = Signal(object)
+    #: A long action on the GUI thread shows its progress dialog after this long.
+    PROGRESS_AFTER_MS = 400
 
     def __init__(
         self,
@@ -672,13 +674,46 @@ class MainWindow(QMainWindow):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # seconds for tens of thousands
-        try:
-            added = self.perform(lambda: self.editor.tag_all(span_id, places))
-        finally:
-            QApplication.restoreOverrideCursor()
+        added = self._with_progress(
+            f"Adding {len(places):,} suggestions of {label}…",
+            len(places),
+            lambda progress, should_stop: self.editor.tag_all(span_id, places, progress, should_stop),
+        )
         if added is not None:
             self.say(f"{len(added):,} suggestions of {label} added for “{phrase}” — saved")
+
+    def _with_progress(
+        self, message: str, total: int, action: Callable[[Callable[[int, int], None], Callable[[], bool]], T]
+    ) -> T | None:
+        """Run an editor action that reports progress (one transaction on this window's
+        connection, seconds long) under a window-modal progress dialog with Cancel: the window
+        keeps drawing, and nothing else can act on the project meanwhile. Cancelled, nothing is
+        kept; None then, as for a refused action."""
+        from PySide6.QtWidgets import QProgressDialog
+
+        dialog = QProgressDialog(message, "Cancel", 0, max(total, 1), self)
+        dialog.setWindowTitle("Annotator")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(self.PROGRESS_AFTER_MS)  # short work ends without a dialog flashing by
+        dialog.setAutoReset(False)
+        dialog.setValue(0)
+
+        def run() -> T | None:
+            try:
+                # a modal dialog's setValue processes events: it is drawn, and Cancel is heard
+                return action(lambda done, _total: dialog.setValue(done), dialog.wasCanceled)
+            except Cancelled as e:
+                text = str(e)
+                self.say(text[:1].upper() + text[1:])
+                return None
+
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            return self.perform(run)
+        finally:
+            QApplication.restoreOverrideCursor()
+            dialog.close()
+            dialog.deleteLater()
 
     def _refresh_list_rows(self) -> None:
         stale, self._list_stale = self._list_stale, set()
