@@ -61,22 +61,44 @@ class Editor:
             self.redo_stack.clear()
         return result
 
-    def undo(self) -> Edit | None:
-        """Undo the last action; returns it (None when there is nothing to undo)."""
-        if not self.undo_stack:
+    def undo(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Edit | None:
+        """Undo the last action; returns it (None when there is nothing to undo). If it cannot
+        be written (or is stopped: Cancelled), it stays the next to undo."""
+        return self._replay(self.undo_stack, self.redo_stack, "undo", progress, should_stop)
+
+    def redo(
+        self,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Edit | None:
+        return self._replay(self.redo_stack, self.undo_stack, "redo", progress, should_stop)
+
+    def _replay(
+        self,
+        source: list[Edit],
+        target: list[Edit],
+        direction: str,
+        progress: Callable[[int, int], None] | None,
+        should_stop: Callable[[], bool] | None,
+    ) -> Edit | None:
+        if not source:
             return None
-        edit = self.undo_stack.pop()
-        self.store.apply_changes(edit.changes, "undo", self.annotator)
-        self.redo_stack.append(edit)
+        edit = source[-1]
+        self.store.apply_changes(edit.changes, direction, self.annotator, progress, should_stop)
+        target.append(source.pop())  # only once written
         return edit
 
-    def redo(self) -> Edit | None:
-        if not self.redo_stack:
-            return None
-        edit = self.redo_stack.pop()
-        self.store.apply_changes(edit.changes, "redo", self.annotator)
-        self.undo_stack.append(edit)
-        return edit
+    @property
+    def next_undo(self) -> Edit | None:
+        return self.undo_stack[-1] if self.undo_stack else None
+
+    @property
+    def next_redo(self) -> Edit | None:
+        return self.redo_stack[-1] if self.redo_stack else None
 
     @property
     def undo_text(self) -> str:

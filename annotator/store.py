@@ -392,6 +392,10 @@ class Store:
     NewerSchemaError for a project written by a newer version of this tool.
     """
 
+    #: Rows a long write (tag all, the undo of a large action) does between two progress
+    #: reports: a fraction of a second's work.
+    PROGRESS_STEP = 500
+
     def __init__(
         self, path: str | Path, schema: Schema | None = None, on_migrate: Callable[[str], None] | None = None
     ) -> None:
@@ -1770,8 +1774,6 @@ class Store:
     # -- tag all occurrences -------------------------------------------------------------------
 
     TAG_ALL = "tag-all"
-    #: Places tag_all writes between two progress reports (a fraction of a second's work).
-    TAG_ALL_STEP = 500
 
     def occurrences(
         self,
@@ -1853,7 +1855,7 @@ class Store:
         added = []
         with self.transaction():
             for done, (document_id, start, end) in enumerate(places):
-                if done % self.TAG_ALL_STEP == 0:
+                if done % self.PROGRESS_STEP == 0:
                     if progress is not None:
                         progress(done, len(places))
                     if should_stop is not None and should_stop():
@@ -2107,14 +2109,27 @@ class Store:
         finally:
             self._recorder = None
 
-    def apply_changes(self, changes: Sequence[Change], direction: str, annotator: str) -> None:
+    def apply_changes(
+        self,
+        changes: Sequence[Change],
+        direction: str,
+        annotator: str,
+        progress: Callable[[int, int], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> None:
         """Undo (write every ``before``, last change first) or redo (every ``after``, in order)
-        as one transaction, logged as "undo"/"redo"."""
+        as one transaction, logged as "undo"/"redo". ``progress`` and ``should_stop`` as for
+        :meth:`tag_all`: stopped, Cancelled is raised and nothing is changed."""
         if direction not in ("undo", "redo"):
             raise StoreError(f"direction must be undo or redo, not {direction!r}")
         ordered = list(reversed(changes)) if direction == "undo" else list(changes)
         with self.transaction():
-            for change in ordered:
+            for done, change in enumerate(ordered):
+                if done % self.PROGRESS_STEP == 0:
+                    if progress is not None:
+                        progress(done, len(ordered))
+                    if should_stop is not None and should_stop():
+                        raise Cancelled(f"{direction}: cancelled, nothing was changed")
                 current, target = (
                     (change.after, change.before) if direction == "undo" else (change.before, change.after)
                 )

@@ -355,7 +355,7 @@ def test_worker_results_are_handled_on_the_gui_thread(qtbot, tmp_path, monkeypat
 
 def test_tag_all_reports_progress_and_a_stop_leaves_nothing(agencies, monkeypatch):
     store, _ids, seed = agencies
-    monkeypatch.setattr(Store, "TAG_ALL_STEP", 2)
+    monkeypatch.setattr(Store, "PROGRESS_STEP", 2)
     editor = Editor(store, "ana")
     before = store.occurrences("KCNA", "ORG")
     seen = []
@@ -382,7 +382,7 @@ def test_tag_all_in_the_window_shows_progress_and_cancel_keeps_nothing(qtbot, tm
 
     win, store, _ids = kcna_window(qtbot, tmp_path, 40)
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
-    monkeypatch.setattr(Store, "TAG_ALL_STEP", 5)
+    monkeypatch.setattr(Store, "PROGRESS_STEP", 5)
     monkeypatch.setattr(type(win), "PROGRESS_AFTER_MS", 0)
     shown = []
 
@@ -402,5 +402,55 @@ def test_tag_all_in_the_window_shows_progress_and_cancel_keeps_nothing(qtbot, tm
     assert len(store.occurrences("KCNA", "ORG")) == 119  # nothing was added
     assert not [s for s in win.view.spans.values() if s.annotator == "tag-all"]
     assert "tag all" not in win.editor.undo_text
+    win.close()
+    store.close()
+
+
+def test_a_stopped_undo_changes_nothing_and_stays_next(agencies, monkeypatch):
+    store, _ids, seed = agencies
+    monkeypatch.setattr(Store, "PROGRESS_STEP", 2)
+    editor = Editor(store, "ana")
+    added = editor.tag_all(seed.id)
+    with pytest.raises(Cancelled):
+        editor.undo(should_stop=lambda: True)
+    assert [store.span(i).status for i in added] == ["suggested"] * 6  # all still there
+    assert editor.next_undo is not None and editor.redo_stack == []
+    seen = []
+    assert editor.undo(progress=lambda done, total: seen.append(done)) is not None
+    assert seen == [0, 2, 4] and store.occurrences("KCNA", "ORG") != []
+    with pytest.raises(Cancelled):
+        editor.redo(should_stop=lambda: True)
+    assert editor.next_redo is not None and len(store.occurrences("KCNA", "ORG")) == 6
+
+
+def test_undo_of_a_large_tag_all_shows_progress_and_can_be_cancelled(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QProgressDialog
+
+    win, store, _ids = kcna_window(qtbot, tmp_path, 40)
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    win.tag_all_occurrences()
+    qtbot.waitUntil(lambda: "added" in win.message.text(), timeout=10_000)
+    assert store.occurrences("KCNA", "ORG") == []
+    monkeypatch.setattr(Store, "PROGRESS_STEP", 5)  # 119 changes: a "large" action here
+    monkeypatch.setattr(type(win), "PROGRESS_AFTER_MS", 0)
+    labels = []
+
+    def press_cancel() -> None:
+        dialog = win.findChild(QProgressDialog)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(0, press_cancel)
+            return
+        labels.append(dialog.labelText())
+        dialog.cancel()
+
+    QTimer.singleShot(0, press_cancel)
+    win.undo()
+    assert labels == ["Undoing: tag all “KCNA” as ORG (119 changes)…"]
+    assert win.message.text() == "Undo cancelled (tag all “KCNA” as ORG): nothing was changed"
+    assert store.occurrences("KCNA", "ORG") == []  # the suggestions are all still there
+    win.undo()  # not cancelled this time
+    assert win.message.text().startswith("Undone: tag all")
+    assert len(store.occurrences("KCNA", "ORG")) == 119
     win.close()
     store.close()

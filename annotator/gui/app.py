@@ -674,21 +674,23 @@ class MainWindow(QMainWindow):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        added = self._with_progress(
-            f"Adding {len(places):,} suggestions of {label}…",
-            len(places),
-            lambda progress, should_stop: self.editor.tag_all(span_id, places, progress, should_stop),
+        added = self.perform(
+            lambda: self._with_progress(
+                f"Adding {len(places):,} suggestions of {label}…",
+                len(places),
+                lambda progress, should_stop: self.editor.tag_all(span_id, places, progress, should_stop),
+            )
         )
         if added is not None:
             self.say(f"{len(added):,} suggestions of {label} added for “{phrase}” — saved")
 
     def _with_progress(
         self, message: str, total: int, action: Callable[[Callable[[int, int], None], Callable[[], bool]], T]
-    ) -> T | None:
+    ) -> T:
         """Run an editor action that reports progress (one transaction on this window's
         connection, seconds long) under a window-modal progress dialog with Cancel: the window
-        keeps drawing, and nothing else can act on the project meanwhile. Cancelled, nothing is
-        kept; None then, as for a refused action."""
+        keeps drawing, and nothing else can act on the project meanwhile. Cancel makes the
+        action raise Cancelled, having kept nothing."""
         from PySide6.QtWidgets import QProgressDialog
 
         dialog = QProgressDialog(message, "Cancel", 0, max(total, 1), self)
@@ -698,18 +700,10 @@ class MainWindow(QMainWindow):
         dialog.setAutoReset(False)
         dialog.setValue(0)
 
-        def run() -> T | None:
-            try:
-                # a modal dialog's setValue processes events: it is drawn, and Cancel is heard
-                return action(lambda done, _total: dialog.setValue(done), dialog.wasCanceled)
-            except Cancelled as e:
-                text = str(e)
-                self.say(text[:1].upper() + text[1:])
-                return None
-
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            return self.perform(run)
+            # a modal dialog's setValue processes events: it is drawn, and Cancel is heard
+            return action(lambda done, _total: dialog.setValue(done), dialog.wasCanceled)
         finally:
             QApplication.restoreOverrideCursor()
             dialog.close()
@@ -730,6 +724,9 @@ class MainWindow(QMainWindow):
         depth = len(self.editor.undo_stack)
         try:
             result = action()
+        except Cancelled as e:  # by the person: said plainly, not as an error
+            self.say(str(e)[:1].upper() + str(e)[1:])
+            return None
         except AnnotatorError as e:
             self.say(str(e), error=True)
             QApplication.beep()
@@ -1040,9 +1037,21 @@ class MainWindow(QMainWindow):
     def redo(self) -> None:
         self._replay(self.editor.redo, "Redone")
 
-    def _replay(self, step: Callable[[], Edit | None], verb: str) -> None:
+    def _replay(self, step: Callable[..., Edit | None], verb: str) -> None:
+        """Undo or redo; a large action (tag all) under a progress dialog with Cancel."""
+        following = self.editor.next_undo if verb == "Undone" else self.editor.next_redo
         try:
-            edit = step()
+            if following is not None and len(following.changes) > self.store.PROGRESS_STEP:
+                edit = self._with_progress(
+                    f"{verb[:-2]}ing: {following.description} ({len(following.changes):,} changes)…",
+                    len(following.changes),
+                    step,
+                )
+            else:
+                edit = step()
+        except Cancelled:
+            self.say(f"{verb[:-2]} cancelled ({following.description}): nothing was changed")
+            return
         except (AnnotatorError, sqlite3.Error) as e:
             self.say(f"Not done: {e}", error=True)
             return
