@@ -306,3 +306,47 @@ def test_scrolled_view_draws_the_rows_it_shows(corpus, small_pages, qtbot):
     rows, top = drawn[-1]
     assert rows.start == table.rowAt(0) == 40 and top == table.rowViewportPosition(40)
     assert rows.stop - 1 == min(widget.model.rowCount() - 1, table.rowAt(table.viewport().height() - 1))
+
+
+def test_published_column_is_chosen_from_the_header_and_sorts_by_date(corpus, small_pages, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    table = _shown(widget, qtbot)
+    keys = [key for key, _title in widget.model.columns]
+    published = keys.index("published")
+    assert table.isColumnHidden(published) and not table.isColumnHidden(keys.index("suggested"))
+    widget.show_columns(["published"])  # what the header's context menu does
+    assert not table.isColumnHidden(published)
+    assert table.isColumnHidden(keys.index("suggested")) and table.isColumnHidden(keys.index("decided"))
+    table.horizontalHeader().sectionClicked.emit(published)
+    assert widget.model.order == ("published", False)
+    dates = [row["published"] for row in widget.model.rows]
+    assert dates == sorted(dates) and widget.model.data(widget.model.index(0, published)) == dates[0][:10]
+    table.horizontalHeader().sectionClicked.emit(published)
+    first_page = [row["published"] for row in widget.model.rows]
+    assert first_page == sorted(first_page, reverse=True) and first_page[0] == "2026-12-01"
+    # drawn: the date's text in its column, where the hidden counts would have been
+    image = table.viewport().grab().toImage()
+    rect = table.visualRect(widget.model.index(2, published))
+    assert _ink(image, rect, image.pixelColor(1, table.rowViewportPosition(2) + 2).rgb()) is not None
+    # review mode still hides the counts, and keeps the choice
+    widget.model.set_scores({document_id: 0.5 for document_id in corpus.document_ids()})
+    widget.model.set_scores(None)
+    assert not table.isColumnHidden(published) and table.isColumnHidden(keys.index("suggested"))
+
+
+def test_the_header_menu_lists_the_optional_columns(corpus, qtbot):
+    widget = DocumentList(corpus)
+    qtbot.addWidget(widget)
+    _shown(widget, qtbot)
+    header = widget.table.horizontalHeader()
+    assert header.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+    menu = widget.column_menu()  # what a right-click on the header opens
+    assert [(action.text(), action.isChecked()) for action in menu.actions()] == [
+        ("Date of publication", False),
+        ("Undecided suggestions (?)", True),
+        ("Decisions of people (accepted spans) (✓)", True),
+    ]
+    menu.actions()[0].setChecked(True)  # the person ticks the date
+    menu.actions()[1].setChecked(False)  # and unticks the undecided count
+    assert widget.shown == ["published", "decided"]

@@ -417,12 +417,17 @@ def test_window_state_kept_in_settings(qtbot, project, settings, article):
     qtbot.addWidget(window)
     window.zoom(+2)
     window.act_snap.setChecked(False)
+    window.documents.show_columns(["published"])  # the list's header menu
     window.documents.select(window.documents.neighbour(article, +1))
     window.close()
     again = MainWindow(project, "ana", settings)
     qtbot.addWidget(again)
     assert again._zoom == 2
     assert not again.act_snap.isChecked()
+    assert again.documents.shown == ["published"]
+    keys = [key for key, _title in again.documents.model.columns]
+    assert not again.documents.table.isColumnHidden(keys.index("published"))
+    assert again.documents.table.isColumnHidden(keys.index("suggested"))
     assert project.document(again.document_id).title == "Segundo"
 
 

@@ -477,6 +477,9 @@ class MainWindow(QMainWindow):
             self.view.zoomIn(zoom)
         self._zoom = zoom
         self.act_snap.setChecked(self.settings.value("view/snap", "true") in (True, "true"))
+        columns = self.settings.value("list/columns")  # optional columns, comma-separated
+        if isinstance(columns, str):
+            self.documents.show_columns([key for key in columns.split(",") if key])
         self.act_suggestions_first.setChecked(
             self.settings.value("view/suggestions_first", "true") in (True, "true")
         )
@@ -487,6 +490,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/zoom", self._zoom)
         self.settings.setValue("view/snap", self.act_snap.isChecked())
+        self.settings.setValue("list/columns", ",".join(self.documents.shown))
         self.settings.setValue("view/suggestions_first", self.act_suggestions_first.isChecked())
         if self.document_id is not None:
             self.settings.setValue(f"documents/{self.store.path}", self.document_id)

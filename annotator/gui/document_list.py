@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
+    QPoint,
     Qt,
     QTimer,
     Signal,
@@ -27,6 +28,9 @@ from PySide6.QtWidgets import (
 from annotator.domain import DOCUMENT_STATUSES
 from annotator.gui.text import plain_tooltip
 from annotator.store import Store
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu
 
 
 def refill_combo(combo: QComboBox, everything: str, values: list[str]) -> None:
@@ -56,14 +60,23 @@ class DocumentTableModel(QAbstractTableModel):
 
     #: The counts' headers are the marks of the span list (? undecided, ✓ decided), to leave
     #: the titles room; their tooltips say them in words.
-    COLUMNS = (("title", "Title"), ("status", "Status"), ("suggested", "?"), ("decided", "✓"))
+    COLUMNS = (
+        ("title", "Title"),
+        ("status", "Status"),
+        ("suggested", "?"),
+        ("decided", "✓"),
+        ("published", "Published"),
+    )
     EXPLAINED = {
+        "published": "Date of publication",
         "suggested": "Undecided suggestions",
         "decided": "Decisions of people (accepted spans)",
         "agreement": "Agreement of the two annotators (exact F1), worst first",
     }
+    #: Columns a person may hide or show (the header's context menu); title and status stay.
+    OPTIONAL = ("published", "suggested", "decided")
     #: Columns a click on the header sorts by (indexed orders of the store).
-    SORTABLE = {"title": "title", "status": "status"}
+    SORTABLE = {"title": "title", "status": "status", "published": "published"}
     NUMERIC = frozenset(("suggested", "decided", "agreement"))
     PAGE = 64
 
@@ -219,6 +232,8 @@ class DocumentTableModel(QAbstractTableModel):
             return "—" if value is None else f"{value:.2f}"
         if value is None:
             return ""
+        if key == "published":
+            return value[:10]  # the date; a time, when given, is in the tooltip
         return value.replace("_", " ") if key == "status" else str(value)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -250,9 +265,10 @@ class DocumentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return title
         if role == Qt.ItemDataRole.ToolTipRole:
+            choose = "; right-click: choose the columns"
             if key in self.SORTABLE:
-                return f"Sort by {title.lower()} (click again: reversed, a third time: import order)"
-            return f"{self.EXPLAINED.get(key, title)} (the list sorts by title or status)"
+                return f"Sort by {title.lower()} (click again: reversed, a third time: import order){choose}"
+            return f"{self.EXPLAINED.get(key, title)} (the list sorts by title, status or date){choose}"
         return None
 
 
@@ -404,7 +420,12 @@ class DocumentList(QWidget):
             combo.currentIndexChanged.connect(self.apply_filters)
         layout.addLayout(filters)
         self.table = DocumentView(self.model)
-        self.table.horizontalHeader().sectionClicked.connect(self._on_header)
+        header = self.table.horizontalHeader()
+        header.sectionClicked.connect(self._on_header)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+        #: The optional columns shown (the counts, until a person chooses otherwise).
+        self.shown: list[str] = ["suggested", "decided"]
         self._sized: tuple[str, ...] = ()  # the columns whose widths are set
         self._size_columns()
         self.model.modelReset.connect(self._size_columns)  # review mode adds a column
@@ -433,16 +454,53 @@ class DocumentList(QWidget):
             return
         self._sized = keys
         metrics = self.table.fontMetrics()
-        longest = {"status": "in progress", "suggested": "000", "decided": "000", "agreement": "0.00"}
-        reviewing = "agreement" in keys
+        longest = {
+            "status": "in progress",
+            "suggested": "000",
+            "decided": "000",
+            "agreement": "0.00",
+            "published": "0000-00-00",
+        }
         for column, (key, title) in enumerate(self.model.columns):
             if column:
                 width = max(metrics.horizontalAdvance(title), metrics.horizontalAdvance(longest.get(key, "")))
                 self.table.setColumnWidth(column, width + 20)
-                self.table.setColumnHidden(column, reviewing and key in ("suggested", "decided"))
+        self._hide_columns()
+
+    def _hide_columns(self) -> None:
+        keys = [key for key, _title in self.model.columns]
+        reviewing = "agreement" in keys
+        for column, key in enumerate(keys):
+            hidden = key in self.model.OPTIONAL and key not in self.shown
+            self.table.setColumnHidden(column, hidden or (reviewing and key in ("suggested", "decided")))
+
+    def show_columns(self, keys: list[str]) -> None:
+        """Show these optional columns (of DocumentTableModel.OPTIONAL), hide the others."""
+        self.shown = [key for key in self.model.OPTIONAL if key in keys]
+        self._hide_columns()
+
+    def _column_menu(self, position: QPoint) -> None:
+        self.column_menu().exec(self.table.horizontalHeader().mapToGlobal(position))
+
+    def column_menu(self) -> QMenu:
+        """The header's context menu: which optional columns are shown."""
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        for key in self.model.OPTIONAL:
+            title, explained = dict(self.model.COLUMNS)[key], self.model.EXPLAINED[key]
+            action = menu.addAction(f"{explained} ({title})" if len(title) == 1 else explained)
+            action.setCheckable(True)
+            action.setChecked(key in self.shown)
+            action.toggled.connect(
+                lambda on, key=key: self.show_columns(
+                    [k for k in self.shown if k != key] + ([key] if on else [])
+                )
+            )
+        return menu
 
     def _on_header(self, section: int) -> None:
-        """Title, Status: sorted, then reversed, then back to import order."""
+        """Title, Status, Published: sorted, then reversed, then back to import order."""
         key = self.model.columns[section][0]
         header = self.table.horizontalHeader()
         if key not in self.model.SORTABLE or self.model.scores is not None:
