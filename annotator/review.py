@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from annotator.domain import Span, overlaps, simple_tokens
+from annotator.errors import Cancelled
 
 if TYPE_CHECKING:  # the store is only passed through: review stays free of SQL
     from annotator.store import Store
@@ -208,10 +209,30 @@ def compare_document(
     agreement.by_document[document_id] = exact.f1
 
 
-def agreement(store: Store, a: str, b: str, layer: str | None = None) -> Agreement:
-    """Agreement of B with A over every document where either has a span (of ``layer``)."""
+#: Documents compared between two progress reports.
+PROGRESS_STEP = 250
+
+
+def agreement(
+    store: Store,
+    a: str,
+    b: str,
+    layer: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Agreement:
+    """Agreement of B with A over every document where either has a span (of ``layer``).
+
+    Documents are compared in the order of their ids: ``progress(id, last id)`` every few
+    hundred documents; when ``should_stop()`` then says so, Cancelled is raised."""
     result = Agreement()
-    for document_id, spans_a, spans_b, tokens, text in store.comparison(a, b, layer):
+    last = store.last_document_id() if progress is not None else 0
+    for compared, (document_id, spans_a, spans_b, tokens, text) in enumerate(store.comparison(a, b, layer)):
+        if compared % PROGRESS_STEP == 0:
+            if progress is not None:
+                progress(document_id, last)
+            if should_stop is not None and should_stop():
+                raise Cancelled(f"agreement of {b} with {a}: cancelled")
         starts, ends = tokens if tokens is not None else simple_tokens(text)
         compare_document(result, document_id, spans_a, spans_b, starts, ends)
     return result

@@ -740,6 +740,10 @@ class Store:
             f"SELECT id, lang FROM documents WHERE id IN ({marks}) ORDER BY id", list(document_ids)
         ).fetchall()
 
+    def last_document_id(self) -> int:
+        """The highest document id (0 in an empty project): where a walk in id order ends."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
+
     def document_ids(self, status: Iterable[str] | None = None) -> list[int]:
         if status is None:
             return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]

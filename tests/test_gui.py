@@ -531,7 +531,9 @@ def test_review_mode_shows_differences_and_builds_gold(qtbot, window, project, a
     panel.b_combo.setCurrentIndex(panel.b_combo.findData("bea"))
     assert window.reviewing and window.review_dock.isVisible()
     model = window.documents.model
-    assert model.columns[-1] == ("agreement", "Agreement")
+    # measured over the corpus on a worker thread, then the list is ordered by it
+    qtbot.waitUntil(lambda: model.columns[-1] == ("agreement", "Agreement"), timeout=10_000)
+    assert not window.cancel_button.isVisible()
     assert model.rows[0]["id"] == article  # the worst agreement first
     assert model.data(model.index(0, len(model.columns) - 1)) == "0.40"  # 1 of 2 and 1 of 3 exact
     window.documents.select(article)
@@ -561,6 +563,7 @@ def test_review_mode_shows_differences_and_builds_gold(qtbot, window, project, a
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert "1 not settled" in panel.summary.text()
     panel.corpus.click()
+    qtbot.waitUntil(lambda: getattr(window, "corpus_dialog", None) is not None, timeout=10_000)
     dialog = window.corpus_dialog
     assert "exact F1" in dialog.summary.text()
     labels = [dialog.heat.horizontalHeaderItem(c).text() for c in range(dialog.heat.columnCount())]
@@ -645,3 +648,65 @@ def test_tagging_far_from_the_selected_span_does_not_scroll_the_article(qtbot, p
     # never back up to the first span (QPlainTextEdit may still nudge a wrapped paragraph)
     assert min(scrolled, default=before) > before - 30
     assert window.view.spans[window.view.selected_id].start == start  # the new span is selected
+
+
+def _two_annotators(store, documents):
+    ana, bea = store.annotator_id("ana"), store.annotator_id("bea")
+    with store.transaction():
+        ids = [store.add_document(f"Texto {n} sobre Pionyang y Seúl.", f"T{n}")[0] for n in range(documents)]
+        store.insert_spans(
+            [(i, 0, 5, "MISC", ana, "manual", "", "accepted", "{}") for i in ids]
+            + [
+                (i, 0, 5, "MISC" if n % 3 else "ORG", bea, "manual", "", "accepted", "{}")
+                for n, i in enumerate(ids)
+            ]
+        )
+    return ids
+
+
+def test_review_measures_the_corpus_in_the_background_and_cancel_keeps_the_order(
+    qtbot, project, settings, monkeypatch
+):
+    import time
+
+    import annotator.review as review
+    from annotator.gui.workers import AgreementWorker
+
+    monkeypatch.setattr(review, "PROGRESS_STEP", 1)  # a stop is heard at every document
+    compare = review.compare_document
+
+    def slowly(*args):  # a large corpus's pace (2 ms a document), to act while it runs
+        time.sleep(0.002)
+        compare(*args)
+
+    monkeypatch.setattr(review, "compare_document", slowly)
+    ids = _two_annotators(project, 600)
+    window = MainWindow(project, "ana", settings)
+    qtbot.addWidget(window)
+    window.show()
+    window.act_review.trigger()
+    panel = window.review_panel
+    panel.a_combo.setCurrentIndex(panel.a_combo.findData("ana"))
+    panel.b_combo.setCurrentIndex(panel.b_combo.findData("bea"))
+    qtbot.waitUntil(
+        lambda: (
+            isinstance(window._worker, AgreementWorker)
+            and (window._worker.a, window._worker.b) == ("ana", "bea")
+        )
+    )  # (the pair shown as the review opened was dropped for this one)
+    assert window.cancel_button.isVisible()
+    assert "Measuring the agreement of bea with ana" in window.message.text()
+    window.cancel_button.click()  # heard while the work runs, not after it
+    qtbot.waitUntil(lambda: not window.cancel_button.isVisible(), timeout=10_000)
+    assert window.message.text() == "Agreement over the corpus: cancelled; the list keeps its order"
+    model = window.documents.model
+    assert model.scores is None and [row["id"] for row in model.rows[:3]] == ids[:3]
+    # chosen again, it is measured to the end: the disagreements (ORG for bea) come first
+    panel.b_combo.setCurrentIndex(panel.b_combo.findData("ana"))
+    panel.b_combo.setCurrentIndex(panel.b_combo.findData("bea"))  # a change of pair while measuring
+    qtbot.waitUntil(lambda: model.scores is not None and not window.cancel_button.isVisible(), timeout=20_000)
+    assert window.message.text().startswith("Review: bea against ana")
+    assert model.rows[0]["id"] == ids[0] and model.rows[0]["agreement"] == 0.0
+    assert all(row["agreement"] == 0.0 for row in model.rows)  # the first page: 64 of the 200
+    assert sorted(model.scores.values()) == [0.0] * 200 + [1.0] * 400
+    window.close()

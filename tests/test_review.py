@@ -366,3 +366,22 @@ def test_gold_spans_can_be_edited_by_the_reviewer(store, two_analysts):
     assert REVIEW_TEXT[edited.start : edited.end] == "Consejo de Seguridad ruso"
     with pytest.raises(StoreError, match="belongs to ana"):
         editor.relabel(store.review_spans(two_analysts, "ana")[0].id, "ORG")
+
+
+def test_agreement_reports_progress_by_document_and_stops_when_asked(store, monkeypatch):
+    import annotator.review as review
+    from annotator.errors import Cancelled
+
+    monkeypatch.setattr(review, "PROGRESS_STEP", 2)
+    ids = [store.add_document(f"Texto {n} sobre Pionyang.", f"T{n}")[0] for n in range(5)]
+    for document_id in ids:
+        store.add_span(document_id, 0, 5, "MISC", "ana")
+        store.add_span(document_id, 0, 5, "MISC" if document_id % 2 else "ORG", "bea")
+    seen = []
+    result = measure(store, "ana", "bea", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(ids[0], ids[-1]), (ids[2], ids[-1]), (ids[4], ids[-1])]
+    assert result.by_document == measure(store, "ana", "bea").by_document  # the same measure
+    calls = []
+    with pytest.raises(Cancelled):
+        measure(store, "ana", "bea", should_stop=lambda: calls.append(1) or len(calls) > 1)
+    assert len(calls) == 2  # asked at the first document and at the third, where it stopped

@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
         self.find_dock: Any = None
         self._thread: QThread | None = None
         self._worker: Any = None
+        #: What waits for the agreement being measured (see _measure_agreement).
+        self._agreement_waiting: list[Callable[[Any], None]] = []
         self.setAcceptDrops(True)
         #: Documents whose row in the list waits for fresh counts (see refresh()).
         self._list_stale: set[int] = set()
@@ -948,25 +950,84 @@ class MainWindow(QMainWindow):
             self.review_panel.set_annotators(names)
             self._review_annotators_changed()
         else:
+            if self._agreement_worker_running():
+                self._worker.cancel()  # nothing to order any more
             self.documents.model.set_scores(None)
             if self.document_id is not None:
                 self.open_document(self.document_id)
 
     def _review_annotators_changed(self) -> None:
-        from annotator.review import agreement
-
         panel = self.review_panel
         if not self.reviewing or not panel.a or not panel.b:
             return
-        scores = agreement(self.store, panel.a, panel.b).by_document
+        if self.document_id is not None:
+            self.open_document(self.document_id)  # this article's differences, at once
+        self._measure_agreement(self._order_by_agreement)
+
+    def _order_by_agreement(self, result: Any) -> None:
+        panel = self.review_panel
         current = self.document_id
-        self.documents.model.set_scores(scores)
+        self.documents.model.set_scores(result.by_document)
         if current is not None:
             self.documents.select(current, emit=False)
             self.open_document(current)
         self.say(
             f"Review: {panel.b} against {panel.a}; the list starts with the articles they agree on least"
         )
+
+    def _measure_agreement(self, then: Callable[[Any], None]) -> None:
+        """The agreement of the review's B with A over the corpus, then ``then(result)``. On a
+        project file it is measured on a worker thread (seconds on a large corpus), with
+        progress and Cancel; the window stays usable meanwhile. Asked again while measuring,
+        ``then`` waits for that result; when the pair changed meanwhile, the measure is
+        stopped and the pair now chosen measured instead."""
+        from annotator.gui.workers import AgreementWorker
+        from annotator.review import agreement
+
+        panel = self.review_panel
+        pair = (panel.a, panel.b)
+        if self._agreement_worker_running():
+            self._agreement_waiting.append(then)
+            if (self._worker.a, self._worker.b) != pair:
+                self._worker.cancel()
+            return
+        if self.store.path == ":memory:" or (self._thread is not None and self._thread.isRunning()):
+            then(agreement(self.store, *pair))  # no second connection, or other work running
+            return
+
+        def measured(result: Any) -> None:
+            self._end_worker()
+            if self._thread is not None:  # ended: so that the next measure may start
+                self._thread.quit()
+                self._thread.wait(10_000)
+            waiting = list(dict.fromkeys(self._agreement_waiting))
+            self._agreement_waiting = []
+            if not self.reviewing or not panel.a or not panel.b:
+                return
+            if (panel.a, panel.b) != pair:
+                for callback in waiting:
+                    self._measure_agreement(callback)
+            elif result is None:
+                self.say("Agreement over the corpus: cancelled; the list keeps its order")
+            elif isinstance(result, Exception):
+                self.say(f"Agreement over the corpus: {result}", error=True)
+            else:
+                for callback in waiting:
+                    callback(result)
+
+        self._agreement_waiting = [then]
+        self._start_worker(
+            AgreementWorker(self.store.path, *pair),
+            f"Measuring the agreement of {pair[1]} with {pair[0]} over the corpus…",
+            self.store.last_document_id(),
+            measured,
+        )
+
+    def _agreement_worker_running(self) -> bool:
+        from annotator.gui.workers import AgreementWorker
+
+        thread = self._thread
+        return isinstance(self._worker, AgreementWorker) and thread is not None and thread.isRunning()
 
     def _open_for_review(self, document: Any) -> None:
         from annotator.gui.review_panel import KIND_COLOURS
@@ -1017,11 +1078,14 @@ class MainWindow(QMainWindow):
 
     def show_corpus_agreement(self) -> None:
         from annotator.gui.review_panel import CorpusDialog
-        from annotator.review import agreement
 
         panel = self.review_panel
-        self.corpus_dialog = CorpusDialog(panel.a, panel.b, agreement(self.store, panel.a, panel.b), self)
-        self.corpus_dialog.open()
+
+        def show(result: Any) -> None:
+            self.corpus_dialog = CorpusDialog(panel.a, panel.b, result, self)
+            self.corpus_dialog.open()
+
+        self._measure_agreement(show)
 
     def accept_all(self) -> None:
         if self.document_id is None:
@@ -1228,9 +1292,15 @@ class MainWindow(QMainWindow):
         self._when_finished = finished
         worker.finished.connect(self._on_worker_finished)
         worker.finished.connect(self._thread.quit)
-        self.cancel_button.clicked.connect(worker.cancel)
+        # through a method of the window too: a worker's own slot would be queued to its
+        # thread, which is busy with the work, and so heard only once the work had ended
+        self.cancel_button.clicked.connect(self._cancel_worker)
         self._thread.start()
         return True
+
+    def _cancel_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()  # a flag the worker reads between steps
 
     def _on_worker_finished(self, *result: Any) -> None:
         self._when_finished(*result)

@@ -116,6 +116,37 @@ class OccurrencesWorker(QObject):
             self.finished.emit(e)
 
 
+class AgreementWorker(QObject):
+    """Agreement of B with A over the corpus (review.agreement), read-only, on its own
+    connection; ``finished`` carries the Agreement, None when cancelled, or the error."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(self, db_path: str, a: str, b: str) -> None:
+        super().__init__()
+        self.db_path, self.a, self.b = db_path, a, b
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def run(self) -> None:
+        from annotator.errors import Cancelled
+        from annotator.review import agreement
+
+        try:
+            with Store(self.db_path) as store:
+                result = agreement(
+                    store, self.a, self.b, progress=self.progress.emit, should_stop=lambda: self._cancelled
+                )
+            self.finished.emit(result)
+        except Cancelled:
+            self.finished.emit(None)
+        except Exception as e:
+            self.finished.emit(e)
+
+
 class DeleteWorker(QObject):
     """Backs the project up, then removes documents (Store.delete_documents); ``finished``
     carries (how many, the backup's path) or the error."""
