@@ -7,6 +7,7 @@ can itself be undone.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,14 +17,17 @@ from annotator.store import read_only_uri
 #: How many rolling backups of each kind are kept.
 KEEP = 5
 DAILY = timedelta(hours=24)
+#: Pages copied between two calls of ``while_busy`` (16 MB at 4 KiB pages: milliseconds).
+BUSY_PAGES = 4096
 
 
 def backup_folder(project: Path) -> Path:
     return project.parent / f".{project.name}.backups"
 
 
-def copy_database(source: Path, target: Path) -> Path:
-    """A consistent copy of ``source`` at ``target`` (SQLite's backup API, page by page)."""
+def copy_database(source: Path, target: Path, while_busy: Callable[[], None] | None = None) -> Path:
+    """A consistent copy of ``source`` at ``target`` (SQLite's backup API, page by page;
+    ``while_busy()`` is called between batches of pages)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in target.parent.glob("*.partial"):  # a copy interrupted by an exit or a crash
         leftover.unlink(missing_ok=True)
@@ -31,7 +35,10 @@ def copy_database(source: Path, target: Path) -> Path:
     src = sqlite3.connect(read_only_uri(source), uri=True)
     dst = sqlite3.connect(partial)
     try:
-        src.backup(dst)
+        if while_busy is None:
+            src.backup(dst)
+        else:
+            src.backup(dst, pages=BUSY_PAGES, progress=lambda *_counts: while_busy())
     finally:
         dst.close()
         src.close()
@@ -39,15 +46,17 @@ def copy_database(source: Path, target: Path) -> Path:
     return target
 
 
-def backup(project: Path, reason: str = "manual", keep: int = KEEP) -> Path:
+def backup(
+    project: Path, reason: str = "manual", keep: int = KEEP, while_busy: Callable[[], None] | None = None
+) -> Path:
     """A rolling backup of ``project`` tagged ``reason``; older ones of that reason beyond
-    ``keep`` are removed."""
+    ``keep`` are removed. ``while_busy`` as for :func:`copy_database`."""
     project = Path(project)
     if not project.is_file():
         raise StoreError(f"{project}: no such project file")
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = backup_folder(project) / f"{project.stem}-{stamp}-{reason}.db"
-    copy_database(project, target)
+    copy_database(project, target, while_busy)
     kept = sorted(backup_folder(project).glob(f"{project.stem}-*-{reason}.db"))
     for old in kept[:-keep] if keep > 0 else []:
         old.unlink(missing_ok=True)

@@ -396,13 +396,22 @@ class Store:
     #: reports: a fraction of a second's work.
     PROGRESS_STEP = 500
 
+    #: SQLite steps between two calls of ``while_busy`` during a migration (milliseconds).
+    BUSY_STEP = 1_000_000
+
     def __init__(
-        self, path: str | Path, schema: Schema | None = None, on_migrate: Callable[[str], None] | None = None
+        self,
+        path: str | Path,
+        schema: Schema | None = None,
+        on_migrate: Callable[[str], None] | None = None,
+        while_busy: Callable[[], None] | None = None,
     ) -> None:
         """``on_migrate(message)`` is told before an older project is brought up to date (a
-        backup, then new tables or indexes: seconds or more on a large project)."""
+        backup, then new tables or indexes: seconds or more on a large project), and
+        ``while_busy()`` is called every few milliseconds meanwhile (a window stays drawn)."""
         self.path = str(path)
         self._on_migrate = on_migrate
+        self._while_busy = while_busy
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -475,7 +484,7 @@ class Store:
             if version > 0 and self.path != ":memory:":
                 from annotator.backup import backup
 
-                backup(Path(self.path), f"pre-migration-v{version}")  # the file as it was, first
+                backup(Path(self.path), f"pre-migration-v{version}", while_busy=self._while_busy)
             self._migrate(version)
         if self._created:
             from annotator.schema import load_schema
@@ -485,6 +494,9 @@ class Store:
 
     def _migrate(self, version: int) -> None:
         conn = self.conn
+        if self._while_busy is not None:
+            busy = self._while_busy
+            conn.set_progress_handler(lambda: busy() or 0, self.BUSY_STEP)  # 0: carry on
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Another process may have migrated while this one waited for the lock.
@@ -498,6 +510,8 @@ class Store:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            conn.set_progress_handler(None, 0)
 
     def close(self) -> None:
         self.conn.close()

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from annotator.backup import backup, backups, daily_backup, restore
 from annotator.cli import cli
 from annotator.errors import NotAProjectError
-from annotator.store import APPLICATION_ID, MIGRATIONS, Store, _split_sql
+from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, _split_sql
 
 TEXT = "Kim Jong-un habló en Pionyang."
 
@@ -133,3 +133,24 @@ def test_a_migration_is_announced_on_the_command_line_and_in_the_window(
     )
     open_store(third).close()
     assert shown and "Updating third.db" in shown[0]
+
+
+def test_a_migration_keeps_calling_while_busy_through_the_backup_and_the_update(db_path, monkeypatch):
+    """So that the window's notice is drawn during a long update instead of freezing."""
+    import annotator.backup as backup_module
+
+    old_project(db_path, 6)
+    monkeypatch.setattr(Store, "BUSY_STEP", 50)  # SQLite steps: a tiny project's update is short
+    monkeypatch.setattr(backup_module, "BUSY_PAGES", 1)
+    calls = []
+    store = Store(
+        db_path, on_migrate=lambda _message: calls.append("told"), while_busy=lambda: calls.append("busy")
+    )
+    assert calls[0] == "told" and calls.count("busy") >= 5
+    # once up to date, the handler is gone: ordinary queries do not call it
+    calls.clear()
+    store.conn.execute("SELECT count(*) FROM spans, documents").fetchall()
+    assert calls == []
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store.close()
+    assert len(backups(db_path)) == 1

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -1535,12 +1535,16 @@ def open_store(path: Path, parent: Any = None) -> Store:
         notice = QProgressDialog(message, "", 0, 0, parent)  # a busy bar: it cannot be cancelled
         notice.setCancelButton(None)
         notice.setWindowTitle("Updating the project")
+        notice.setWindowModality(Qt.WindowModality.WindowModal)
         notice.setMinimumDuration(0)
         notice.show()
         QApplication.processEvents()
 
+    def keep_drawn() -> None:  # every few milliseconds of the update: drawn, not "not responding"
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
     try:
-        return Store(path, on_migrate=announce)
+        return Store(path, on_migrate=announce, while_busy=keep_drawn)
     finally:
         if notice is not None:
             notice.close()
