@@ -15,6 +15,7 @@ import os
 import sqlite3
 import sys
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -2250,23 +2251,29 @@ class Store:
         documents = {status: 0 for status in DOCUMENT_STATUSES}
         for status, count in self.conn.execute("SELECT status, count(*) FROM documents GROUP BY status"):
             documents[status] = count
-        spans: dict[str, dict[str, int]] = {}
-        for key, column in (
-            ("layer", "labels.layer"),
-            ("label", "spans.label"),
-            ("annotator", "annotators.name"),
-            ("origin", "spans.origin"),
-            ("status", "spans.status"),
-        ):
-            spans[key] = dict(
-                self.conn.execute(
-                    f"SELECT {column}, count(*) FROM spans JOIN labels ON labels.name = spans.label "
-                    f"JOIN annotators ON annotators.id = spans.annotator_id GROUP BY {column} "
-                    f"ORDER BY count(*) DESC, {column}"
-                ).fetchall()
-            )
+        # One pass over the spans, counted by every key at once (five GROUP BY queries would
+        # read millions of spans five times over).
+        layers = dict(self.conn.execute("SELECT name, layer FROM labels"))
+        names = dict(self.conn.execute("SELECT id, name FROM annotators"))
+        combined = Counter(self.conn.execute("SELECT label, annotator_id, origin, status FROM spans"))
+        by: dict[str, Counter[str]] = {
+            key: Counter() for key in ("layer", "label", "annotator", "origin", "status")
+        }
+        for (label, annotator_id, origin, status), count in combined.items():
+            for key, value in (
+                ("layer", layers[label]),
+                ("label", label),
+                ("annotator", names[annotator_id]),
+                ("origin", origin),
+                ("status", status),
+            ):
+                by[key][value] += count
+        spans = {
+            key: dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+            for key, counts in by.items()
+        }
         total_documents = sum(documents.values())
-        total_spans = self.conn.execute("SELECT count(*) FROM spans").fetchone()[0]
+        total_spans = sum(combined.values())
         return {
             "database": self.path,
             "documents": {"total": total_documents, "by_status": documents},

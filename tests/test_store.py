@@ -250,3 +250,17 @@ def test_opening_a_project_with_foreign_code_is_refused(db_path, sql, message):
     with pytest.raises(NotAProjectError, match=message):
         Store(db_path)
     assert db_path.read_bytes() == before  # nothing of it ran, nothing was written
+
+
+def test_stats_order_each_count_largest_first_then_by_name(store):
+    first, _ = store.add_document("Kim visitó Seúl y Pionyang.")
+    second, _ = store.add_document("Kim volvió a Pionyang.")
+    store.add_span(first, 0, 3, "PER", "ana")
+    store.add_span(second, 0, 3, "PER", "ana")
+    store.add_span(first, 11, 15, "LOC", "ana")
+    store.add_span(first, 18, 26, "LOC", "bea")
+    store.add_span(second, 13, 21, "ORG", "bea")
+    spans = store.stats()["spans"]
+    assert list(spans["by_label"].items()) == [("LOC", 2), ("PER", 2), ("ORG", 1)]
+    assert list(spans["by_annotator"].items()) == [("ana", 3), ("bea", 2)]
+    assert spans["total"] == 5 and spans["by_layer"] == {"entities": 5}
