@@ -710,3 +710,31 @@ def test_review_measures_the_corpus_in_the_background_and_cancel_keeps_the_order
     assert all(row["agreement"] == 0.0 for row in model.rows)  # the first page: 64 of the 200
     assert sorted(model.scores.values()) == [0.0] * 200 + [1.0] * 400
     window.close()
+
+
+def test_review_dock_takes_room_from_the_list_and_side_panel_not_the_article(
+    qtbot, project, settings, article
+):
+    window = MainWindow(project, "ana", settings)
+    qtbot.addWidget(window)
+    window.resize(1440, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    before = window.splitter.sizes()
+    window.act_review.trigger()
+    qtbot.waitUntil(lambda: window.splitter.sizes()[2] <= MainWindow.REVIEW_SIDE_WIDTH)
+    listed, article_width, side = window.splitter.sizes()
+    assert listed <= MainWindow.REVIEW_LIST_WIDTH and side <= MainWindow.REVIEW_SIDE_WIDTH
+    # the neighbours gave up some of their width: the dock did not take it all from the article
+    assert article_width > before[1] - window.review_dock.width() and article_width > side
+    window.act_review.trigger()  # the review ends: the widths come back
+    qtbot.waitUntil(lambda: window.splitter.sizes() == before)
+    window.act_review.trigger()
+    qtbot.waitUntil(lambda: window.splitter.sizes()[2] <= MainWindow.REVIEW_SIDE_WIDTH)
+    window.close()  # closed while reviewing: the widths chosen outside the review are kept
+    again = MainWindow(project, "ana", settings)
+    qtbot.addWidget(again)
+    again.resize(1440, 860)
+    again.show()
+    qtbot.waitExposed(again)
+    assert again.splitter.sizes() == before

@@ -53,6 +53,8 @@ class MainWindow(QMainWindow):
     merge_done = Signal(object)
     #: A long action on the GUI thread shows its progress dialog after this long.
     PROGRESS_AFTER_MS = 400
+    #: Widths of the list and the side panel while the review dock is open (at most).
+    REVIEW_LIST_WIDTH, REVIEW_SIDE_WIDTH = 320, 290
 
     def __init__(
         self,
@@ -81,6 +83,8 @@ class MainWindow(QMainWindow):
         self.find_dock: Any = None
         self._thread: QThread | None = None
         self._worker: Any = None
+        #: The splitter's widths before the review dock narrowed the article's neighbours.
+        self._sizes_before_review: list[int] | None = None
         #: What waits for the agreement being measured (see _measure_agreement).
         self._agreement_waiting: list[Callable[[Any], None]] = []
         self.setAcceptDrops(True)
@@ -489,6 +493,8 @@ class MainWindow(QMainWindow):
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        if self._sizes_before_review is not None:  # the widths chosen outside the review
+            self.splitter.setSizes(self._sizes_before_review)
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/zoom", self._zoom)
         self.settings.setValue("view/snap", self.act_snap.isChecked())
@@ -945,6 +951,7 @@ class MainWindow(QMainWindow):
             )
         on = self.act_review.isChecked()
         self.review_dock.setVisible(on)
+        self._make_room_for_review(on)
         if on:
             names = [a["name"] for a in self.store.annotators() if a["kind"] != "rule"]
             self.review_panel.set_annotators(names)
@@ -955,6 +962,25 @@ class MainWindow(QMainWindow):
             self.documents.model.set_scores(None)
             if self.document_id is not None:
                 self.open_document(self.document_id)
+
+    def _make_room_for_review(self, on: bool) -> None:
+        """The review dock takes its width from the article's neighbours (the list and the
+        side panel, narrowed to what they need), not from the article; they get their widths
+        back when the review ends."""
+        if on and self._sizes_before_review is None:
+            self._sizes_before_review = self.splitter.sizes()
+            QTimer.singleShot(0, self._narrow_neighbours)  # once the dock is laid out
+        elif not on and self._sizes_before_review is not None:
+            sizes, self._sizes_before_review = self._sizes_before_review, None
+            QTimer.singleShot(0, lambda: self.splitter.setSizes(sizes))  # once the dock is gone
+
+    def _narrow_neighbours(self) -> None:
+        if self._sizes_before_review is None:  # the review ended meanwhile
+            return
+        sizes = self.splitter.sizes()
+        listed = min(sizes[0], self.REVIEW_LIST_WIDTH)
+        side = min(sizes[2], max(self.side.minimumSizeHint().width(), self.REVIEW_SIDE_WIDTH))
+        self.splitter.setSizes([listed, sum(sizes) - listed - side, side])
 
     def _review_annotators_changed(self) -> None:
         panel = self.review_panel

@@ -416,6 +416,10 @@ class DocumentList(QWidget):
         self.label_filter = QComboBox()
         self.annotator_filter = QComboBox()
         for combo in (self.status_filter, self.label_filter, self.annotator_filter):
+            # sized by a few characters, not by the longest name (a model's is long): the
+            # list keeps a narrow minimum; the open list of choices shows names whole
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
             filters.addWidget(combo)
             combo.currentIndexChanged.connect(self.apply_filters)
         layout.addLayout(filters)

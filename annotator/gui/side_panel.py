@@ -185,10 +185,15 @@ class SidePanel(QWidget):
         self.links_list.setToolTip("Double-click a link to go to the span at its other end")
         self.links_list.itemActivated.connect(self._follow_link)
         span_layout.addWidget(self.links_list)
-        link_row = QHBoxLayout()
+        # The link's label and target on one row, its buttons on the next: the panel stays
+        # narrow (the review dock shares the width with it), and the combos are sized by a
+        # few characters, not by the longest excerpt (the open list shows them whole).
+        link_row, button_row = QHBoxLayout(), QHBoxLayout()
         self.link_label_combo = QComboBox()
         self.link_target_combo = QComboBox()
-        self.link_target_combo.setMinimumContentsLength(12)
+        for combo, characters in ((self.link_label_combo, 6), (self.link_target_combo, 10)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(characters)
         self.link_button = QPushButton("Link")
         self.link_button.clicked.connect(self._on_link)
         self.unlink_button = QPushButton("Remove")
@@ -196,9 +201,11 @@ class SidePanel(QWidget):
         self.unlink_button.clicked.connect(self._on_unlink)
         link_row.addWidget(self.link_label_combo)
         link_row.addWidget(self.link_target_combo, 1)
-        link_row.addWidget(self.link_button)
-        link_row.addWidget(self.unlink_button)
+        button_row.addStretch(1)
+        button_row.addWidget(self.link_button)
+        button_row.addWidget(self.unlink_button)
         span_layout.addLayout(link_row)
+        span_layout.addLayout(button_row)
         self.link_label_combo.currentIndexChanged.connect(self._fill_link_targets)
         layout.addWidget(self.span_box, 3)
         #: Buttons and their icons, given once qtawesome is loaded (see gui.icons).
