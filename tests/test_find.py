@@ -375,26 +375,34 @@ def test_tag_all_reports_progress_and_a_stop_leaves_nothing(agencies, monkeypatc
     assert seen == [(0, 6), (2, 6), (4, 6), (6, 6)]
 
 
-def test_tag_all_in_the_window_shows_progress_and_cancel_keeps_nothing(qtbot, tmp_path, monkeypatch):
-    """Applying runs under a window-modal progress dialog; its Cancel rolls everything back."""
+def cancel_the_progress_dialog(win):
+    """Press Cancel on the window's progress dialog as soon as it is shown (from the event
+    loop its modal setValue runs); returns what the dialog showed: [(modality, maximum, label)]."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QProgressDialog
 
-    win, store, _ids = kcna_window(qtbot, tmp_path, 40)
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
-    monkeypatch.setattr(Store, "PROGRESS_STEP", 5)
-    monkeypatch.setattr(type(win), "PROGRESS_AFTER_MS", 0)
     shown = []
 
     def press_cancel() -> None:
         dialog = win.findChild(QProgressDialog)
         if dialog is None or not dialog.isVisible():
-            QTimer.singleShot(0, press_cancel)  # the count is still running: look again
+            QTimer.singleShot(0, press_cancel)  # not yet (a count may still run): look again
             return
         shown.append((dialog.windowModality(), dialog.maximum(), dialog.labelText()))
         dialog.cancel()  # as the Cancel button does
 
     QTimer.singleShot(0, press_cancel)
+    return shown
+
+
+def test_tag_all_in_the_window_shows_progress_and_cancel_keeps_nothing(qtbot, tmp_path, monkeypatch):
+    """Applying runs under a window-modal progress dialog; its Cancel rolls everything back."""
+
+    win, store, _ids = kcna_window(qtbot, tmp_path, 40)
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(Store, "PROGRESS_STEP", 5)
+    monkeypatch.setattr(type(win), "PROGRESS_AFTER_MS", 0)
+    shown = cancel_the_progress_dialog(win)
     win.tag_all_occurrences()
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert win.message.text() == "Tag all “KCNA”: cancelled, nothing was added"
@@ -424,8 +432,6 @@ def test_a_stopped_undo_changes_nothing_and_stays_next(agencies, monkeypatch):
 
 
 def test_undo_of_a_large_tag_all_shows_progress_and_can_be_cancelled(qtbot, tmp_path, monkeypatch):
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QProgressDialog
 
     win, store, _ids = kcna_window(qtbot, tmp_path, 40)
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
@@ -434,19 +440,11 @@ def test_undo_of_a_large_tag_all_shows_progress_and_can_be_cancelled(qtbot, tmp_
     assert store.occurrences("KCNA", "ORG") == []
     monkeypatch.setattr(Store, "PROGRESS_STEP", 5)  # 119 changes: a "large" action here
     monkeypatch.setattr(type(win), "PROGRESS_AFTER_MS", 0)
-    labels = []
-
-    def press_cancel() -> None:
-        dialog = win.findChild(QProgressDialog)
-        if dialog is None or not dialog.isVisible():
-            QTimer.singleShot(0, press_cancel)
-            return
-        labels.append(dialog.labelText())
-        dialog.cancel()
-
-    QTimer.singleShot(0, press_cancel)
+    shown = cancel_the_progress_dialog(win)
     win.undo()
-    assert labels == ["Undoing: tag all “KCNA” as ORG (119 changes)…"]
+    assert [label for _modality, _maximum, label in shown] == [
+        "Undoing: tag all “KCNA” as ORG (119 changes)…"
+    ]
     assert win.message.text() == "Undo cancelled (tag all “KCNA” as ORG): nothing was changed"
     assert store.occurrences("KCNA", "ORG") == []  # the suggestions are all still there
     win.undo()  # not cancelled this time

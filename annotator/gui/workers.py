@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from annotator.errors import Cancelled
 from annotator.importers import import_paths
 from annotator.nlp import preannotate
 from annotator.store import Store
@@ -90,16 +93,21 @@ class MergeWorker(QObject):
             self.finished.emit(e)
 
 
-class OccurrencesWorker(QObject):
-    """Counts where a phrase could be tagged (Store.occurrences), read-only, on its own
-    connection; ``finished`` carries the places, None when cancelled, or the error."""
+class ReadWorker(QObject):
+    """Read-only work on its own connection: ``compute(store, progress, should_stop)``, which
+    reports ``progress(done, total)`` and stops (raising Cancelled, or returning None) when
+    ``should_stop()`` says so. ``finished`` carries the result, None when stopped, or the error."""
 
     progress = Signal(int, int)
     finished = Signal(object)
 
-    def __init__(self, db_path: str, phrase: str, label: str) -> None:
+    def __init__(
+        self,
+        db_path: str,
+        compute: Callable[[Store, Callable[[int, int], None], Callable[[], bool]], Any],
+    ) -> None:
         super().__init__()
-        self.db_path, self.phrase, self.label = db_path, phrase, label
+        self.db_path, self.compute = db_path, compute
         self._cancelled = False
 
     def cancel(self) -> None:
@@ -108,43 +116,39 @@ class OccurrencesWorker(QObject):
     def run(self) -> None:
         try:
             with Store(self.db_path) as store:
-                places = store.occurrences(
-                    self.phrase, self.label, progress=self.progress.emit, should_stop=lambda: self._cancelled
-                )
-            self.finished.emit(places)
-        except Exception as e:
-            self.finished.emit(e)
-
-
-class AgreementWorker(QObject):
-    """Agreement of B with A over the corpus (review.agreement), read-only, on its own
-    connection; ``finished`` carries the Agreement, None when cancelled, or the error."""
-
-    progress = Signal(int, int)
-    finished = Signal(object)
-
-    def __init__(self, db_path: str, a: str, b: str) -> None:
-        super().__init__()
-        self.db_path, self.a, self.b = db_path, a, b
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        self._cancelled = True
-
-    def run(self) -> None:
-        from annotator.errors import Cancelled
-        from annotator.review import agreement
-
-        try:
-            with Store(self.db_path) as store:
-                result = agreement(
-                    store, self.a, self.b, progress=self.progress.emit, should_stop=lambda: self._cancelled
-                )
+                result = self.compute(store, self.progress.emit, lambda: self._cancelled)
             self.finished.emit(result)
         except Cancelled:
             self.finished.emit(None)
         except Exception as e:
             self.finished.emit(e)
+
+
+class OccurrencesWorker(ReadWorker):
+    """Counts where a phrase could be tagged (Store.occurrences)."""
+
+    def __init__(self, db_path: str, phrase: str, label: str) -> None:
+        super().__init__(
+            db_path,
+            lambda store, progress, should_stop: store.occurrences(
+                phrase, label, progress=progress, should_stop=should_stop
+            ),
+        )
+
+
+class AgreementWorker(ReadWorker):
+    """Agreement of B with A over the corpus (review.agreement)."""
+
+    def __init__(self, db_path: str, a: str, b: str) -> None:
+        from annotator.review import agreement
+
+        super().__init__(
+            db_path,
+            lambda store, progress, should_stop: agreement(
+                store, a, b, progress=progress, should_stop=should_stop
+            ),
+        )
+        self.a, self.b = a, b
 
 
 class DeleteWorker(QObject):
