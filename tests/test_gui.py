@@ -727,7 +727,8 @@ def test_review_dock_takes_room_from_the_list_and_side_panel_not_the_article(
     assert listed <= MainWindow.REVIEW_LIST_WIDTH and side <= MainWindow.REVIEW_SIDE_WIDTH
     # the neighbours gave up some of their width: the dock did not take it all from the article
     assert article_width > before[1] - window.review_dock.width() and article_width > side
-    window.act_review.trigger()  # the review ends: the widths come back
+    window.review_dock.close()  # its × ends the review, as the menu does: the widths come back
+    assert not window.reviewing and not window.act_review.isChecked()
     qtbot.waitUntil(lambda: window.splitter.sizes() == before)
     window.act_review.trigger()
     qtbot.waitUntil(lambda: window.splitter.sizes()[2] <= MainWindow.REVIEW_SIDE_WIDTH)

@@ -916,14 +916,13 @@ class MainWindow(QMainWindow):
         return self.review_panel is not None and self.act_review.isChecked()
 
     def toggle_review(self) -> None:
-        from PySide6.QtWidgets import QDockWidget
-
-        from annotator.gui.review_panel import ReviewPanel
+        from annotator.gui.review_panel import ReviewDock, ReviewPanel
 
         if self.review_panel is None:
             self.review_panel = ReviewPanel()
-            self.review_dock = QDockWidget("Review", self)
+            self.review_dock = ReviewDock("Review", self)
             self.review_dock.setObjectName("review")
+            self.review_dock.closed.connect(self._review_dock_closed)
             self.review_dock.setWidget(self.review_panel)
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review_dock)
             panel = self.review_panel
@@ -962,6 +961,12 @@ class MainWindow(QMainWindow):
             self.documents.model.set_scores(None)
             if self.document_id is not None:
                 self.open_document(self.document_id)
+
+    def _review_dock_closed(self) -> None:
+        """The dock's × ends the review, as the menu does (not only hides its panel)."""
+        if self.act_review.isChecked():
+            self.act_review.setChecked(False)
+            self.toggle_review()
 
     def _make_room_for_review(self, on: bool) -> None:
         """The review dock takes its width from the article's neighbours (the list and the

@@ -6,10 +6,11 @@ undoable, logged transaction)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDockWidget,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -36,6 +37,17 @@ KIND_COLOURS = {
     "boundary": "#8e44ad",
     "attributes": "#c9a300",
 }
+
+
+class ReviewDock(QDockWidget):
+    """The review panel's dock; ``closed`` when the person closes it (its × button), which
+    ends the review as Review > Review mode does."""
+
+    closed = Signal()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        super().closeEvent(event)
+        self.closed.emit()
 
 
 class ReviewPanel(QWidget):
