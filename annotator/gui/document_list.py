@@ -237,7 +237,7 @@ class DocumentTableModel(QAbstractTableModel):
         return value.replace("_", " ") if key == "status" else str(value)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # The view draws cells with RowDelegate, which reads rows directly; data() serves
+        # The view draws rows with RowPainter, which reads rows directly; data() serves
         # tooltips, tests, copying and accessibility. Roles it does not answer leave first.
         if role not in self._ROLES or not index.isValid():
             return None
