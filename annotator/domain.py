@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotator.errors import InvalidSpanError, OverlapError
+from annotator.errors import Cancelled, InvalidSpanError, OverlapError
 
 ENTITIES = "entities"
 ANALYSIS = "analysis"
@@ -271,6 +271,21 @@ def move_boundary(
         if index < len(token_starts) and token_starts[index] < end
         else (start, end)
     )
+
+
+def checkpoint(
+    done: int,
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    should_stop: Callable[[], bool] | None,
+    stopped: str,
+) -> None:
+    """A report of long work in one transaction: ``progress(done, total)``, then Cancelled
+    (saying ``stopped``) when ``should_stop()`` says so; the transaction then rolls back."""
+    if progress is not None:
+        progress(done, total)
+    if should_stop is not None and should_stop():
+        raise Cancelled(stopped)
 
 
 _SIMPLE_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")

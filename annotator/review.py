@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from annotator.domain import Span, overlaps, simple_tokens
-from annotator.errors import Cancelled
+from annotator.domain import Span, checkpoint, overlaps, simple_tokens
 
 if TYPE_CHECKING:  # the store is only passed through: review stays free of SQL
     from annotator.store import Store
@@ -229,10 +228,7 @@ def agreement(
     last = store.last_document_id() if progress is not None else 0
     for compared, (document_id, spans_a, spans_b, tokens, text) in enumerate(store.comparison(a, b, layer)):
         if compared % PROGRESS_STEP == 0:
-            if progress is not None:
-                progress(document_id, last)
-            if should_stop is not None and should_stop():
-                raise Cancelled(f"agreement of {b} with {a}: cancelled")
+            checkpoint(document_id, last, progress, should_stop, f"agreement of {b} with {a}: cancelled")
         starts, ends = tokens if tokens is not None else simple_tokens(text)
         compare_document(result, document_id, spans_a, spans_b, starts, ends)
     return result

@@ -41,12 +41,13 @@ from annotator.domain import (
     Span,
     check_no_overlap,
     check_offsets,
+    checkpoint,
     find_whole,
     overlaps,
     query_terms,
     text_sha256,
 )
-from annotator.errors import Cancelled, InvalidSpanError, NewerSchemaError, NotAProjectError, StoreError
+from annotator.errors import InvalidSpanError, NewerSchemaError, NotAProjectError, StoreError
 
 #: Written to ``PRAGMA application_id`` so that a project file can be told from other SQLite files.
 APPLICATION_ID = 0x414E4E54  # "ANNT"
@@ -1875,10 +1876,13 @@ class Store:
         with self.transaction():
             for done, (document_id, start, end) in enumerate(places):
                 if done % self.PROGRESS_STEP == 0:
-                    if progress is not None:
-                        progress(done, len(places))
-                    if should_stop is not None and should_stop():
-                        raise Cancelled(f"tag all “{phrase}”: cancelled, nothing was added")
+                    checkpoint(
+                        done,
+                        len(places),
+                        progress,
+                        should_stop,
+                        f"tag all “{phrase}”: cancelled, nothing was added",
+                    )
                 span_id, new = self.insert_span_returning(
                     (document_id, start, end, label, rule, "rule", detail, "suggested", values)
                 )
@@ -2145,10 +2149,13 @@ class Store:
         with self.transaction():
             for done, change in enumerate(ordered):
                 if done % self.PROGRESS_STEP == 0:
-                    if progress is not None:
-                        progress(done, len(ordered))
-                    if should_stop is not None and should_stop():
-                        raise Cancelled(f"{direction}: cancelled, nothing was changed")
+                    checkpoint(
+                        done,
+                        len(ordered),
+                        progress,
+                        should_stop,
+                        f"{direction}: cancelled, nothing was changed",
+                    )
                 current, target = (
                     (change.after, change.before) if direction == "undo" else (change.before, change.after)
                 )

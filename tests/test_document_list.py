@@ -54,6 +54,21 @@ def read_all(model):
     return [row["id"] for row in model.rows]
 
 
+def _ink(image, rect, background):
+    """The x range of what was drawn over ``background`` in ``rect`` (its middle line), or None."""
+    y = rect.center().y()
+    xs = [x for x in range(rect.left(), rect.right() + 1) if image.pixelColor(x, y).rgb() != background]
+    return (min(xs), max(xs)) if xs else None
+
+
+def _shown(widget, qtbot, width=420):
+    widget.resize(width, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.apply_filters()
+    return widget.table
+
+
 def test_rows_come_a_page_at_a_time(corpus, small_pages, qtbot):
     model = DocumentTableModel(corpus)
     model.refresh()
@@ -179,10 +194,7 @@ def test_next_document_reads_the_next_page(corpus, small_pages, qtbot):
 def test_scrolling_the_view_reads_more(corpus, small_pages, qtbot):
     widget = DocumentList(corpus)
     qtbot.addWidget(widget)
-    widget.resize(400, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.apply_filters()
+    _shown(widget, qtbot, width=400)
     before = widget.model.rowCount()
     widget.table.scrollToBottom()
     qtbot.waitUntil(lambda: widget.model.rowCount() > before, timeout=2000)
@@ -191,12 +203,8 @@ def test_scrolling_the_view_reads_more(corpus, small_pages, qtbot):
 def test_the_list_draws_its_rows_and_the_selection(corpus, small_pages, qtbot):
     widget = DocumentList(corpus)
     qtbot.addWidget(widget)
-    widget.resize(420, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.apply_filters()
+    table = _shown(widget, qtbot)
     widget.select(corpus.document_ids()[1], emit=False)
-    table = widget.table
     image = table.viewport().grab().toImage()
     selected = table.visualRect(widget.model.index(1, 0))
     other = table.visualRect(widget.model.index(2, 0))
@@ -222,21 +230,6 @@ def test_review_mode_shows_agreement_instead_of_the_counts(corpus, small_pages, 
     assert not widget.table.isColumnHidden(keys.index("agreement"))
     widget.model.set_scores(None)
     assert not widget.table.isColumnHidden(2)
-
-
-def _ink(image, rect, background):
-    """The x range of what was drawn over ``background`` in ``rect`` (its middle line), or None."""
-    y = rect.center().y()
-    xs = [x for x in range(rect.left(), rect.right() + 1) if image.pixelColor(x, y).rgb() != background]
-    return (min(xs), max(xs)) if xs else None
-
-
-def _shown(widget, qtbot, width=420):
-    widget.resize(width, 300)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.apply_filters()
-    return widget.table
 
 
 def test_counts_are_drawn_right_aligned_in_their_own_columns(corpus, small_pages, qtbot):

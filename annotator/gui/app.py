@@ -999,9 +999,8 @@ class MainWindow(QMainWindow):
         panel = self.review_panel
         current = self.document_id
         self.documents.model.set_scores(result.by_document)
-        if current is not None:
+        if current is not None:  # (its differences are shown already: see above)
             self.documents.select(current, emit=False)
-            self.open_document(current)
         self.say(
             f"Review: {panel.b} against {panel.a}; the list starts with the articles they agree on least"
         )

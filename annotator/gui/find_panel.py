@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -143,11 +144,7 @@ class FindPanel(QWidget):
             [("title", "Title"), ("published", "Published"), ("snippet", "In context")], self
         )
         self.search_table = _table(self.search_model)
-        column = QVBoxLayout(search)
-        column.setContentsMargins(4, 4, 4, 4)
-        column.addLayout(top)
-        column.addWidget(self.search_table)
-        self.tabs.addTab(search, "Search")
+        self._add_tab(search, top, self.search_table, "Search")
 
         segments = QWidget()
         self.label = QComboBox()
@@ -194,11 +191,7 @@ class FindPanel(QWidget):
             self,
         )
         self.segment_table = _table(self.segment_model)
-        column = QVBoxLayout(segments)
-        column.setContentsMargins(4, 4, 4, 4)
-        column.addLayout(form)
-        column.addWidget(self.segment_table)
-        self.tabs.addTab(segments, "Segments")
+        self._add_tab(segments, form, self.segment_table, "Segments")
 
         self.query.returnPressed.connect(self.run_search)
         self.scoped.toggled.connect(lambda _on: self.query.text().strip() and self.run_search())
@@ -212,6 +205,14 @@ class FindPanel(QWidget):
         self.search_table.doubleClicked.connect(self._open_hit)
         self.segment_table.doubleClicked.connect(self._open_segment)
         self.fill_choices()
+
+    def _add_tab(self, page: QWidget, controls: QLayout, table: QTableView, title: str) -> None:
+        """A tab: its controls above its table of results."""
+        column = QVBoxLayout(page)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addLayout(controls)
+        column.addWidget(table)
+        self.tabs.addTab(page, title)
 
     def set_store(self, store: Store) -> None:
         self.store = store
