@@ -149,7 +149,7 @@ class Editor:
         ``snap`` is False. If it is exactly an undecided suggestion, that suggestion is taken."""
         if snap:
             start, end = snap_to_tokens(start, end, *self.tokens(document_id))
-        suggestion = self.store.suggestion_at(document_id, start, end)
+        suggestion = self.store.suggestion_at(document_id, start, end, label)
         if suggestion is not None:
             return self.accept(suggestion, label=label)
         return self._run(

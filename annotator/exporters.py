@@ -14,7 +14,7 @@ import json
 import random
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from annotator.domain import ANALYSIS, ENTITIES, Document, Link, Selection, Span, simple_tokens
 from annotator.errors import AnnotatorError
 from annotator.schema import schema_to_dict
-from annotator.store import Store
+from annotator.store import Store, dump_json
 
 FORMATS = ("csv", "json", "jsonl", "spacy", "conll", "brat")
 #: The key of this tool's own fields in a Prodigy-shaped JSONL line: Prodigy's own keys are
@@ -86,9 +86,25 @@ def iter_documents(
         if pending is not None and pending[0] == document.id:
             document_spans = list(pending[1])
             pending = next(grouped, None)
-        ids = {span.id for span in document_spans}
-        links = [k for k in links_by_document.get(document.id, []) if k.head_id in ids and k.tail_id in ids]
-        yield document, document_spans, links, tokens
+        yield document, document_spans, links_among(document_spans, links_by_document.get(document.id, [])), tokens
+
+
+def links_among(spans: list[Span], links: list[Link]) -> list[Link]:
+    """The links whose two ends are among ``spans``: no export names a span it does not hold.
+    An end on a suggestion that a decision of ``spans`` replaced is read as that decision (a
+    project written before links followed accepted suggestions kept them on the suggestion)."""
+    ids = {span.id for span in spans}
+    replaced = {span.suggestion_id: span.id for span in spans if span.suggestion_id is not None}
+    kept: list[Link] = []
+    seen: set[tuple[int, int, str]] = set()
+    for link in links:
+        head = link.head_id if link.head_id in ids else replaced.get(link.head_id)
+        tail = link.tail_id if link.tail_id in ids else replaced.get(link.tail_id)
+        if head is None or tail is None or head == tail or (head, tail, link.label) in seen:
+            continue
+        seen.add((head, tail, link.label))
+        kept.append(link if (head, tail) == (link.head_id, link.tail_id) else replace(link, head_id=head, tail_id=tail))
+    return kept
 
 
 def _walk(
@@ -160,17 +176,56 @@ class CsvExporter:
         report: ExportReport,
         progress: Progress | None = None,
     ) -> None:
-        rows = store.span_table(selection)
         raw = self.raw
+
+        def cells(values: tuple) -> list:
+            return [csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in values]
+
         with open(out, "w", encoding=self.encoding, newline="") as f:
             writer = csv.writer(f)
             writer.writerow(self.COLUMNS)
-            documents = set()
-            for row in rows:
-                writer.writerow([csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in row])
-                report.spans += 1
-                documents.add(row[0])
-            report.documents = len(documents)
+            for document, spans, links, _tokens in iter_documents(store, selection):
+                if not spans:
+                    continue
+                report.documents += 1
+                text = document.text  # sliced here, once per document (substr in SQL re-reads it per span)
+                by_id = {span.id: span for span in spans}
+                outgoing: dict[int, list[dict[str, Any]]] = {}
+                for link in links:
+                    tail = by_id[link.tail_id]
+                    outgoing.setdefault(link.head_id, []).append(
+                        {
+                            "label": link.label,
+                            "tail_start": tail.start,
+                            "tail_end": tail.end,
+                            "tail_label": tail.label,
+                            "tail_text": text[tail.start : tail.end],
+                        }
+                    )
+                for span in spans:
+                    writer.writerow(
+                        cells(
+                            (
+                                document.id,
+                                document.title,
+                                document.sha256,
+                                span.annotator,
+                                span.layer,
+                                span.label,
+                                span.start,
+                                span.end,
+                                text[span.start : span.end],
+                                dump_json(span.attributes),
+                                json.dumps(outgoing.get(span.id, []), ensure_ascii=False),
+                                span.origin,
+                                span.status,
+                                span.note,
+                                span.created_at,
+                                span.updated_at,
+                            )
+                        )
+                    )
+                    report.spans += 1
         report.paths.append(out)
         if self.documents:
             target = getattr(self, "target", out)

@@ -23,12 +23,13 @@ from typing import Any
 
 from annotator.domain import (
     ENTITIES,
+    EXCLUSIVE_LAYERS,
     MAX_TEXT_CHARS,
     ORIGINS,
     SPAN_STATUSES,
     check_no_overlap,
     check_offsets,
-    overlaps,
+    clashes,
     text_sha256,
 )
 from annotator.errors import InputFileError, InvalidSpanError
@@ -47,6 +48,14 @@ EXTENSIONS = {
     ".bio": "conll",
     ".spacy": "spacy",
 }
+
+
+def dialog_filter() -> str:
+    """The file dialog's name filter, from :data:`EXTENSIONS` (brat is imported as a folder)."""
+    patterns = " ".join(f"*{extension}" for extension in EXTENSIONS)
+    return f"Articles and annotations ({patterns});;All files (*)"
+
+
 #: Longest JSONL line read, in bytes; a longer one is refused without being held in memory.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 #: Largest .txt or .csv file read whole, in bytes.
@@ -404,7 +413,9 @@ def read_jsonl(path: Path, rename: dict[str, str] | None = None) -> ReadResult:
         if not line.strip():
             continue
         try:
-            data = json.loads(line.rstrip(b"\r\n"))
+            # decoded here, not by json.loads, which guesses UTF-16 or -32 from a line's first
+            # bytes: the byte and column named are those of the file
+            data = json.loads(line.rstrip(b"\r\n").decode("utf-8"))
         except UnicodeDecodeError as e:
             yield number, LineError(f"not UTF-8 (byte 0x{line[e.start]:02x} at column {e.start + 1})")
             continue
@@ -897,8 +908,6 @@ def _import_file(
             if isinstance(item, LineError):
                 _reject(result, line, str(item))
                 continue
-            if result.rejected_count:
-                continue  # the file is lost anyway; keep reading only to report every bad line
             try:
                 if item.full_spans is not None:
                     if file_format == "brat":
@@ -912,6 +921,8 @@ def _import_file(
             except (LineError, InvalidSpanError) as e:
                 _reject(result, line, str(e))
                 continue
+            if result.rejected_count:
+                continue  # the file is lost anyway; every line is still checked, to report each bad one
             document_lang = item.lang or lang or guess_language(item.text, default_lang)
             document_id, created = store.add_document(
                 item.text,
@@ -932,15 +943,19 @@ def _import_file(
                 result.documents_existing += 1
             if item.full_spans is not None:
                 if not created:
-                    full_rows = _full_without_clashes(store, document_id, full_rows, result, line)
+                    full_rows = _full_for_duplicate(store, document_id, item, full_rows, result, line)
                 result.spans_added += _store_full(store, document_id, created, item, full_rows)
                 continue
+            row_annotator = annotator_id
             if not created:
                 result.spans_added += store.insert_spans(pending)  # earlier lines may hold this text
                 pending.clear()
-                rows = _without_clashes(store, document_id, annotator_id, rows, result, line)
+                kind = "import" if name == "import" else "human"
+                entities = [(s, e, label, "accepted") for s, e, label, _a in rows]
+                chosen = _set_for_duplicate(store, document_id, name, entities, result, line)
+                row_annotator = store.annotator_id(chosen, kind)
             pending.extend(
-                (document_id, s, e, label, annotator_id, "import", "", "accepted", a)
+                (document_id, s, e, label, row_annotator, "import", "", "accepted", a)
                 for s, e, label, a in rows
             )
             if len(pending) >= 20_000:
@@ -1090,65 +1105,73 @@ def _store_full(
     return added
 
 
-def _clash_note(result: FileResult, line: int | None, document_id: int, dropped: list[str]) -> None:
-    where = f"line {line}" if line is not None else "a document"
-    result.warnings.append(
-        f"{where}: the same text as document {document_id}, already in the project; "
-        f"{len(dropped)} span(s) overlapping its entities were left out: {', '.join(dropped[:5])}"
-        + (" ..." if len(dropped) > 5 else "")
-    )
-
-
-def _without_clashes(
-    store: Store, document_id: int, annotator_id: int, rows: list[tuple], result: FileResult, line: int | None
-) -> list[tuple]:
-    """A text seen before (a duplicate in a corpus): its entities that would overlap the ones
-    already stored are left out, and the report says which. The first annotation is kept."""
-    existing = store.live_entities(document_id, annotator_id)
-    if not existing:
-        return rows
-    kept, dropped = [], []
-    for row in rows:
-        start, end, label = row[0], row[1], row[2]
-        clash = store.schema.layer_of(label) == ENTITIES and any(
-            overlaps(start, end, s, e) and (s, e, other) != (start, end, label) for s, e, other in existing
-        )
-        (dropped if clash else kept).append(row)
-    if dropped:
-        _clash_note(result, line, document_id, [f"{r[0]}-{r[1]} {r[2]}" for r in dropped])
-    return kept
-
-
-def _full_without_clashes(
+def _set_for_duplicate(
     store: Store,
     document_id: int,
+    name: str,
+    spans: list[tuple[int, int, str, str]],
+    result: FileResult,
+    line: int | None,
+) -> str:
+    """The annotator set that a text seen before (a duplicate in a corpus) takes its spans
+    ``(start, end, label, status)`` into, so that nothing the file says is lost: a set of
+    ``name``'s that already holds them all (importing again adds nothing), else ``name`` when
+    they do not clash with its spans there, else a new "NAME (duplicate K)", said in the report."""
+    live = [
+        (start, end, label)
+        for start, end, label, status in spans
+        if status != "rejected" and store.schema.labels[label].layer in EXCLUSIVE_LAYERS
+    ]
+    existing_sets: dict[str, list[tuple[int, int, str]]] = {}
+    number = 1
+    while True:
+        candidate = name if number == 1 else f"{name} (duplicate {number})"
+        if store.annotator_kind(candidate) is None:
+            break
+        existing_sets[candidate] = store.live_entities(document_id, store.annotator_id(candidate))
+        if set(live) <= set(existing_sets[candidate]):
+            return candidate
+        number += 1
+    mine = existing_sets.get(name, [])
+    clashing = [
+        (start, end, label)
+        for start, end, label in live
+        if clashes((start, end), [(s, e) for s, e, other in mine if (s, e, other) != (start, end, label)], ENTITIES)
+    ]
+    if not clashing:
+        return name
+    new = f"{name} (duplicate {max(number, 2)})"
+    where = f"line {line}" if line is not None else "a document"
+    result.warnings.append(
+        f"{where}: the same text as document {document_id}, annotated differently "
+        f"({len(clashing)} span(s) overlap {name}'s there: "
+        + ", ".join(f"{s}-{e} {label}" for s, e, label in clashing[:5])
+        + (" ..." if len(clashing) > 5 else "")
+        + f"); this annotation is kept whole as annotator \u201c{new}\u201d"
+    )
+    return new
+
+
+def _full_for_duplicate(
+    store: Store,
+    document_id: int,
+    record: Record,
     rows: list[tuple[dict[str, Any], str, str]],
     result: FileResult,
     line: int | None,
 ) -> list[tuple[dict[str, Any], str, str]]:
-    kept, dropped = [], []
-    existing: dict[str, list[tuple[int, int, str]]] = {}
-    for span, label, name in rows:
-        if name not in existing:
-            existing[name] = store.live_entities(document_id, store.annotator_id(name))
-        start, end = span["start"], span["end"]
-        clash = (
-            span["status"] != "rejected"
-            and store.schema.layer_of(label) == ENTITIES
-            and any(
-                overlaps(start, end, s, e) and (s, e, other) != (start, end, label)
-                for s, e, other in existing[name]
-            )
-        )
-        (dropped if clash else kept).append((span, label, name))
-    if dropped:
-        _clash_note(
-            result, line, document_id, [f"{s['start']}-{s['end']} {label}" for s, label, _ in dropped]
-        )
-        ids = {span["id"] for span, _, _ in kept}
-        # links to a span left out go with it
-        result.warnings[-1] += "; links to them too"
-        for span, _, _ in dropped:
-            ids.discard(span["id"])
-        rows = kept
-    return rows
+    """:func:`_set_for_duplicate` for a full record, annotator by annotator: an annotator whose
+    spans clash with what that annotator has on this text goes whole into a duplicate set
+    (links come along, since they join the record's own span ids)."""
+    names = dict.fromkeys(name for _span, _label, name in rows)
+    chosen: dict[str, str] = {}
+    for name in names:
+        spans = [(s["start"], s["end"], label, s["status"]) for s, label, n in rows if n == name]
+        chosen[name] = _set_for_duplicate(store, document_id, name, spans, result, line)
+        if chosen[name] != name and name in record.annotator_kinds:
+            record.annotator_kinds[chosen[name]] = record.annotator_kinds[name]
+    renamed = {old: new for old, new in chosen.items() if old != new}
+    for link in record.links:
+        if link.get("annotator") in renamed:
+            link["annotator"] = renamed[link["annotator"]]
+    return [(span, label, chosen[name]) for span, label, name in rows]

@@ -906,15 +906,24 @@ class Store:
             )
         ]
 
-    def suggestion_at(self, document_id: int, start: int, end: int) -> int | None:
-        """The id of an undecided suggestion with exactly these offsets, if there is one."""
+    def suggestion_at(self, document_id: int, start: int, end: int, label: str | None = None) -> int | None:
+        """The id of an undecided suggestion with exactly these offsets, if there is one; with
+        ``label``, one of that label first, else one of its layer (a suggestion of the other
+        layer on the same characters is not the one meant: an ORG is not taken as a SOURCE)."""
         # annotator_id IN (...) lets the identity index find the offsets directly
-        row = self.conn.execute(
-            "SELECT id FROM spans WHERE document_id = ? AND annotator_id IN (SELECT id FROM annotators) "
-            "AND start = ? AND \"end\" = ? AND +status = 'suggested' ORDER BY id LIMIT 1",
+        rows = self.conn.execute(
+            "SELECT id, label FROM spans WHERE document_id = ? AND annotator_id IN (SELECT id FROM annotators) "
+            "AND start = ? AND \"end\" = ? AND +status = 'suggested' ORDER BY id",
             (document_id, start, end),
-        ).fetchone()
-        return None if row is None else row[0]
+        ).fetchall()
+        if label is None:
+            return rows[0][0] if rows else None
+        if label not in self.schema.labels:
+            return None  # adding it is refused with the reason
+        layer = self.schema.layer_of(label)
+        same = [span_id for span_id, other in rows if other == label]
+        near = [span_id for span_id, other in rows if self.schema.labels[other].layer == layer]
+        return (same or near or [None])[0]
 
     def accept_all_suggestions(self, document_id: int, annotator: str) -> tuple[int, int]:
         """Accept every undecided suggestion of a document as one action: ``(accepted, left)``.
@@ -1243,7 +1252,41 @@ class Store:
                 attributes=changes.get("attributes", suggestion.attributes),
                 suggestion_id=suggestion_id,
             )
+            self._carry_links(suggestion_id, decision.id, decision.document_id, annotator)
         return decision
+
+    def _carry_links(self, from_id: int, to_id: int, document_id: int, annotator: str) -> None:
+        """The links ``annotator`` drew to a suggestion follow the decision that replaces it
+        (accepted, relabelled, resized), each move logged so that undo puts it back; a link the
+        decision already has is not doubled (the old one is removed, logged)."""
+        rows = self.conn.execute(
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
+            "FROM links JOIN annotators ON annotators.id = links.annotator_id "
+            "WHERE (head_id = ? OR tail_id = ?) AND annotators.name = ? ORDER BY links.id",
+            (from_id, from_id, annotator),
+        ).fetchall()
+        for row in rows:
+            link = Link(*row)
+            head = to_id if link.head_id == from_id else link.head_id
+            tail = to_id if link.tail_id == from_id else link.tail_id
+            taken = self.conn.execute(
+                "SELECT 1 FROM links WHERE head_id = ? AND tail_id = ? AND label = ?", (head, tail, link.label)
+            ).fetchone()
+            if taken:
+                self.delete_link(link.id, annotator)
+                continue
+            self.conn.execute("UPDATE links SET head_id = ?, tail_id = ? WHERE id = ?", (head, tail, link.id))
+            moved = Link(link.id, head, tail, link.label, link.annotator, link.created_at)
+            self._log(
+                "move link",
+                document_id,
+                head,
+                _link_state(link, document_id),
+                _link_state(moved, document_id),
+                annotator,
+                "link",
+                link.id,
+            )
 
     def reject_suggestion(self, suggestion_id: int, annotator: str) -> Span:
         with self.transaction():
@@ -1516,27 +1559,6 @@ class Store:
                 params,
             )
         ]
-
-    def span_table(self, selection: Selection) -> Iterator[tuple]:
-        """One row per selected span for tables (CSV): document_id, title, text_sha256,
-        annotator, layer, label, start, end, the span's text, attributes, outgoing links (JSON),
-        origin, status, note, created_at, updated_at."""
-        where, params = self._span_selection(selection)
-        return self.conn.execute(
-            f"""
-            WITH outgoing AS (
-                SELECT head_id, json_group_array(json_object('label', label, 'tail_id', tail_id)) AS links
-                FROM links GROUP BY head_id
-            )
-            SELECT s.document_id, d.title, d.sha256, a.name, l.layer, s.label, s.start, s."end",
-                   substr(d.text, s.start + 1, s."end" - s.start), s.attributes, coalesce(o.links, '[]'),
-                   s.origin, s.status, s.note, s.created_at, s.updated_at
-            FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id
-            JOIN documents d ON d.id = s.document_id LEFT JOIN outgoing o ON o.head_id = s.id
-            WHERE {where} ORDER BY s.document_id, s.start, s."end", s.id
-            """,
-            params,
-        )
 
     DOCUMENT_TABLE_COLUMNS = (
         "document_id",
@@ -2214,8 +2236,9 @@ class Store:
             self.conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
             return
         self.conn.execute(
-            "INSERT OR IGNORE INTO links (id, head_id, tail_id, label, annotator_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO links (id, head_id, tail_id, label, annotator_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET head_id = excluded.head_id, "
+            "tail_id = excluded.tail_id, label = excluded.label",
             (
                 link_id,
                 state["head_id"],

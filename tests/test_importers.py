@@ -240,6 +240,44 @@ def test_every_bad_line_of_a_file_is_reported(store, tmp_path):
     assert [r.line for r in rejected.rejections] == [1, 3, 4]
 
 
+def test_every_bad_span_of_a_file_is_reported_not_only_the_first(store, tmp_path):
+    path = write_jsonl(
+        tmp_path / "spans.jsonl",
+        [
+            {"text": TEXT, "spans": [{"start": 5, "end": 2, "label": "PER"}]},
+            {"text": TEXT, "spans": [{"start": 0, "end": 11, "label": "NOPE"}]},
+            {"text": TEXT},
+            {"text": TEXT, "spans": [{"start": 0, "end": 999, "label": "PER"}]},
+        ],
+    )
+    (rejected,) = import_paths(store, [path]).rejected_files
+    assert [r.line for r in rejected.rejections] == [1, 2, 4]
+    assert store.document_ids() == []
+
+
+@pytest.mark.parametrize(
+    "line, byte, column",
+    [
+        (b'{"text":"\xff\xfeabc"}', "0xff", 10),
+        (b'{"text": "caf\xe9 y m\xe1s"}', "0xe9", 14),
+        (b'\xff\xfe{"text": "x"}', "0xff", 1),
+    ],
+)
+def test_a_bad_byte_is_named_with_its_column(store, tmp_path, line, byte, column):
+    path = tmp_path / "bytes.jsonl"
+    path.write_bytes(b'{"text": "bien"}\n' + line + b"\n")
+    (rejected,) = import_paths(store, [path]).rejected_files
+    assert [str(r) for r in rejected.rejections] == [f"{path}:2: not UTF-8 (byte {byte} at column {column})"]
+
+
+def test_the_import_dialog_offers_every_format_read():
+    from annotator.importers import EXTENSIONS, dialog_filter
+
+    offered = dialog_filter()
+    assert "*.json " in offered and "*.jsonl" in offered and "*.spacy" in offered
+    assert all(f"*{extension}" in offered for extension in EXTENSIONS)
+
+
 def test_add_labels_adds_unknown_labels_and_rolls_them_back_with_a_rejected_file(store, tmp_path):
     bad = write_jsonl(
         tmp_path / "bad.jsonl",
@@ -346,24 +384,28 @@ def test_conll2002_articles_import_with_offsets_intact(store, shared_data):
     for number, line in enumerate(lines, 1):
         first_of_text.setdefault(line["text"], (number, line))
     assert len(store.document_ids()) == len(first_of_text)
-    # three articles appear twice with different entities: the first annotation is kept and
-    # the report names the line and the spans left out
+    # articles that appear twice with different entities: each annotation is kept whole (the
+    # second in a set of its own), the report names the line; nothing of the file is lost
     (result,) = report.files
     duplicates = [n for n, line in enumerate(lines, 1) if first_of_text[line["text"]][0] != n]
-    assert [w.split(":")[0] for w in result.warnings] == [
-        f"line {n}" for n in duplicates if any("overlapping" in w for w in result.warnings)
-    ][: len(result.warnings)]
-    assert 1 <= len(result.warnings) <= len(duplicates)
+    warned = [int(w.split(":")[0].removeprefix("line ")) for w in result.warnings]
+    assert 1 <= len(warned) and set(warned) <= set(duplicates)
+    assert all("kept whole as annotator" in w for w in result.warnings)
+    stored_all = set()
     for document_id in store.document_ids():
         document = store.document(document_id)
-        stored = {(s.start, s.end, s.label) for s in store.spans(document_id)}
+        spans = store.spans(document_id)
+        stored_all |= {(document.text, s.start, s.end, s.label) for s in spans}
         _number, first = first_of_text[document.text]
-        expected = {(s["start"], s["end"], s["label"]) for s in first["spans"]}
-        assert expected <= stored  # the first annotation whole, characters intact
-        for start, end, _label in stored:
-            assert document.text[start:end].strip() == document.text[start:end]
-        ranges = sorted((s, e) for s, e, _ in stored)
-        assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False)), "entities overlap"
+        mine = {(s.start, s.end, s.label) for s in spans if s.annotator == "import"}
+        assert {(s["start"], s["end"], s["label"]) for s in first["spans"]} <= mine
+        for span in spans:
+            assert document.text[span.start : span.end].strip() == document.text[span.start : span.end]
+        for annotator in {s.annotator for s in spans}:
+            ranges = sorted((s.start, s.end) for s in spans if s.annotator == annotator)
+            assert all(a[1] <= b[0] for a, b in zip(ranges, ranges[1:], strict=False)), "entities overlap"
+    given = {(line["text"], s["start"], s["end"], s["label"]) for line in lines for s in line["spans"]}
+    assert stored_all == given
 
 
 def test_doccano_and_prodigy_examples_import(store, shared_data):
@@ -380,7 +422,8 @@ def test_doccano_and_prodigy_examples_import(store, shared_data):
     assert any(store.document(i).meta.get("source") == "The New York Times" for i in store.document_ids())
 
 
-def test_a_duplicate_text_with_clashing_entities_keeps_the_first_and_says_so(store, tmp_path):
+def test_a_duplicate_text_annotated_differently_is_kept_whole_as_its_own_set(store, tmp_path):
+    """CoNLL-2002's esp.train repeats texts with different gold spans: none may be lost."""
     path = write_jsonl(
         tmp_path / "dup.jsonl",
         [
@@ -392,17 +435,84 @@ def test_a_duplicate_text_with_clashing_entities_keeps_the_first_and_says_so(sto
                     {"start": KCNA[0], "end": KCNA[1], "label": "ORG"},
                 ],
             },
+            {"text": TEXT, "spans": [{"start": 0, "end": 3, "label": "LOC"}]},
         ],
     )
     report = import_paths(store, [path])
     (result,) = report.files
     assert result.ok
     assert result.warnings == [
-        "line 2: the same text as document 1, already in the project; 1 span(s) overlapping its entities "
-        "were left out: 4-11 ORG"
+        "line 2: the same text as document 1, annotated differently (1 span(s) overlap import's there: "
+        "4-11 ORG); this annotation is kept whole as annotator \u201cimport (duplicate 2)\u201d",
+        "line 3: the same text as document 1, annotated differently (1 span(s) overlap import's there: "
+        "0-3 LOC); this annotation is kept whole as annotator \u201cimport (duplicate 3)\u201d",
     ]
-    assert [(s.start, s.end, s.label) for s in store.spans()] == [(0, 11, "PER"), (*KCNA, "ORG")]
-    assert "1 warning(s)" in report.summary()
+    assert [(s.start, s.end, s.label, s.annotator) for s in store.spans()] == [
+        (0, 3, "LOC", "import (duplicate 3)"),
+        (0, 11, "PER", "import"),
+        (4, 11, "ORG", "import (duplicate 2)"),
+        (*KCNA, "ORG", "import (duplicate 2)"),
+    ]
+    assert store.annotator_kind("import (duplicate 2)") == "import"
+    assert "2 warning(s)" in report.summary()
+    # importing the file again adds nothing: each annotation finds its own set
+    again = import_paths(store, [path])
+    assert again.files[0].ok and again.files[0].warnings == []
+    assert len(store.spans()) == 4
+
+
+def test_export_of_an_import_holds_every_distinct_span_of_the_file(store, tmp_path):
+    from annotator.domain import Selection
+    from annotator.exporters import export
+
+    records = [
+        {"text": TEXT, "spans": [{"start": 0, "end": 11, "label": "PER"}]},
+        {"text": TEXT, "spans": [{"start": 0, "end": 3, "label": "PER"}, {"start": 4, "end": 11, "label": "PER"}]},
+        {"text": "Otro texto sin nada.", "spans": []},
+    ]
+    path = write_jsonl(tmp_path / "dup.jsonl", records)
+    for _ in range(4):
+        assert import_paths(store, [path]).files[0].ok
+    out = tmp_path / "out.json"
+    export(store, "json", out, Selection())
+    exported = {
+        (d["text"], s["start"], s["end"], s["label"])
+        for d in json.loads(out.read_text(encoding="utf-8"))["documents"]
+        for s in d["spans"]
+    }
+    given = {(r["text"], s["start"], s["end"], s["label"]) for r in records for s in r["spans"]}
+    assert exported == given
+
+
+def test_reimporting_a_full_record_whose_clashing_span_carries_a_link(store, tmp_path):
+    """Used to raise KeyError: a span left out of a duplicate took its link's end with it."""
+    first = {
+        "text": TEXT,
+        "spans": [
+            {"id": 1, "start": 0, "end": 11, "label": "PER", "annotator": "ana"},
+            {"id": 2, "start": 0, "end": len(TEXT), "label": "QUOTE", "annotator": "ana"},
+        ],
+        "links": [{"head": 2, "tail": 1, "label": "speaker", "annotator": "ana"}],
+    }
+    second = {
+        "text": TEXT,
+        "spans": [
+            {"id": 1, "start": 0, "end": 3, "label": "PER", "annotator": "ana"},
+            {"id": 2, "start": 0, "end": len(TEXT), "label": "QUOTE", "annotator": "ana"},
+        ],
+        "links": [{"head": 2, "tail": 1, "label": "speaker", "annotator": "ana"}],
+    }
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps({"documents": [first, second]}), encoding="utf-8")
+    report = import_paths(store, [path])
+    assert report.files[0].ok, report.files[0].rejections
+    links = store.links(1)
+    spans = {s.id: s for s in store.spans(1)}
+    assert sorted((spans[k.tail_id].end, spans[k.tail_id].annotator) for k in links) == [
+        (3, "ana (duplicate 2)"),
+        (11, "ana"),
+    ]
+    assert all(spans[k.head_id].annotator == spans[k.tail_id].annotator for k in links)
 
 
 def test_renamed_fields_are_read_as_ours(store, tmp_path):

@@ -11,6 +11,7 @@ what the action's recorded changes touched.
 from __future__ import annotations
 
 import bisect
+import math
 import os
 import sqlite3
 import sys
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
-from annotator.domain import Span
+from annotator.domain import Span, span_order
 from annotator.editing import Edit, Editor
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.gui.article_view import ArticleView
@@ -105,6 +106,10 @@ class MainWindow(QMainWindow):
         self.splitter = splitter
         self.setCentralWidget(splitter)
 
+        from annotator.gui.keys import PanelShortcuts
+
+        self._panel_shortcuts = PanelShortcuts(self)
+        QApplication.instance().installEventFilter(self._panel_shortcuts)
         self._build_status_bar()
         self._build_actions()
         self._connect()
@@ -226,7 +231,17 @@ class MainWindow(QMainWindow):
             "Shrink start by a token", lambda: self.nudge("start", False), "Alt+Right", on_view=True
         )
         self.act_link = self._action("&Link from this span…", self.start_link, "Ctrl+L", "link", on_view=True)
-        self.act_escape = self._action("Cancel link / clear selection", self.escape, "Escape", on_view=True)
+        # Escape works from every panel: back to the article first, then as in the article
+        self.act_escape = self._action(
+            "Back to the article / cancel link / clear selection", self.escape, "Escape"
+        )
+        self.act_attributes = self._action(
+            "Set an &attribute…",
+            self.choose_attribute,
+            "A",
+            on_view=True,
+            tip="The selected span's attributes by key: a number picks the attribute, a number or letter its value",
+        )
         self.act_name = self._action("Your &name…", self.change_annotator)
         self.act_next_document = self._action(
             "&Next document", lambda: self.step_document(+1), [keys("Ctrl+PgDown"), keys("Alt+Down")], "next"
@@ -327,6 +342,7 @@ class MainWindow(QMainWindow):
             self.act_shrink_start,
             None,
             self.act_link,
+            self.act_attributes,
             self.act_escape,
             None,
             self.act_name,
@@ -425,9 +441,13 @@ class MainWindow(QMainWindow):
             self.label_actions.append(action)
             self.label_toolbar.addAction(action)
         self.label_toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        # A is the attribute menu's key unless the schema gives it to a label
+        taken = {label.shortcut.lower() for label in self.store.schema.labels.values() if label.shortcut}
+        self.act_attributes.setShortcut(QKeySequence("Alt+Shift+A" if "a" in taken else "A"))
 
     def _connect(self) -> None:
         self.documents.document_selected.connect(self.open_document)
+        self.documents.find.returnPressed.connect(self.view.setFocus)  # found: back to the article
         self.view.span_clicked.connect(self.on_span_clicked)
         self.side.span_selected.connect(self.select_span)
         self.side.relabel_requested.connect(
@@ -808,9 +828,12 @@ class MainWindow(QMainWindow):
 
     def _advance(self, after: Span) -> None:
         """Select the next span to decide after ``after`` (its successor when all are decided)."""
-        self.select_span(self._next_span(after.start, after.end, +1))
+        # past ``after`` and the decision that may have replaced it at the same place
+        self.select_span(self._next_span((*span_order(after)[:4], math.inf), +1))
 
-    def _next_span(self, start: int, end: int, step: int) -> int | None:
+    def _next_span(self, after: tuple | None, step: int, position: int = 0) -> int | None:
+        """The span after (``step`` +1) or before (-1) the one whose :func:`span_order` key is
+        ``after``, wrapping around; with no key, from the text cursor's ``position``."""
         spans = self._ordered_spans()
         if not spans:
             return None
@@ -821,21 +844,18 @@ class MainWindow(QMainWindow):
                 return None
         elif self.act_suggestions_first.isChecked() and any(s.status == "suggested" for s in spans):
             candidates = [s for s in spans if s.status == "suggested"]
-        keys = [(s.start, -s.end) for s in candidates]
+        keys = [span_order(s) for s in candidates]
+        key = after if after is not None else (position,)
         if step > 0:
-            index = bisect.bisect_right(keys, (start, -end))
+            index = bisect.bisect_right(keys, key) if after is not None else bisect.bisect_left(keys, key)
             return candidates[index % len(candidates)].id
-        index = bisect.bisect_left(keys, (start, -end)) - 1
+        index = bisect.bisect_left(keys, key) - 1
         return candidates[index % len(candidates)].id
 
     def step_span(self, step: int) -> None:
         current = self.selected
-        if current is not None:
-            target = self._next_span(current.start, current.end, step)
-        else:
-            position = self.view.offsets.from_qt(self.view.textCursor().position())
-            target = self._next_span(position - 1 if step > 0 else position, 10**12 if step < 0 else -1, step)
-        self.select_span(target)
+        position = self.view.offsets.from_qt(self.view.textCursor().position()) if current is None else 0
+        self.select_span(self._next_span(span_order(current) if current else None, step, position))
 
     def nudge(self, side: str, grow: bool) -> None:
         span = self.selected
@@ -894,6 +914,67 @@ class MainWindow(QMainWindow):
         chosen = menu.exec(self.view.viewport().mapToGlobal(rect.bottomLeft()))
         return chosen.text() if chosen is not None else None
 
+    def attribute_menu(self, span: Span) -> Any:
+        """The selected span's attributes as a keyboard menu: ``1``… picks an attribute, then
+        ``0`` (none), ``1``… or a letter picks its value; a free-text attribute asks for it."""
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu(self)
+        label = self.store.schema.labels.get(span.label)
+        keys = "0123456789abcdefghijklmnopqrstuvwxyz"
+        for number, attribute in enumerate(label.attributes if label else (), 1):
+            current = str(span.attributes.get(attribute.name, ""))
+            shown = f" = {current}" if current else ""
+            key = keys[number] if number < len(keys) else ""
+            if not attribute.values:
+                action = menu.addAction(f"&{key} {attribute.name}{shown}: type…")
+                action.setData((attribute.name, None))
+                continue
+            choices = menu.addMenu(f"&{key} {attribute.name}{shown}")
+            for index, value in enumerate(["", *attribute.values]):
+                mnemonic = f"&{keys[index]} " if index < len(keys) else ""
+                action = choices.addAction(f"{mnemonic}{value or '— (none)'}")
+                action.setCheckable(True)
+                action.setChecked(value == current)
+                action.setData((attribute.name, value))
+        return menu
+
+    def choose_attribute(self) -> None:
+        """Set an attribute of the selected span from the keyboard (A), then back to the article."""
+        span = self.selected
+        if span is None:
+            self.say("Select a span first (Tab), then A to set its attributes")
+            return
+        label = self.store.schema.labels.get(span.label)
+        if label is None or not label.attributes:
+            self.say(f"{span.label} has no attributes in this schema")
+            return
+        menu = self.attribute_menu(span)
+        chosen = menu.exec(self.view.viewport().mapToGlobal(self.view.cursorRect().bottomLeft()))
+        menu.deleteLater()
+        if chosen is not None and chosen.data() is not None:
+            name, value = chosen.data()
+            if value is None:
+                from PySide6.QtWidgets import QInputDialog
+
+                value, ok = QInputDialog.getText(
+                    self, span.label, f"{name}:", text=str(span.attributes.get(name, ""))
+                )
+                if not ok:
+                    return
+            self.set_attribute(span.id, name, value.strip())
+        self.view.setFocus()
+
+    def set_attribute(self, span_id: int, name: str, value: str) -> None:
+        span = self.view.spans.get(span_id)
+        if span is None:
+            return
+        attributes = {k: v for k, v in span.attributes.items() if k != name}
+        if value:
+            attributes[name] = value
+        if attributes != span.attributes:
+            self._act_on(span_id, self.editor.set_attributes, attributes)
+
     def on_span_clicked(self, span_id: int) -> None:
         if self.link_head is not None and span_id != self.link_head:
             self.select_span(span_id)
@@ -902,6 +983,12 @@ class MainWindow(QMainWindow):
             self.select_span(span_id)
 
     def escape(self) -> None:
+        """From a panel (the find box, the side panel, a list): back to the article, where the
+        keys act on spans again. In the article: cancel link mode, else clear the selection."""
+        focus = QApplication.focusWidget()
+        if focus is not None and focus is not self.view and not self.view.isAncestorOf(focus):
+            self.view.setFocus()
+            return
         if self.link_head is not None:
             head, self.link_head = self.link_head, None
             self.select_span(head)
@@ -1481,12 +1568,9 @@ class MainWindow(QMainWindow):
     def import_files(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        paths, _ = QFileDialog.getOpenFileNames(
-            self,
-            "Import articles",
-            str(Path.home()),
-            "Articles (*.txt *.jsonl *.ndjson *.csv);;All files (*)",
-        )
+        from annotator.importers import dialog_filter
+
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", str(Path.home()), dialog_filter())
         if paths:
             self.start_import([Path(p) for p in paths])
 
@@ -1548,6 +1632,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self._list_timer.stop()
+        self.documents.stop_timers()
         self.stop_background_work()
         self._save_settings()
         super().closeEvent(event)

@@ -38,7 +38,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from annotator.domain import ANALYSIS, Label, Span, assign_lanes, utf16_positions
+from annotator.domain import ANALYSIS, Label, Span, assign_lanes, span_order, utf16_positions
 from annotator.gui.text import plain_tooltip
 
 LEFT_MARGIN = 34
@@ -168,14 +168,14 @@ class ArticleView(QPlainTextEdit):
             if old is not None:
                 touched.append(old)
                 self.undecided -= old.status == "suggested"
-                index = bisect.bisect_left(self._keys, _order_key(old))
+                index = bisect.bisect_left(self._keys, span_order(old))
                 del self._order[index], self._keys[index], self._starts[index]
                 lanes_changed |= old.layer == ANALYSIS
             if span is not None:
                 touched.append(span)
                 self.spans[span_id] = span
                 self.undecided += span.status == "suggested"
-                key = _order_key(span)
+                key = span_order(span)
                 index = bisect.bisect_left(self._keys, key)
                 self._order.insert(index, span)
                 self._keys.insert(index, key)
@@ -202,8 +202,8 @@ class ArticleView(QPlainTextEdit):
                     self._right.update(QRect(0, row.top() - 2, RIGHT_MARGIN, row.height() + 4))
 
     def _reindex(self) -> None:
-        self._order = sorted(self.spans.values(), key=_order_key)
-        self._keys = [_order_key(s) for s in self._order]
+        self._order = sorted(self.spans.values(), key=span_order)
+        self._keys = [span_order(s) for s in self._order]
         self._starts = [s.start for s in self._order]
         self._longest = max((s.end - s.start for s in self._order), default=0)
         self._assign_lanes()
@@ -487,7 +487,3 @@ class ArticleView(QPlainTextEdit):
                 painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
                 x += width + 3
 
-
-def _order_key(span: Span) -> tuple[int, int, int]:
-    """Text order: by start, the longer first, then by id."""
-    return (span.start, -span.end, span.id)

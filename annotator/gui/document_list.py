@@ -440,6 +440,10 @@ class DocumentList(QWidget):
         self.find.textChanged.connect(self._find_timer.start)
         self.fill_filters()
 
+    def stop_timers(self) -> None:
+        """The window closes: a find typed a moment ago is not applied to a closed project."""
+        self._find_timer.stop()
+
     def fill_filters(self) -> None:
         """(Re)list labels and annotators in the filters, keeping the current choices."""
         store = self.model.store

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.domain import DOCUMENT_STATUSES, Link, Schema, Span
+from annotator.domain import DOCUMENT_STATUSES, Link, Schema, Span, span_order
 from annotator.gui.text import plain_label, plain_tooltip
 
 
@@ -32,8 +32,30 @@ def excerpt(text: str, span: Span, limit: int = 48) -> str:
     return words if len(words) <= limit else words[: limit - 1] + "…"
 
 
-def _key(span: Span) -> tuple[int, int, int]:
-    return (span.start, -span.end, span.id)
+def gap(head: Span, other: Span) -> int:
+    """Characters between two spans (0 when they overlap)."""
+    return max(other.start - head.end, head.start - other.end, 0)
+
+
+def context(text: str, span: Span, width: int = 24) -> str:
+    """The span in its line of text: a few words either side, the span marked «»."""
+    before = " ".join(text[max(0, span.start - width) : span.start].split())
+    after = " ".join(text[span.end : span.end + width].split())
+    return f"…{before} «{excerpt(text, span, 40)}» {after}…"
+
+
+def target_text(text: str, head: Span, other: Span) -> str:
+    """A link target as the combo lists it: label, words, where it is from the head, and what
+    follows it in the text."""
+    if other.end <= head.start:
+        words, side = len(text[other.end : head.start].split()), "before"
+    elif other.start >= head.end:
+        words, side = len(text[head.end : other.start].split()), "after"
+    else:
+        words, side = 0, "inside"
+    where = side if side == "inside" else f"{words} word{'' if words == 1 else 's'} {side}"
+    following = " ".join(text[other.end : other.end + 20].split())
+    return f"{other.label} «{excerpt(text, other, 30)}» · {where} · …{following}"
 
 
 class SpanListModel(QAbstractListModel):
@@ -49,8 +71,8 @@ class SpanListModel(QAbstractListModel):
     def set_spans(self, text: str, spans: list[Span], colours: dict[str, str]) -> None:
         self.beginResetModel()
         self.text = text
-        self.spans = sorted(spans, key=_key)
-        self._keys = [_key(span) for span in self.spans]
+        self.spans = sorted(spans, key=span_order)
+        self._keys = [span_order(span) for span in self.spans]
         self.colours = colours
         self.endResetModel()
 
@@ -80,21 +102,21 @@ class SpanListModel(QAbstractListModel):
         for span_id, span in changed.items():
             before = old.get(span_id)
             if before is not None:
-                row = bisect.bisect_left(self._keys, _key(before))
+                row = bisect.bisect_left(self._keys, span_order(before))
                 self.beginRemoveRows(QModelIndex(), row, row)
                 del self.spans[row], self._keys[row]
                 self.endRemoveRows()
             if span is not None:
-                row = bisect.bisect_left(self._keys, _key(span))
+                row = bisect.bisect_left(self._keys, span_order(span))
                 self.beginInsertRows(QModelIndex(), row, row)
                 self.spans.insert(row, span)
-                self._keys.insert(row, _key(span))
+                self._keys.insert(row, span_order(span))
                 self.endInsertRows()
 
     def row_of(self, span: Span | None) -> int:
         if span is None:
             return -1
-        row = bisect.bisect_left(self._keys, _key(span))
+        row = bisect.bisect_left(self._keys, span_order(span))
         return row if row < len(self.spans) and self.spans[row].id == span.id else -1
 
 
@@ -177,6 +199,7 @@ class SidePanel(QWidget):
         self.attributes_form = QFormLayout()
         span_layout.addLayout(self.attributes_form)
         self.attribute_widgets: dict[str, QWidget] = {}
+        self._form_label = ""  # the label whose attributes the form shows
 
         self.links_heading = plain_label("Links")
         span_layout.addWidget(self.links_heading)
@@ -262,7 +285,7 @@ class SidePanel(QWidget):
     def show_span(self, span: Span | None, links: list[Link]) -> None:
         """Show the selected span (None: nothing selected) and the links touching it."""
         self._updating = True
-        self.span = span
+        previous, self.span = self.span, span
         for widget in (
             self.label_combo,
             self.note_edit,
@@ -273,14 +296,20 @@ class SidePanel(QWidget):
             self.unlink_button,
         ):
             widget.setEnabled(span is not None)
-        while self.attributes_form.rowCount():
-            self.attributes_form.removeRow(0)
-        self.attribute_widgets = {}
+        # The form is kept when the label is the same (values set in place): a combo may be
+        # the very widget emitting the change that led here, and deleting a widget inside its
+        # own signal crashes Qt; a different form is removed later (deleteLater), never now.
+        same_form = (
+            span is not None and previous is not None and span.label == previous.label and self._form_label
+        )
+        if not same_form:
+            self._clear_attribute_rows()
         self.links_list.clear()
         self.link_label_combo.clear()
         if span is None:
             self.span_title.setText("Select a span: click it, or Tab")
             self.note_edit.clear()
+            self.links_heading.setText("Links")
             self._updating = False
             return
         self.span_title.setText(
@@ -289,20 +318,30 @@ class SidePanel(QWidget):
         self.label_combo.setCurrentIndex(max(0, self.label_combo.findData(span.label)))
         self.note_edit.setText(span.note)
         label = self.schema.labels.get(span.label)
-        for attribute in label.attributes if label else ():
-            if attribute.values:
-                widget = QComboBox()
-                widget.addItem("—", "")
-                for value in attribute.values:
-                    widget.addItem(value, value)
-                widget.setCurrentIndex(max(0, widget.findData(span.attributes.get(attribute.name, ""))))
-                widget.currentIndexChanged.connect(self._on_attributes)
-            else:
-                widget = QLineEdit(str(span.attributes.get(attribute.name, "")))
-                widget.editingFinished.connect(self._on_attributes)
-            widget.setToolTip(attribute.description)
-            self.attribute_widgets[attribute.name] = widget
-            self.attributes_form.addRow(attribute.name, widget)
+        if same_form:
+            for name, widget in self.attribute_widgets.items():
+                value = str(span.attributes.get(name, ""))
+                if isinstance(widget, QComboBox):
+                    widget.setCurrentIndex(max(0, widget.findData(value)))
+                elif widget.text() != value:
+                    widget.setText(value)
+        else:
+            self._form_label = span.label
+            for number, attribute in enumerate(label.attributes if label else (), 1):
+                if attribute.values:
+                    widget = QComboBox()
+                    widget.addItem("—", "")
+                    for value in attribute.values:
+                        widget.addItem(value, value)
+                    widget.setCurrentIndex(max(0, widget.findData(span.attributes.get(attribute.name, ""))))
+                    widget.currentIndexChanged.connect(self._on_attributes)
+                else:
+                    widget = QLineEdit(str(span.attributes.get(attribute.name, "")))
+                    widget.editingFinished.connect(self._on_attributes)
+                tip = f"Alt+{number} from anywhere: type or choose, Enter keeps it, Esc goes back to the article"
+                widget.setToolTip(f"{attribute.description}\n{tip}" if attribute.description else tip)
+                self.attribute_widgets[attribute.name] = widget
+                self.attributes_form.addRow(f"&{number} {attribute.name}", widget)
         for link in links:
             outgoing = link.head_id == span.id
             other = self.spans.get(link.tail_id if outgoing else link.head_id)
@@ -324,7 +363,21 @@ class SidePanel(QWidget):
         self._updating = False
         self._fill_link_targets()
 
+    def _clear_attribute_rows(self) -> None:
+        while self.attributes_form.rowCount():
+            row = self.attributes_form.takeRow(0)
+            for item in (row.labelItem, row.fieldItem):
+                if item is not None and item.widget() is not None:
+                    item.widget().hide()
+                    item.widget().deleteLater()
+        self.attribute_widgets = {}
+        self._form_label = ""
+
     def _fill_link_targets(self) -> None:
+        """The spans a link of the chosen type may reach, nearest the selected span first, each
+        with its place and context (three «Kim Jong-un» are three entries one can tell apart);
+        the target chosen before stays chosen when the link type changes."""
+        chosen = self.link_target_combo.currentData()
         self.link_target_combo.clear()
         if self.span is None:
             return
@@ -332,9 +385,22 @@ class SidePanel(QWidget):
         if link_label is None:
             self.link_button.setEnabled(False)
             return
-        for other in self.spans.values():
-            if other.id != self.span.id and (not link_label.tails or other.label in link_label.tails):
-                self.link_target_combo.addItem(f"{other.label} «{excerpt(self.text, other, 30)}»", other.id)
+        head = self.span
+        targets = [
+            other
+            for other in self.spans.values()
+            if other.id != head.id and (not link_label.tails or other.label in link_label.tails)
+        ]
+        targets.sort(key=lambda other: (gap(head, other), span_order(other)))
+        for other in targets:
+            self.link_target_combo.addItem(target_text(self.text, head, other), other.id)
+            self.link_target_combo.setItemData(
+                self.link_target_combo.count() - 1,
+                plain_tooltip(context(self.text, other, 80)),
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        if chosen is not None and self.link_target_combo.findData(chosen) >= 0:
+            self.link_target_combo.setCurrentIndex(self.link_target_combo.findData(chosen))
         self.link_button.setEnabled(self.link_target_combo.count() > 0)
 
     # -- asking ----------------------------------------------------------------------------

