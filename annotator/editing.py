@@ -41,6 +41,16 @@ class Edit:
         }
 
 
+    def span_states(self, undone: bool = False) -> dict[int, dict[str, Any] | None]:
+        """Each touched span's state once the action is done (``undone``: once it is undone),
+        None for a span that no longer exists: what a view needs, without reading it back."""
+        states: dict[int, dict[str, Any] | None] = {}
+        for change in reversed(self.changes) if undone else self.changes:
+            if change.kind == "span":
+                states[change.row_id] = change.before if undone else change.after
+        return states
+
+
 class Editor:
     """Actions of ``annotator`` on ``store`` with unlimited undo and redo for the session."""
 

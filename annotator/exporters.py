@@ -13,7 +13,7 @@ import csv
 import json
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
@@ -400,15 +400,69 @@ def _blank(lang: str, cache: dict[str, Any]) -> Any:
     return nlp
 
 
+def doc_from_tokens(vocab: Any, text: str, starts: list[int], ends: list[int]) -> Any:
+    """A spaCy Doc whose tokens are the stored ones (those the analyst annotated on), its
+    text exactly ``text``: what lies between two tokens is a space after the first, or a
+    whitespace token of its own (as spaCy's tokenizer makes them)."""
+    from spacy.tokens import Doc
+
+    words: list[str] = []
+    spaces: list[bool] = []
+    position = 0
+
+    def gap(until: int) -> None:
+        between = text[position:until]
+        if not between:
+            return
+        if words and between[0] == " " and not spaces[-1]:
+            spaces[-1] = True
+            between = between[1:]
+        if between:
+            words.append(between)
+            spaces.append(False)
+
+    for start, end in zip(starts, ends, strict=True):
+        if start < position or end <= start:
+            continue  # not a boundary this text can have: left to the gap around it
+        gap(start)
+        words.append(text[start:end])
+        spaces.append(False)
+        position = end
+    gap(len(text))
+    return Doc(vocab, words=words, spaces=spaces)
+
+
+def keep_spans_whole(doc: Any, spans: Iterable[Any]) -> None:
+    """No sentence starts inside a span (CoNLL-2002 writes names such as "Z . S.A.", where a
+    sentencizer breaks): a break inside moves to the span's end. The rule for every format
+    that writes sentences (CoNLL's blank lines, the DocBin's sentence starts)."""
+    for span in spans:
+        for index in range(span.start + 1, span.end):
+            doc[index].is_sent_start = False
+
+
 def _spacy_doc(
-    document: Document, spans: list[Span], span_key: str, cache: dict[str, Any], report: ExportReport
+    document: Document,
+    spans: list[Span],
+    span_key: str,
+    cache: dict[str, Any],
+    report: ExportReport,
+    tokens: tuple[list[int], list[int]] | None = None,
 ) -> Any:
     """A spaCy Doc: entities as ``doc.ents``, analysis spans in ``doc.spans[span_key]``,
-    what else the tool knows in ``doc.user_data``."""
+    what else the tool knows in ``doc.user_data``. Its tokens are the stored ones when the
+    document has them (those its spans were snapped to), else a blank pipeline's; sentences
+    from spaCy's sentencizer, never breaking inside an entity."""
     from spacy.tokens import Span as SpacySpan
 
     nlp = _blank(document.lang, cache)
-    doc = nlp(document.text)
+    if tokens is not None:
+        doc = doc_from_tokens(nlp.vocab, document.text, *tokens)
+    else:
+        # a blank pipeline only tokenises: any length is fine (spaCy refuses over max_length)
+        nlp.max_length = max(nlp.max_length, len(document.text) + 1)
+        doc = nlp.make_doc(document.text)
+    doc = nlp.get_pipe("sentencizer")(doc)
     entities, analysis = [], []
     for span in spans:
         char_span = doc.char_span(span.start, span.end, label=span.label, alignment_mode="strict")
@@ -424,11 +478,18 @@ def _spacy_doc(
             continue
         (analysis if span.layer == ANALYSIS else entities).append(char_span)
     doc.ents = sorted(set(entities), key=lambda s: s.start)
+    keep_spans_whole(doc, doc.ents)
     doc.spans[span_key] = [SpacySpan(doc, s.start, s.end, label=s.label) for s in analysis]
     portable = _portable(document, spans, [])
     del portable["text"]
     doc.user_data["annotator"] = portable
     return doc
+
+
+#: What a DocBin keeps of each token: what the export sets (words, entities, sentence starts).
+#: spaCy's default keeps thirteen arrays of which the others stay empty here, and serialising
+#: copies them four times: 684 MB at the peak for the CoNLL-2002 corpus four times over.
+DOCBIN_ATTRS = ["ORTH", "ENT_IOB", "ENT_TYPE", "SENT_START"]
 
 
 class SpacyExporter:
@@ -454,25 +515,40 @@ class SpacyExporter:
 
         check_single_annotator(store, selection, "A spaCy DocBin")
         cache: dict[str, Any] = {}
-        docs = []
-        for document, spans, _links, _tokens in _walk(store, selection, report, progress):
-            docs.append(_spacy_doc(document, spans, self.span_key, cache, report))
-            report.spans += len(spans)
+        # Each Doc goes into its DocBin as soon as it is made (a DocBin keeps a few arrays per
+        # document, not the Doc): memory stays that of the arrays, not of every Doc at once.
+        def new_bin() -> Any:
+            return DocBin(attrs=DOCBIN_ATTRS, store_user_data=True)
+
         if self.split is None:
-            DocBin(docs=docs, store_user_data=True).to_disk(out)
+            bins = [new_bin()]
+            part_of = None
+        else:
+            total = store.count_selected_documents(selection)
+            order = list(range(total))
+            random.Random(self.seed).shuffle(order)  # a fixed split, whatever the machine
+            cut = max(1, min(total - 1, round(total * self.split))) if total > 1 else total
+            train = set(order[:cut])
+            bins = [new_bin(), new_bin()]
+            part_of = [0 if index in train else 1 for index in range(total)]
+        for index, (document, spans, _links, tokens) in enumerate(_walk(store, selection, report, progress)):
+            doc = _spacy_doc(document, spans, self.span_key, cache, report, tokens)
+            bins[0 if part_of is None else part_of[index]].add(doc)
+            report.spans += len(spans)
+        if part_of is None:
+            bins[0].to_disk(out)
             report.paths.append(out)
             return
-        random.Random(self.seed).shuffle(docs)
-        cut = max(1, min(len(docs) - 1, round(len(docs) * self.split))) if len(docs) > 1 else len(docs)
         out.mkdir(parents=True, exist_ok=True)
-        for name, part in (("train.spacy", docs[:cut]), ("dev.spacy", docs[cut:])):
-            DocBin(docs=part, store_user_data=True).to_disk(out / name)
+        for name, part in zip(("train.spacy", "dev.spacy"), bins, strict=True):
+            part.to_disk(out / name)
             report.paths.append(out / name)
 
 
 class ConllExporter:
     """The entity layer as IOB2: a token and its tag per line, a blank line between sentences,
-    ``-DOCSTART- O`` before each document (as CoNLL-2002 has it)."""
+    ``-DOCSTART- -X- O O`` before each document (the delimiter spaCy's converter and conlleval
+    readers know)."""
 
     extension = ".conll"
 
@@ -487,14 +563,17 @@ class ConllExporter:
         check_single_annotator(store, selection, "CoNLL")
         cache: dict[str, Any] = {}
         with open(out, "w", encoding="utf-8") as f:
-            for document, spans, _links, _tokens in _walk(store, selection, report, progress):
+            for document, spans, _links, tokens in _walk(store, selection, report, progress):
                 entities = [span for span in spans if span.layer == ENTITIES]
-                doc = _spacy_doc(document, entities, "sc", cache, report)
-                f.write("-DOCSTART- O\n\n")
+                doc = _spacy_doc(document, entities, "sc", cache, report, tokens)
+                inside = {index for ent in doc.ents for index in range(ent.start + 1, ent.end)}
+                f.write("-DOCSTART- -X- O O\n\n")
                 lines: list[str] = []
                 for token in doc:
-                    # a sentence ends where spaCy's sentencizer says, and at every line break
-                    if lines and (token.is_sent_start or (token.is_space and "\n" in token.text)):
+                    # a sentence ends where spaCy's sentencizer says, and at every line break,
+                    # never inside an entity (IOB2 readers would cut it in two)
+                    line_break = token.is_space and "\n" in token.text and token.i not in inside
+                    if lines and (token.is_sent_start or line_break):
                         f.write("".join(lines) + "\n")
                         lines = []
                     if token.is_space:

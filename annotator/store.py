@@ -36,6 +36,7 @@ from annotator.domain import (
     Label,
     Link,
     LinkLabel,
+    Occupied,
     Schema,
     Selection,
     Span,
@@ -53,15 +54,13 @@ from annotator.errors import InvalidSpanError, NewerSchemaError, NotAProjectErro
 APPLICATION_ID = 0x414E4E54  # "ANNT"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def dump_json(value: Any) -> str:
-    """The one JSON encoding of every JSON column (attributes, meta, history): UTF-8 as is."""
-    return (
-        json.dumps(value, ensure_ascii=False)
-        if value
-        else "{}"
-        if isinstance(value, dict)
-        else json.dumps(value)
-    )
+    """The one JSON encoding of every JSON column (attributes, meta, history): UTF-8 as is
+    (one encoder, made once: the same text as ``json.dumps(value, ensure_ascii=False)``)."""
+    return _ENCODER.encode(value) if value else "{}" if isinstance(value, dict) else json.dumps(value)
 
 
 def now() -> str:
@@ -928,37 +927,107 @@ class Store:
     def accept_all_suggestions(self, document_id: int, annotator: str) -> tuple[int, int]:
         """Accept every undecided suggestion of a document as one action: ``(accepted, left)``.
 
-        A suggestion that would overlap a decision (or an earlier accepted suggestion) in an
-        exclusive layer is left undecided for the analyst to settle.
+        A suggestion the analyst already has (same offsets and label) is settled by it; one that
+        would overlap a decision (or an earlier accepted suggestion) in an exclusive layer is
+        left undecided for the analyst to settle. The document's spans are read once.
         """
         accepted = left = 0
         with self.transaction():
-            for span in self.working_spans(document_id, annotator):
+            spans = self.working_spans(document_id, annotator)
+            have = set()
+            chosen: list[Span] = []
+            occupied: dict[str, Occupied] = {}
+            for span in spans:
+                if span.annotator == annotator and span.status == "accepted":
+                    have.add((span.start, span.end, span.label))
+                    if span.layer in EXCLUSIVE_LAYERS:
+                        occupied.setdefault(span.layer, Occupied()).add(span.start, span.end)
+            for span in spans:
                 if span.status != "suggested":
                     continue
-                if span.layer in EXCLUSIVE_LAYERS:
-                    clash = any(
-                        other.annotator == annotator
-                        and other.layer == span.layer
-                        and overlaps(span.start, span.end, other.start, other.end)
-                        for other in self.working_spans(document_id, annotator)
-                        if other.status == "accepted"
-                    )
-                    if clash:
-                        left += 1
-                        continue
-                existing = self.conn.execute(
-                    'SELECT 1 FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? '
-                    "AND label = ?",
-                    (document_id, self.annotator_id(annotator), span.start, span.end, span.label),
-                ).fetchone()
-                if existing:
-                    # the analyst already has this very span: the suggestion is settled by it
+                key = (span.start, span.end, span.label)
+                if key in have:
                     self.update_span(span.id, annotator, status="accepted")
-                else:
-                    self.accept_suggestion(span.id, annotator)
-                accepted += 1
+                    accepted += 1
+                    continue
+                taken = occupied.setdefault(span.layer, Occupied())
+                if span.layer in EXCLUSIVE_LAYERS and taken.clashes(span.start, span.end):
+                    left += 1
+                    continue
+                chosen.append(span)
+                have.add(key)
+                if span.layer in EXCLUSIVE_LAYERS:
+                    taken.add(span.start, span.end)
+            accepted += len(chosen)
+            self._accept_many(chosen, annotator)
         return accepted, left
+
+    def _accept_many(self, suggestions: list[Span], annotator: str) -> None:
+        """:meth:`accept_suggestion` for many suggestions of one document, checked by the caller
+        (valid spans already, no clash): a few statements, whatever their number, and the
+        same rows, history and recorded changes as one by one."""
+        if not suggestions:
+            return
+        document_id = suggestions[0].document_id
+        annotator_id = self.annotator_id(annotator)
+        stamp = now()
+        ids = json.dumps([s.id for s in suggestions])
+        decision_of = dict(
+            self.conn.execute(
+                'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, attributes, '
+                "note, suggestion_id, created_at, updated_at) "
+                "SELECT s.document_id, s.start, s.\"end\", s.label, ?, s.origin, 'accepted', s.attributes, '', "
+                "s.id, ?, ? FROM spans s WHERE s.id IN (SELECT value FROM json_each(?)) "
+                "RETURNING suggestion_id, id",
+                (annotator_id, stamp, stamp, ids),
+            ).fetchall()
+        )
+        self.conn.execute(
+            "UPDATE spans SET status = 'accepted', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+            (stamp, ids),
+        )
+        entries: list[tuple] = []
+        for suggestion in suggestions:
+            state = _span_state(suggestion)
+            decision_id = decision_of[suggestion.id]
+            decision = {
+                **state,
+                "id": decision_id,
+                "annotator": annotator,
+                "status": "accepted",
+                "note": "",
+                "origin_detail": "",
+                "suggestion_id": suggestion.id,
+            }
+            entries.append(("update span", document_id, suggestion.id, state, {**state, "status": "accepted"}))
+            entries.append(("add span", document_id, decision_id, None, decision))
+        moved = decision_of
+        self._log_many(entries, annotator, "span")
+        self._carry_links(moved, document_id, annotator)
+        self._touch_document(document_id, annotator)
+
+    def _log_many(self, entries: list[tuple], annotator: str, kind: str) -> None:
+        """:meth:`_log` for many changes of one ``kind``: (action, document_id, row id, before,
+        after) each."""
+        at = now()
+        self.conn.executemany(
+            "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    at,
+                    annotator,
+                    action,
+                    document_id,
+                    row_id,
+                    None if before is None else dump_json(before),
+                    None if after is None else dump_json(after),
+                )
+                for action, document_id, row_id, before, after in entries
+            ],
+        )
+        if self._recorder is not None:
+            self._recorder.extend(Change(kind, row_id, before, after) for _a, _d, row_id, before, after in entries)
 
     def set_document_status(self, document_id: int, status: str, annotator: str) -> None:
         if status not in DOCUMENT_STATUSES:
@@ -1074,6 +1143,17 @@ class Store:
         if row is None:
             raise StoreError(f"no span with id {span_id}")
         return _span_from_row(row)
+
+    def span_from_state(self, state: dict[str, Any]) -> Span:
+        """A span as the history recorded it (:func:`_span_state`), without reading it back."""
+        return Span(layer=self.schema.layer_of(state["label"]), **state)
+
+    def spans_by_id(self, span_ids: Iterable[int]) -> dict[int, Span]:
+        """The spans of these ids that exist, read in one query (an action's touched spans)."""
+        rows = self.conn.execute(
+            _SPAN_SELECT + " WHERE spans.id IN (SELECT value FROM json_each(?))", (json.dumps(list(span_ids)),)
+        )
+        return {row[0]: _span_from_row(row) for row in rows}
 
     def spans(
         self,
@@ -1252,23 +1332,24 @@ class Store:
                 attributes=changes.get("attributes", suggestion.attributes),
                 suggestion_id=suggestion_id,
             )
-            self._carry_links(suggestion_id, decision.id, decision.document_id, annotator)
+            self._carry_links({suggestion_id: decision.id}, decision.document_id, annotator)
         return decision
 
-    def _carry_links(self, from_id: int, to_id: int, document_id: int, annotator: str) -> None:
-        """The links ``annotator`` drew to a suggestion follow the decision that replaces it
-        (accepted, relabelled, resized), each move logged so that undo puts it back; a link the
-        decision already has is not doubled (the old one is removed, logged)."""
+    def _carry_links(self, moved: dict[int, int], document_id: int, annotator: str) -> None:
+        """The links ``annotator`` drew to suggestions follow the decisions that replace them
+        (``moved``: suggestion id -> decision id; accepted, relabelled, resized), each move
+        logged so that undo puts it back; a link the decision already has is not doubled (the
+        old one is removed, logged)."""
         rows = self.conn.execute(
             "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
             "FROM links JOIN annotators ON annotators.id = links.annotator_id "
-            "WHERE (head_id = ? OR tail_id = ?) AND annotators.name = ? ORDER BY links.id",
-            (from_id, from_id, annotator),
+            "WHERE (head_id IN (SELECT value FROM json_each(?1)) OR tail_id IN (SELECT value FROM json_each(?1))) "
+            "AND annotators.name = ?2 ORDER BY links.id",
+            (json.dumps(list(moved)), annotator),
         ).fetchall()
         for row in rows:
             link = Link(*row)
-            head = to_id if link.head_id == from_id else link.head_id
-            tail = to_id if link.tail_id == from_id else link.tail_id
+            head, tail = moved.get(link.head_id, link.head_id), moved.get(link.tail_id, link.tail_id)
             taken = self.conn.execute(
                 "SELECT 1 FROM links WHERE head_id = ? AND tail_id = ? AND label = ?", (head, tail, link.label)
             ).fetchone()
@@ -1276,13 +1357,13 @@ class Store:
                 self.delete_link(link.id, annotator)
                 continue
             self.conn.execute("UPDATE links SET head_id = ?, tail_id = ? WHERE id = ?", (head, tail, link.id))
-            moved = Link(link.id, head, tail, link.label, link.annotator, link.created_at)
+            after = Link(link.id, head, tail, link.label, link.annotator, link.created_at)
             self._log(
                 "move link",
                 document_id,
                 head,
                 _link_state(link, document_id),
-                _link_state(moved, document_id),
+                _link_state(after, document_id),
                 annotator,
                 "link",
                 link.id,

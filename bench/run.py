@@ -512,6 +512,7 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "import": bench_import,
     "open_document": _gui("open_document"),
     "label_keystroke": _gui("label_keystroke"),
+    "accept_all": _gui("accept_all"),
     "startup": _gui("startup"),
     "export_csv": lambda rounds: bench_export(rounds, "csv"),
     "export_jsonl": lambda rounds: bench_export(rounds, "jsonl"),

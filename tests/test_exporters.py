@@ -333,7 +333,7 @@ def test_spacy_train_runs_on_the_export_without_edits(training_corpus, tmp_path)
 def test_conll_is_valid_iob2(project, tmp_path):
     exported(project, tmp_path, "conll", "out.conll")
     content = (tmp_path / "out.conll").read_text(encoding="utf-8")
-    assert content.startswith("-DOCSTART- O\n\n")
+    assert content.startswith("-DOCSTART- -X- O O\n\n")
     previous = "O"
     entities = []
     for line in content.splitlines():

@@ -576,19 +576,25 @@ class MainWindow(QMainWindow):
     def selected(self) -> Span | None:
         return self.view.spans.get(self.view.selected_id) if self.view.selected_id is not None else None
 
-    def _visible(self, span_id: int) -> Span | None:
-        """The span as the analyst's view shows it, or None if it left the view."""
-        try:
-            span = self.store.span(span_id)
-        except AnnotatorError:
-            return None
-        if span.document_id != self.document_id:
-            return None
-        mine = span.annotator == self.editor.annotator and span.status != "rejected"
-        return span if mine or span.status == "suggested" else None
+    def _visible(self, states: dict[int, dict[str, Any] | None]) -> dict[int, Span | None]:
+        """The spans an action left (their recorded states) as the analyst's view shows
+        them, None for those that left the view."""
+        shown: dict[int, Span | None] = {}
+        for span_id, state in states.items():
+            visible = (
+                state is not None
+                and state["document_id"] == self.document_id
+                and (
+                    state["status"] == "suggested"
+                    or (state["annotator"] == self.editor.annotator and state["status"] != "rejected")
+                )
+            )
+            shown[span_id] = self.store.span_from_state(state) if visible else None
+        return shown
 
-    def refresh(self, edit: Edit) -> None:
-        """Redraw what an action changed (switching to its document if it was another)."""
+    def refresh(self, edit: Edit, undone: bool = False) -> None:
+        """Redraw what an action changed, or its undo (``undone``), switching to its document
+        if it was another."""
         if self.reviewing:
             self.open_document(edit.document_id if edit.document_id is not None else self.document_id)
             self._update_counts()
@@ -597,7 +603,8 @@ class MainWindow(QMainWindow):
             self.open_document(edit.document_id)
         else:
             # only this article's spans (a corpus-wide action touches thousands elsewhere)
-            changed = {span_id: self._visible(span_id) for span_id in edit.spans_touched(self.document_id)}
+            states = edit.span_states(undone)
+            changed = self._visible({i: states[i] for i in edit.spans_touched(self.document_id) if i in states})
             self.view.update_spans(changed)
             self.side.update_spans(changed)
             if any(change.kind == "document" for change in edit.changes):
@@ -1243,7 +1250,7 @@ class MainWindow(QMainWindow):
         if edit is None:
             self.say(f"Nothing to {verb.lower()[:-2]}")
             return
-        self.refresh(edit)
+        self.refresh(edit, undone=verb == "Undone")
         self.say(f"{verb}: {edit.description} — saved")
 
     def save(self) -> None:

@@ -46,6 +46,10 @@ RIGHT_MARGIN = 150
 LANE_WIDTH = 6
 
 
+#: More changed spans than this at once (accept all, an undo of it) redraw the whole screen.
+MANY_CHANGES = 100
+
+
 def display_text(text: str) -> str:
     """The text as Qt is given it: "\\r\\n" would become one position in Qt's document, so its
     "\\r" is shown as a space; every other character keeps its length."""
@@ -190,7 +194,13 @@ class ArticleView(QPlainTextEdit):
         self._repaint_spans(touched)
 
     def _repaint_spans(self, spans: Iterable[Span]) -> None:
-        """Schedule a repaint of where ``spans`` are on screen: text, outlines, margins."""
+        """Schedule a repaint of where ``spans`` are on screen: text, outlines, margins (all of
+        the screen when many changed at once: a screen is cheaper than a search per span)."""
+        spans = list(spans)
+        if len(spans) > MANY_CHANGES:
+            for widget in (self.viewport(), self._left, self._right):
+                widget.update()
+            return
         lines = self.lines_on_screen()
         width = self.viewport().width()
         for span in spans:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import DOCUMENT_STATUSES, Link, Schema, Span, span_order
+from annotator.gui.article_view import MANY_CHANGES
 from annotator.gui.text import plain_label, plain_tooltip
 
 
@@ -269,7 +270,11 @@ class SidePanel(QWidget):
             if span is not None:
                 self.spans[span_id] = span
                 self.undecided += span.status == "suggested"
-        self.span_model.apply(changed, old)
+        if len(changed) > MANY_CHANGES:  # one reset, not a model signal per row
+            colours = {n: lab.colour for n, lab in self.schema.labels.items()}
+            self.span_model.set_spans(self.text, list(self.spans.values()), colours)
+        else:
+            self.span_model.apply(changed, old)
         self._count()
 
     def _count(self) -> None:
