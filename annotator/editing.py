@@ -312,7 +312,11 @@ class Editor:
         """Settle one difference into gold: "a", "b", "both" or "neither" (recorded as rejected
         gold spans, so that the difference counts as decided)."""
         a, b = difference.a, difference.b
-        if choice == "a":
+        if choice == "a" and a is None:  # A's decision is "no span here": B's is refused in gold
+            chosen, status = [b], "rejected"
+        elif choice == "b" and b is None:
+            chosen, status = [a], "rejected"
+        elif choice == "a":
             chosen, status = [a], "accepted"
         elif choice == "b":
             chosen, status = [b], "accepted"

@@ -674,6 +674,17 @@ class Store:
         self._annotator_ids[name] = row[0]
         return row[0]
 
+    def annotators_by_work(self, document_id: int | None) -> list[str]:
+        """Annotators who can be compared (not rules, not gold sets), those with the most live
+        spans in the document first, then in the whole project: the pair review mode proposes."""
+        rows = self.conn.execute(
+            "SELECT a.name, sum(s.document_id IS ?) AS here, count(s.id) AS everywhere "
+            "FROM annotators a LEFT JOIN spans s ON s.annotator_id = a.id AND s.status != 'rejected' "
+            "WHERE a.kind NOT IN ('rule', 'gold') GROUP BY a.id ORDER BY here DESC, everywhere DESC, a.name",
+            (document_id,),
+        )
+        return [name for name, _here, _everywhere in rows]
+
     def annotators(self) -> list[dict[str, Any]]:
         return list(self._dicts("SELECT name, kind, created_at FROM annotators ORDER BY id"))
 
@@ -1370,10 +1381,16 @@ class Store:
             )
 
     def reject_suggestion(self, suggestion_id: int, annotator: str) -> Span:
+        """The analyst refuses a suggestion: its fate is kept, and the links the analyst drew
+        to it go (logged, so that undo brings them back): a link never points at a span its
+        author no longer sees."""
         with self.transaction():
             suggestion = self.span(suggestion_id)
             if suggestion.status != "suggested":
                 raise StoreError(f"span {suggestion_id} is not an undecided suggestion")
+            for link in self.links_of(suggestion_id):
+                if link.annotator == annotator:
+                    self.delete_link(link.id, annotator)
             return self.update_span(suggestion_id, annotator, status="rejected")
 
     def delete_span(self, span_id: int, annotator: str) -> None:

@@ -181,3 +181,28 @@ def test_gui_command_starts_the_real_window_and_draws_the_last_article(tmp_path)
     # the article opened after the first frame is the one the settings remember
     settings = (tmp_path / "config" / "annotator" / "annotator.conf").read_text(encoding="utf-8")
     assert "documents" in settings and "p.db=1" in settings.replace("%2F", "/").replace("\\", "/")
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path):
+    """`annotator … | head -1` used to print BrokenPipeError once head had gone."""
+    db = tmp_path / "p.db"
+    source = tmp_path / "many.jsonl"
+    source.write_text(
+        "".join(
+            json.dumps({"text": f"Kim Jong-un habló en Pionyang, número {i}.", "spans": [{"start": 0, "end": 11, "label": "PER"}]})
+            + "\n"
+            for i in range(3000)
+        ),
+        encoding="utf-8",
+    )
+    subprocess.run(
+        [sys.executable, "-m", "annotator", "--db", str(db), "import", str(source)], check=True, capture_output=True
+    )
+    pipeline = subprocess.run(
+        f"'{sys.executable}' -m annotator --db '{db}' segments --label PER --limit 3000 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+    )
+    assert pipeline.stdout.strip()
+    assert pipeline.stderr == ""

@@ -308,3 +308,131 @@ def test_attributes_set_by_keys_alone(qtbot, window, project):
     assert project.span(source.id).attributes == {"agency": "Yonhap"}
     # the side panel shows what the keys chose
     assert window.side.attribute_widgets["agency"].currentData() == "Yonhap"
+
+
+# -- 6. review mode: the pair with work, and A's "no span" recorded -------------------------------
+
+
+def test_review_proposes_the_pair_with_work_and_alt1_records_as_decision(qtbot, project, tmp_path):
+    document_id, _ = project.add_document(TEXT, "Revisión", lang="es")
+    project.annotator_id("carlos", "human")  # first in the list, nothing in this article
+    for name in ("ana", "bea"):
+        project.add_span(document_id, *KIM_FIRST, "PER", name)
+    project.add_span(document_id, *KCNA, "ORG", "bea")  # B tagged KCNA; A did not
+    settings = QSettings(str(tmp_path / "review.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(project, "reviewer", settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.open_document(document_id)
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: focus_of(window) is window.view)
+    press(qtbot, window.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    panel = window.review_panel
+    assert {panel.a, panel.b} == {"ana", "bea"}
+    panel.a_combo.setCurrentIndex(panel.a_combo.findData("ana"))
+    panel.b_combo.setCurrentIndex(panel.b_combo.findData("bea"))
+    press(qtbot, window.view, Qt.Key.Key_F8)
+    difference = panel.current()
+    assert difference.a is None and difference.b.label == "ORG"
+    press(qtbot, window.view, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    gold = project.spans(document_id, annotator="gold")
+    assert [(s.start, s.end, s.label, s.status) for s in gold] == [(*KCNA, "ORG", "rejected")]
+    press(qtbot, window.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    window.close()
+
+
+def test_rejecting_a_linked_suggestion_takes_the_link_with_it_and_undo_brings_it_back(
+    qtbot, window, project, article
+):
+    quote = link_quote_to_kim(qtbot, window)
+    kim = span_at(window, *KIM_FIRST)
+    window.select_span(kim.id)
+    window.view.setFocus()
+    press(qtbot, window.view, Qt.Key.Key_X)
+    assert project.links(article) == []
+    window.select_span(quote.id)
+    assert window.side.links_list.count() == 0
+    press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [(k.head_id, k.tail_id) for k in project.links(article)] == [(quote.id, kim.id)]
+
+
+# -- 10. a missing xcb library is named in one line --------------------------------------------------
+
+
+def test_every_missing_xcb_library_is_named_with_its_package():
+    from annotator.gui.app import debian_package, missing_libraries
+
+    ldd = (
+        "\tlibQt6XcbQpa.so.6 => /x/libQt6XcbQpa.so.6 (0x1)\n"
+        "\tlibxcb-icccm.so.4 => not found\n"
+        "\tlibxcb-keysyms.so.1 => not found\n"
+        "\tlibxcb-icccm.so.4 => not found\n"
+    )
+    assert missing_libraries(ldd) == ["libxcb-icccm.so.4", "libxcb-keysyms.so.1"]
+    assert [debian_package(n) for n in ("libxcb-icccm.so.4", "libxkbcommon-x11.so.0", "libEGL.so.1")] == [
+        "libxcb-icccm4",
+        "libxkbcommon-x11-0",
+        "libegl1",
+    ]
+
+
+def test_the_real_plugin_is_checked_when_xcb_is_asked_for(monkeypatch):
+    """On this machine's real libqxcb.so: with QT_QPA_PLATFORM=xcb the check runs (it used to
+    be skipped), and what it says agrees with ldd."""
+    import subprocess
+    from pathlib import Path
+
+    import PySide6
+
+    from annotator.gui.app import display_problem, missing_libraries
+
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    monkeypatch.setenv("DISPLAY", ":99")
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    missing = missing_libraries(subprocess.run(["ldd", str(plugin)], capture_output=True, text=True).stdout)
+    problem = display_problem()
+    if missing:
+        assert problem is not None and all(name in problem for name in missing) and "\n" not in problem
+    else:
+        assert problem is None
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert display_problem() is None
+
+
+# -- 11. smaller things a new user met ----------------------------------------------------------------
+
+
+def test_an_empty_list_says_why(qtbot, window):
+    window.documents.find.setText("palabra-que-no-esta")
+    window.documents.apply_filters()
+    table = window.documents.table
+    assert window.documents.model.rowCount() == 0
+    assert table.empty_text().startswith("No article matches the filters")
+    image = table.viewport().grab().toImage()
+    background = image.pixelColor(2, image.height() - 2)
+    drawn = sum(
+        image.pixelColor(x, y) != background for x in range(0, image.width(), 2) for y in range(0, 40, 2)
+    )
+    assert drawn > 20  # the words are painted, not only the background
+
+
+def test_segments_show_label_and_readable_attributes_and_search_reaches_results(qtbot, window, project):
+    select_text(window, *KCNA)
+    press(qtbot, window.view, Qt.Key.Key_S)  # SOURCE with agency = KCNA, taken from the suggestion
+    window.show_find_panel("segments")
+    panel = window.find_panel
+    panel.label.setCurrentIndex(panel.label.findData("SOURCE"))
+    panel.run_segments()
+    model = panel.segment_model
+    columns = [key for key, _title in model.columns]
+    row = {key: model.index(0, c).data() for c, key in enumerate(columns)}
+    assert row["label"] == "SOURCE" and row["attributes"] == "agency=KCNA" and row["text"] == "KCNA"
+    window.show_find_panel("search")
+    qtbot.keyClicks(panel.query, "KCNA")
+    press(qtbot, panel.query, Qt.Key.Key_Return)
+    assert panel.search_count.text() == "1 document"
+    press(qtbot, panel.query, Qt.Key.Key_Down)
+    assert panel.search_table.hasFocus() or QApplication.focusWidget() is panel.search_table
+    assert panel.search_table.currentIndex().row() == 0

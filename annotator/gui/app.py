@@ -1047,7 +1047,7 @@ class MainWindow(QMainWindow):
         self._make_room_for_review(on)
         if on:
             names = [a["name"] for a in self.store.annotators() if a["kind"] != "rule"]
-            self.review_panel.set_annotators(names)
+            self.review_panel.set_annotators(names, self.store.annotators_by_work(self.document_id))
             self._review_annotators_changed()
         else:
             if self._agreement_worker_running():
@@ -1683,19 +1683,53 @@ def seed_samples(store: Store) -> int:
     return report.total("documents_new")
 
 
+def debian_package(soname: str) -> str:
+    """The Debian/Ubuntu package of a shared library: libxcb-icccm.so.4 -> libxcb-icccm4,
+    libxkbcommon-x11.so.0 -> libxkbcommon-x11-0, libEGL.so.1 -> libegl1."""
+    name, _, version = soname.partition(".so")
+    major = version.strip(".").split(".")[0]
+    return name.lower() + ("-" if name[-1:].isdigit() and major else "") + major
+
+
+def missing_libraries(ldd_output: str) -> list[str]:
+    """The libraries ``ldd`` could not find, each once, in its order."""
+    missing = [line.split()[0] for line in ldd_output.splitlines() if "=> not found" in line]
+    return list(dict.fromkeys(missing))
+
+
+def xcb_plugin_problem() -> str | None:
+    """Every library Qt's xcb platform plugin needs and this system lacks, as one line (Qt would
+    abort with its own message, naming only xcb-cursor)."""
+    import subprocess
+
+    import PySide6
+
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    if not plugin.exists():
+        return None
+    try:
+        output = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    missing = missing_libraries(output)
+    if not missing:
+        return None
+    packages = " ".join(dict.fromkeys(debian_package(name) for name in missing))
+    return (
+        f"Qt's xcb platform cannot start: {', '.join(missing)} not found. On Debian/Ubuntu: "
+        f"apt-get install {packages} (or set QT_QPA_PLATFORM=offscreen for no window)"
+    )
+
+
 def display_problem() -> str | None:
     """A one-line hint when Qt would abort for lack of a display or of xcb's libraries."""
-    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if sys.platform != "linux" or (platform and not platform.startswith("xcb")):
         return None
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if not platform and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return "no display: run inside a desktop session, or set QT_QPA_PLATFORM=offscreen"
-    import ctypes.util
-
-    if os.environ.get("DISPLAY") and ctypes.util.find_library("xcb-cursor") is None:
-        return (
-            "Qt's xcb platform needs system libraries: install libxcb-cursor0 (and libxkbcommon-x11-0, "
-            "libxcb-icccm4, libxcb-keysyms1, libxcb-image0, libxcb-render-util0, libegl1)"
-        )
+    if os.environ.get("DISPLAY") or platform.startswith("xcb"):
+        return xcb_plugin_problem()
     return None
 
 

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -373,10 +373,26 @@ class DocumentView(QTableView):
             self.verticalHeader().setDefaultSectionSize(self.painter.height)
         super().changeEvent(event)
 
+    def empty_text(self) -> str:
+        filters = self.documents.filters
+        if any(filters.get(key) for key in ("status", "label", "annotator", "text")):
+            return "No article matches the filters (Ctrl+F, Escape: back to the article)"
+        return "No articles yet: File > Import, or drop files here"
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         """The rows in the event's area, drawn in one call."""
         model, height, area = self.documents, self.painter.height, event.rect()
         first = self.rowAt(area.top())
+        if not model.rows:  # an empty list says why
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(
+                self.viewport().rect().adjusted(8, 8, -8, -8),
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                self.empty_text(),
+            )
+            painter.end()
+            return
         if first < 0:
             return
         top = self.rowViewportPosition(first)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -79,6 +79,8 @@ class PagedModel(QAbstractTableModel):
         row = self.rows[index.row()]
         key = self.columns[index.column()][0]
         value = row.get(key)
+        if key == "attributes" and value:
+            value = attribute_text(value)
         if role == Qt.ItemDataRole.DisplayRole:
             return " ".join(str(value).split()) if value is not None else ""
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -93,6 +95,17 @@ class PagedModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section][1]
         return None
+
+
+def attribute_text(value: Any) -> str:
+    """Attributes as a person reads them: ``agency=KCNA, kind=direct`` (not raw JSON)."""
+    try:
+        pairs = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return str(value)
+    if not isinstance(pairs, dict):
+        return str(value)
+    return ", ".join(f"{name}={pairs[name]}" for name in pairs)
 
 
 def _table(model: PagedModel) -> QTableView:
@@ -185,6 +198,7 @@ class FindPanel(QWidget):
                 ("left_context", "Before"),
                 ("text", "Segment"),
                 ("right_context", "After"),
+                ("label", "Label"),
                 ("annotator", "By"),
                 ("attributes", "Attributes"),
             ],
@@ -194,6 +208,7 @@ class FindPanel(QWidget):
         self._add_tab(segments, form, self.segment_table, "Segments")
 
         self.query.returnPressed.connect(self.run_search)
+        self.query.installEventFilter(self)
         self.scoped.toggled.connect(lambda _on: self.query.text().strip() and self.run_search())
         for field in (self.attributes, self.link, self.date):
             field.returnPressed.connect(self.run_segments)
@@ -205,6 +220,19 @@ class FindPanel(QWidget):
         self.search_table.doubleClicked.connect(self._open_hit)
         self.segment_table.doubleClicked.connect(self._open_segment)
         self.fill_choices()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """Down in the search box goes to the results, the first one selected (Enter opens it)."""
+        if (
+            watched is self.query
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+            and self.search_model.rowCount()
+        ):
+            self.search_table.setFocus()
+            self.search_table.setCurrentIndex(self.search_model.index(0, 0))
+            return True
+        return super().eventFilter(watched, event)
 
     def _add_tab(self, page: QWidget, controls: QLayout, table: QTableView, title: str) -> None:
         """A tab: its controls above its table of results."""
@@ -244,7 +272,8 @@ class FindPanel(QWidget):
         store = self.store
         self.search_model.load(lambda offset, limit: store.search(query, limit, offset, **scope))
         shown = self.search_model.rowCount()
-        self.search_count.setText(f"{shown}{'+' if self.search_model.canFetchMore() else ''} documents")
+        more = "+" if self.search_model.canFetchMore() else ""
+        self.search_count.setText(f"{shown}{more} document{'' if shown == 1 and not more else 's'}")
         self.search_table.resizeColumnToContents(1)
         self.search_table.setColumnWidth(0, 260)
 
@@ -268,7 +297,7 @@ class FindPanel(QWidget):
         query, store = self.segment_query(), self.store
         self.segment_model.load(lambda offset, limit: store.segments(**query, limit=limit, offset=offset))
         self.export_segments.setEnabled(self.segment_model.rowCount() > 0)
-        for column, width in ((0, 200), (1, 260), (2, 220), (3, 260), (4, 70)):
+        for column, width in ((0, 200), (1, 260), (2, 220), (3, 260), (4, 70), (5, 70)):
             self.segment_table.setColumnWidth(column, width)
 
     def _open_segment(self, index: QModelIndex) -> None:

@@ -111,8 +111,13 @@ class ReviewPanel(QWidget):
         row.addWidget(self.corpus)
         layout.addLayout(row)
 
-    def set_annotators(self, names: list[str]) -> None:
+    def set_annotators(self, names: list[str], proposed: list[str] | None = None) -> None:
+        """The names to choose from; A and B keep their choice, else take ``proposed`` (the
+        pair with the most work), else the first two names."""
+        proposed = [name for name in (proposed or []) if name in names]
         for combo, default in ((self.a_combo, 0), (self.b_combo, 1)):
+            if combo.currentData() is None and len(proposed) > default:
+                default = names.index(proposed[default])
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
