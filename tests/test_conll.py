@@ -186,3 +186,24 @@ def test_real_corpus_conll_export_is_valid_iob2_with_every_entity(shared_data, t
     read = [[("".join(words[s:e]), label) for s, e, label in found] for words, found in documents]
     assert read == expected
     assert sum(map(len, read)) > 18_000  # the corpus's gold entities, none cut or lost
+
+
+def test_docbin_bytes_are_spacys_own(project, tmp_path):
+    """The export serialises its DocBin with fewer copies than DocBin.to_bytes: the same bytes."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    from annotator.exporters import DOCBIN_ATTRS, docbin_bytes
+
+    nlp = spacy.blank("es")
+    docs = [nlp(TEXT), nlp("Otro texto."), nlp("")]
+    docs[0].user_data["x"] = {"a": 1}
+
+    def filled():
+        doc_bin = DocBin(attrs=DOCBIN_ATTRS, store_user_data=True)
+        for doc in docs:
+            doc_bin.add(doc)
+        return doc_bin
+
+    assert docbin_bytes(filled()) == filled().to_bytes()
+    assert docbin_bytes(DocBin(store_user_data=True)) == DocBin(store_user_data=True).to_bytes()
