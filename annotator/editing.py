@@ -27,6 +27,21 @@ class Edit:
     description: str
     document_id: int | None
     changes: list[Change] = field(default_factory=list)
+    #: Read back from the project (an earlier session): checked against the rows before it is
+    #: undone or redone, since the project may have changed since.
+    restored: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "document_id": self.document_id,
+            "changes": [[c.kind, c.row_id, c.before, c.after] for c in self.changes],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Edit:
+        changes = [Change(kind, row_id, before, after) for kind, row_id, before, after in data["changes"]]
+        return cls(data["description"], data["document_id"], changes, restored=True)
 
     def spans_touched(self, document_id: int | None = None) -> set[int]:
         """Ids of the spans this action changed (only those of ``document_id`` if given)."""
@@ -98,9 +113,57 @@ class Editor:
         if not source:
             return None
         edit = source[-1]
+        if edit.restored:
+            self._check_unchanged(edit, direction)
         self.store.apply_changes(edit.changes, direction, self.annotator, progress, should_stop)
         target.append(source.pop())  # only once written
         return edit
+
+    def _check_unchanged(self, edit: Edit, direction: str) -> None:
+        """An action of an earlier session is undone (redone) only if its rows are still as it
+        left them (as its undo left them): otherwise it would write over later work."""
+        expected: dict[tuple[str, int], Any] = {}
+        for change in edit.changes if direction == "undo" else reversed(edit.changes):
+            expected[(change.kind, change.row_id)] = change.after if direction == "undo" else change.before
+        probes = [Change(kind, row_id, state, state) for (kind, row_id), state in expected.items()]
+        for probe, now in zip(probes, self.store.current_states(probes), strict=True):
+            if probe.after != now:
+                del (self.undo_stack if direction == "undo" else self.redo_stack)[-1]
+                raise StoreError(
+                    f"“{edit.description}” (from an earlier session) can no longer be {direction}ne: "
+                    "the project changed since; it was dropped from the list"
+                )
+
+    #: How much of the undo history is kept in the project between sessions.
+    KEPT_EDITS = 100
+    KEPT_CHANGES = 20_000
+
+    def save_history(self) -> None:
+        """Keep the last actions (bounded) in the project, so that Ctrl+Z still works after a
+        restart; written when the window closes or leaves the project."""
+
+        def kept(stack: list[Edit]) -> list[dict[str, Any]]:
+            chosen, changes = [], 0
+            for edit in reversed(stack[-self.KEPT_EDITS :]):
+                changes += len(edit.changes)
+                if changes > self.KEPT_CHANGES:
+                    break
+                chosen.append(edit.to_json())
+            return chosen[::-1]
+
+        self.store.set_setting(
+            f"undo/{self.annotator}", {"undo": kept(self.undo_stack), "redo": kept(self.redo_stack)}
+        )
+
+    def load_history(self) -> int:
+        """The actions an earlier session kept (see :meth:`save_history`); how many."""
+        try:
+            saved = self.store.setting(f"undo/{self.annotator}") or {}
+            self.undo_stack = [Edit.from_json(e) for e in saved.get("undo", [])] + self.undo_stack
+            self.redo_stack = [Edit.from_json(e) for e in saved.get("redo", [])]
+        except (KeyError, TypeError, ValueError):  # an unreadable value: no history, not an error
+            self.undo_stack, self.redo_stack = [], []
+        return len(self.undo_stack)
 
     @property
     def next_undo(self) -> Edit | None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import EXCLUSIVE_LAYERS, Schema, overlaps
+from annotator.domain import EXCLUSIVE_LAYERS, Schema, clashes
 from annotator.errors import ModelError
 from annotator.schema import resources_dir
 from annotator.store import Store, dump_json
@@ -148,10 +148,12 @@ def documents_to_preannotate(store: Store, redo: bool = False) -> list[int]:
 
 
 def _keep(suggestion: tuple, layer: str, decided: list[tuple[int, int, str]]) -> bool:
+    """A suggestion is added unless it clashes with a decision (the domain's one rule) or,
+    where spans may overlap, repeats one exactly."""
     start, end, label = suggestion[0], suggestion[1], suggestion[2]
-    if layer in EXCLUSIVE_LAYERS:
-        return not any(overlaps(start, end, s, e) for s, e, _ in decided)
-    return (start, end, label) not in {(s, e, lab) for s, e, lab in decided}
+    if clashes((start, end), [(s, e) for s, e, _ in decided], layer):
+        return False
+    return layer in EXCLUSIVE_LAYERS or (start, end, label) not in {(s, e, lab) for s, e, lab in decided}
 
 
 def preannotate(

@@ -2362,6 +2362,43 @@ class Store:
         """Record a bulk action (an import, a pre-annotation batch) as one history entry."""
         self._log(action, document_id, None, None, details, annotator)
 
+    def setting(self, key: str) -> Any:
+        """A value kept in the project's settings table (JSON), or None."""
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.transaction():
+            if value is None:
+                self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+            else:
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, dump_json(value))
+                )
+
+    def current_states(self, changes: Sequence[Change]) -> list[dict[str, Any] | None]:
+        """Each change's row as it is now, in the shape the history records it (None: gone)."""
+        spans = self.spans_by_id({c.row_id for c in changes if c.kind == "span"})
+        states: list[dict[str, Any] | None] = []
+        for change in changes:
+            if change.kind == "span":
+                span = spans.get(change.row_id)
+                states.append(None if span is None else _span_state(span))
+            elif change.kind == "link":
+                row = self.conn.execute(
+                    "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, "
+                    "spans.document_id FROM links JOIN annotators ON annotators.id = links.annotator_id "
+                    "JOIN spans ON spans.id = links.head_id WHERE links.id = ?",
+                    (change.row_id,),
+                ).fetchone()
+                states.append(None if row is None else _link_state(Link(*row[:6]), row[6]))
+            else:
+                document = self.document(change.row_id)
+                fields = {"status": document.status, "note": document.note, "tags": document.tags}
+                reference = change.after or change.before or {}
+                states.append({key: fields[key] for key in reference if key in fields})
+        return states
+
     def history(self, document_id: int | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])
         rows = self.db.query(f"SELECT * FROM history {where} ORDER BY id", params)

@@ -135,3 +135,40 @@ def test_lanes_keep_overlapping_ranges_apart():
         for j, b in enumerate(ranges):
             if i < j and lanes[i] == lanes[j]:
                 assert not overlaps(*a, *b)
+
+
+def test_one_clash_rule_and_its_sorted_form_agree():
+    import random
+
+    from annotator.domain import ANALYSIS, ENTITIES, Occupied, clashes
+
+    assert clashes((0, 5), [(5, 9)], ENTITIES) is False  # touching is not sharing a character
+    assert clashes((0, 5), [(4, 9)], ENTITIES) is True
+    assert clashes((0, 5), [(0, 5)], ANALYSIS) is False  # analysis spans may overlap anything
+    rng = random.Random(1)
+    for _ in range(300):
+        decided, position = [], 0
+        for _ in range(rng.randint(0, 8)):  # one annotator's entities never overlap
+            start = position + rng.randint(0, 4)
+            end = start + rng.randint(1, 5)
+            decided.append((start, end))
+            position = end
+        occupied = Occupied(decided)
+        start = rng.randint(0, 40)
+        end = start + rng.randint(1, 8)
+        assert occupied.clashes(start, end) == clashes((start, end), decided, ENTITIES)
+
+
+def test_one_span_order_puts_stacked_spans_side_by_side():
+    from annotator.domain import Span, span_order
+
+    def span(i, start, end, label, layer):
+        return Span(i, 1, start, end, label, layer, "ana", "manual", "accepted")
+
+    spans = [
+        span(1, 5, 9, "SOURCE", "analysis"),
+        span(2, 5, 9, "ORG", "entities"),
+        span(3, 0, 20, "QUOTE", "analysis"),
+        span(4, 5, 7, "PER", "entities"),
+    ]
+    assert [s.id for s in sorted(spans, key=span_order)] == [3, 4, 2, 1]

@@ -436,3 +436,42 @@ def test_segments_show_label_and_readable_attributes_and_search_reaches_results(
     press(qtbot, panel.query, Qt.Key.Key_Down)
     assert panel.search_table.hasFocus() or QApplication.focusWidget() is panel.search_table
     assert panel.search_table.currentIndex().row() == 0
+
+
+def test_undo_history_survives_a_restart_and_never_writes_over_later_work(qtbot, project, article, tmp_path):
+    def open_window():
+        settings = QSettings(str(tmp_path / "restart.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(project, "ana", settings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        window.open_document(article)
+        window.view.setFocus()
+        qtbot.waitUntil(lambda: focus_of(window) is window.view)
+        return window
+
+    window = open_window()
+    press(qtbot, window.view, Qt.Key.Key_Tab)
+    press(qtbot, window.view, Qt.Key.Key_Return)  # accept Kim Jong-un
+    select_text(window, *QUOTE)
+    press(qtbot, window.view, Qt.Key.Key_Q)
+    window.close()
+    assert [s.label for s in project.spans(article, annotator="ana")] == ["PER", "QUOTE"]
+
+    window = open_window()  # a restart
+    assert "undo 2 action(s) of your last session" in window.message.text()
+    press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [s.label for s in project.spans(article, annotator="ana")] == ["PER"]
+    window.close()
+
+    # meanwhile the accepted span is changed elsewhere (the command line, another window)
+    kim = project.spans(article, annotator="ana")[0]
+    project.update_span(kim.id, "ana", label="ORG")
+    window = open_window()
+    press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "can no longer be undone" in window.message.text()
+    assert [(s.label, s.status) for s in project.spans(article, annotator="ana")] == [("ORG", "accepted")]
+    press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "Nothing to undo" in window.message.text()
+    window.close()

@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("annotator", "annotator")
         self.store = store
         self.editor = Editor(store, annotator)
+        restored = self._load_history()
         self.document_id: int | None = None
         #: In link mode, the span a link will start from (Ctrl+L); None otherwise.
         self.link_head: int | None = None
@@ -121,6 +122,24 @@ class MainWindow(QMainWindow):
         if not defer_open:
             self.open_last_document()
         self.view.setFocus()
+        if restored:
+            self.say(f"Ctrl+Z can undo {restored} action(s) of your last session on this project")
+            self._update_counts()
+
+    def _load_history(self) -> int:
+        """The undo history this analyst left in the project last time (bounded)."""
+        try:
+            return self.editor.load_history()
+        except (AnnotatorError, sqlite3.Error):
+            return 0
+
+    def _save_history(self) -> None:
+        """Keep the undo history in the project for next time; a file that cannot be written
+        keeps none (the actions themselves are all saved already)."""
+        try:
+            self.editor.save_history()
+        except (AnnotatorError, sqlite3.Error):
+            pass
 
     def open_last_document(self) -> None:
         """Open the article open when this project was last closed (else the first)."""
@@ -1316,7 +1335,9 @@ class MainWindow(QMainWindow):
 
         name = ask_annotator_name(self, self.editor.annotator)
         if name:
+            self._save_history()
             self.editor = Editor(self.store, name)
+            self._load_history()
             self.settings.setValue("annotator/name", name)
             self._set_title()
             if self.document_id is not None:
@@ -1365,7 +1386,9 @@ class MainWindow(QMainWindow):
         self._list_stale.clear()  # ids of the other project
         if self.find_panel is not None:
             self.find_panel.set_store(store)
+        self._save_history()
         self.editor = Editor(store, self.editor.annotator)
+        self._load_history()
         self.documents.model.store = store
         self.document_id = None
         self._build_label_actions()
@@ -1638,6 +1661,7 @@ class MainWindow(QMainWindow):
             self._thread.wait(30_000)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._save_history()
         self._list_timer.stop()
         self.documents.stop_timers()
         self.stop_background_work()
