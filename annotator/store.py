@@ -675,12 +675,14 @@ class Store:
         return row[0]
 
     def annotators_by_work(self, document_id: int | None) -> list[str]:
-        """Annotators who can be compared (not rules, not gold sets), those with the most live
-        spans in the document first, then in the whole project: the pair review mode proposes."""
+        """Annotators who can be compared (not rules, not gold sets): those with live spans in
+        the document first, people before models, the most spans first (then in the whole
+        project): the pair review mode proposes."""
         rows = self.conn.execute(
             "SELECT a.name, sum(s.document_id IS ?) AS here, count(s.id) AS everywhere "
             "FROM annotators a LEFT JOIN spans s ON s.annotator_id = a.id AND s.status != 'rejected' "
-            "WHERE a.kind NOT IN ('rule', 'gold') GROUP BY a.id ORDER BY here DESC, everywhere DESC, a.name",
+            "WHERE a.kind NOT IN ('rule', 'gold') GROUP BY a.id "
+            "ORDER BY here > 0 DESC, a.kind = 'model', here DESC, everywhere DESC, a.name",
             (document_id,),
         )
         return [name for name, _here, _everywhere in rows]

@@ -475,3 +475,42 @@ def test_undo_history_survives_a_restart_and_never_writes_over_later_work(qtbot,
     press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert "Nothing to undo" in window.message.text()
     window.close()
+
+
+NAME_CHILD = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+from annotator.gui import app as gui
+from annotator.gui import dialogs
+
+asked = []
+
+def ask(parent, current):
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, gui.MainWindow)]
+    asked.append([current, [w.isVisible() for w in windows], parent in windows])
+    QApplication.instance().quit()
+    return "marta"
+
+dialogs.ask_annotator_name = ask
+gui.login_name = lambda: "mlopez"
+code = gui.run(sys.argv[1], None, samples=False)
+from PySide6.QtCore import QSettings
+print(json.dumps({"code": code, "asked": asked, "name": QSettings("annotator", "annotator").value("annotator/name")}))
+"""
+
+
+def test_the_name_is_asked_once_over_the_window_already_shown(tmp_path):
+    """In a process of its own: once its application has quit, Qt runs no thread's event loop
+    in that process again."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    child = subprocess.run(
+        [sys.executable, "-c", NAME_CHILD, str(tmp_path / "first.db")], capture_output=True, text=True, env=env
+    )
+    assert child.returncode == 0, child.stderr
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    assert result["asked"] == [["mlopez", [True], True]]  # the window first, the question over it
+    assert result["name"] == "marta" and result["code"] == 0

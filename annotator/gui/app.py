@@ -1335,10 +1335,11 @@ class MainWindow(QMainWindow):
 
         name = ask_annotator_name(self, self.editor.annotator)
         if name:
+            self.settings.setValue("annotator/name", name)
+        if name and name != self.editor.annotator:
             self._save_history()
             self.editor = Editor(self.store, name)
             self._load_history()
-            self.settings.setValue("annotator/name", name)
             self._set_title()
             if self.document_id is not None:
                 self.open_document(self.document_id)
@@ -1781,12 +1782,11 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
     app.setApplicationName("annotator")
     app.setOrganizationName("annotator")
     settings = QSettings("annotator", "annotator")
+    ask_name = False
     if annotator is None:
         annotator = settings.value("annotator/name")
-        if not annotator:
-            from annotator.gui.dialogs import ask_annotator_name
-
-            annotator = login_name() if screenshot else ask_annotator_name(None, login_name()) or login_name()
+        if not annotator:  # asked once, over the window (which is there first), login name proposed
+            annotator, ask_name = login_name(), screenshot is None
             settings.setValue("annotator/name", annotator)
     store = open_store(Path(db_path))
     if samples and store.created:
@@ -1796,6 +1796,8 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
     window.show()
     QTimer.singleShot(0, window.open_last_document)
     QTimer.singleShot(0, window.apply_icons)
+    if ask_name:
+        QTimer.singleShot(50, window.change_annotator)
     if screenshot is not None:
         window.resize(1440, 860)
 

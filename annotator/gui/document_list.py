@@ -425,8 +425,10 @@ class DocumentList(QWidget):
         self.find.setClearButtonEnabled(True)
         layout.addWidget(self.find)
         filters = QHBoxLayout()
+        filters.setSpacing(2)
         self.status_filter = QComboBox()
-        self.status_filter.addItem("Any status", None)
+        # short "any" entries (the three share the list's width): the filter's name when unset
+        self.status_filter.addItem("Status", None)
         for status in DOCUMENT_STATUSES:
             self.status_filter.addItem(status.replace("_", " "), status)
         self.label_filter = QComboBox()
@@ -435,8 +437,16 @@ class DocumentList(QWidget):
             # sized by a few characters, not by the longest name (a model's is long): the
             # list keeps a narrow minimum; the open list of choices shows names whole
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(6)
             filters.addWidget(combo)
+        # each wide enough for its unset name, whole ("Any annotator" was clipped)
+        for combo, characters in ((self.status_filter, 5), (self.label_filter, 4), (self.annotator_filter, 5)):
+            combo.setMinimumContentsLength(characters)
+        for combo, what in (
+            (self.status_filter, "status"),
+            (self.label_filter, "label"),
+            (self.annotator_filter, "annotator"),
+        ):
+            combo.setToolTip(f"Show only the articles of this {what}")
             combo.currentIndexChanged.connect(self.apply_filters)
         layout.addLayout(filters)
         self.table = DocumentView(self.model)
@@ -464,8 +474,8 @@ class DocumentList(QWidget):
         """(Re)list labels and annotators in the filters, keeping the current choices."""
         store = self.model.store
         for combo, everything, values in (
-            (self.label_filter, "Any label", list(store.schema.labels)),
-            (self.annotator_filter, "Any annotator", [a["name"] for a in store.annotators()]),
+            (self.label_filter, "Label", list(store.schema.labels)),
+            (self.annotator_filter, "Annotator", [a["name"] for a in store.annotators()]),
         ):
             refill_combo(combo, everything, values)
 

@@ -343,10 +343,10 @@ class SidePanel(QWidget):
                 else:
                     widget = QLineEdit(str(span.attributes.get(attribute.name, "")))
                     widget.editingFinished.connect(self._on_attributes)
-                tip = f"Alt+{number} from anywhere: type or choose, Enter keeps it, Esc goes back to the article"
+                tip = f"By keys from the article: A, then {number}, then the value's number"
                 widget.setToolTip(f"{attribute.description}\n{tip}" if attribute.description else tip)
                 self.attribute_widgets[attribute.name] = widget
-                self.attributes_form.addRow(f"&{number} {attribute.name}", widget)
+                self.attributes_form.addRow(plain_label(f"{attribute.name}  [A {number}]"), widget)
         for link in links:
             outgoing = link.head_id == span.id
             other = self.spans.get(link.tail_id if outgoing else link.head_id)
