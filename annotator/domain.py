@@ -374,6 +374,24 @@ def find_terms(text: str, query: str) -> list[tuple[int, int]]:
     return sorted(hits)
 
 
+def first_hit(text: str, query: str) -> tuple[int, int] | None:
+    """The first place the query is found, as a person reads it: the first hit of any of its
+    words, grown over the hits that follow it with nothing but spaces or punctuation between
+    (a search for Kim Jong-un selects "Kim Jong-un", not "Kim")."""
+    hits = find_terms(text, query)
+    if not hits:
+        return None
+    start, end = hits[0]
+    for hit_start, hit_end in hits[1:]:
+        if hit_start < end:
+            end = max(end, hit_end)
+        elif not _WORD.search(text[end:hit_start]) and hit_start - end <= 3:
+            end = hit_end
+        else:
+            break
+    return start, end
+
+
 _WORD = re.compile(r"\w")
 
 

@@ -172,3 +172,13 @@ def test_one_span_order_puts_stacked_spans_side_by_side():
         span(4, 5, 7, "PER", "entities"),
     ]
     assert [s.id for s in sorted(spans, key=span_order)] == [3, 4, 2, 1]
+
+
+def test_a_search_hit_is_the_words_found_together():
+    from annotator.domain import first_hit
+
+    text = "Dijo que Kim Jong-un, el líder, y Kim viajaron a Pionyang."
+    assert text[slice(*first_hit(text, "kim jong-un"))] == "Kim Jong-un"
+    assert text[slice(*first_hit(text, "pionyang kim"))] == "Kim"  # the first word found, alone
+    assert text[slice(*first_hit(text, '"el lider"'))] == "el líder"
+    assert first_hit(text, "Seúl") is None

@@ -514,3 +514,16 @@ def test_the_name_is_asked_once_over_the_window_already_shown(tmp_path):
     result = json.loads(child.stdout.strip().splitlines()[-1])
     assert result["asked"] == [["mlopez", [True], True]]  # the window first, the question over it
     assert result["name"] == "marta" and result["code"] == 0
+
+
+def test_opening_a_search_hit_selects_the_words_found(qtbot, window, project, article):
+    window.open_document(project.document_ids()[1])  # elsewhere first
+    window.show_find_panel("search")
+    panel = window.find_panel
+    qtbot.keyClicks(panel.query, "Kim Jong-un")
+    press(qtbot, panel.query, Qt.Key.Key_Return)
+    press(qtbot, panel.query, Qt.Key.Key_Down)
+    press(qtbot, panel.search_table, Qt.Key.Key_Return)
+    assert window.document_id == article
+    start, end = window.view.char_selection()
+    assert TEXT[start:end] == "Kim Jong-un"

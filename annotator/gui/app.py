@@ -680,10 +680,9 @@ class MainWindow(QMainWindow):
             self.select_span(span_id)
         else:
             if start < 0:
-                from annotator.domain import find_terms
+                from annotator.domain import first_hit
 
-                hits = find_terms(self.view.text, query)
-                start, end = hits[0] if hits else (0, 0)
+                start, end = first_hit(self.view.text, query) or (0, 0)
             self.view.select_range(start, end)
         self.view.setFocus()
 
