@@ -33,7 +33,7 @@ from annotator.domain import (
     text_sha256,
 )
 from annotator.errors import InputFileError, InvalidSpanError
-from annotator.store import Store, dump_json
+from annotator.store import SpanRow, Store, dump_json
 
 FORMATS = ("txt", "jsonl", "csv", "json", "brat", "conll", "spacy")
 EXTENSIONS = {
@@ -897,7 +897,7 @@ def _import_file(
     annotator_id = store.annotator_id(name, "import" if name == "import" else "human")
     schema = store.schema
     default_lang = lang or schema.default_language
-    pending: list[tuple] = []
+    pending: list[SpanRow] = []
     with store.transaction():
         reader = READERS[file_format]
         items = read_jsonl(path, rename) if rename and file_format == "jsonl" else reader(path)
@@ -955,7 +955,7 @@ def _import_file(
                 chosen = _set_for_duplicate(store, document_id, name, entities, result, line)
                 row_annotator = store.annotator_id(chosen, kind)
             pending.extend(
-                (document_id, s, e, label, row_annotator, "import", "", "accepted", a)
+                SpanRow(document_id, s, e, label, row_annotator, "import", "", "accepted", a)
                 for s, e, label, a in rows
             )
             if len(pending) >= 20_000:
@@ -1078,16 +1078,16 @@ def _store_full(
             name, kind if kind in ("human", "model", "rule", "import", "gold") else "human"
         )
         span_id = store.insert_span_returning(
-            (
-                document_id,
-                span["start"],
-                span["end"],
-                label,
-                annotator_id,
-                span["origin"],
-                "",
-                span["status"],
-                dump_json(span.get("attributes") or {}),
+            SpanRow(
+                document_id=document_id,
+                start=span["start"],
+                end=span["end"],
+                label=label,
+                annotator_id=annotator_id,
+                origin=span["origin"],
+                origin_detail="",
+                status=span["status"],
+                attributes=dump_json(span.get("attributes") or {}),
             ),
             span.get("note") or "",
         )

@@ -20,7 +20,7 @@ from typing import Any
 from annotator.domain import EXCLUSIVE_LAYERS, Schema, clashes
 from annotator.errors import ModelError
 from annotator.schema import resources_dir
-from annotator.store import Store, dump_json
+from annotator.store import SpanRow, Store, dump_json
 
 log = logging.getLogger(__name__)
 
@@ -236,16 +236,16 @@ def _run_pipeline(
                     if _keep(suggestion, layer, decided.get((document_id, layer), [])):
                         start, end, label, origin, detail, attributes = suggestion
                         rows.append(
-                            (
-                                document_id,
-                                start,
-                                end,
-                                label,
-                                annotator_id,
-                                origin,
-                                detail,
-                                "suggested",
-                                dump_json(attributes),
+                            SpanRow(
+                                document_id=document_id,
+                                start=start,
+                                end=end,
+                                label=label,
+                                annotator_id=annotator_id,
+                                origin=origin,
+                                origin_detail=detail,
+                                status="suggested",
+                                attributes=dump_json(attributes),
                             )
                         )
                 count = store.insert_spans(rows)

@@ -23,7 +23,7 @@ from functools import cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from annotator.domain import (
@@ -241,6 +241,21 @@ _SPAN_SELECT = """
     FROM spans JOIN labels ON labels.name = spans.label
                JOIN annotators ON annotators.id = spans.annotator_id
 """
+
+
+class SpanRow(NamedTuple):
+    """A span as the bulk inserts take it (:meth:`Store.insert_spans`): the one row shape that
+    importers, pre-annotation and tag all build, by name."""
+
+    document_id: int
+    start: int
+    end: int
+    label: str
+    annotator_id: int
+    origin: str
+    origin_detail: str
+    status: str
+    attributes: str  # JSON, written by dump_json
 
 
 def _span_from_row(row: Sequence[Any]) -> Span:
@@ -1100,11 +1115,10 @@ class Store:
 
     # -- spans -----------------------------------------------------------------------------
 
-    def insert_spans(self, rows: Iterable[tuple]) -> int:
+    def insert_spans(self, rows: Iterable[SpanRow]) -> int:
         """Bulk insert, skipping spans already there (same document, annotator, offsets, label).
 
-        Each row is ``(document_id, start, end, label, annotator_id, origin, origin_detail,
-        status, attributes_json)``. Offsets must already be checked by the caller; the database
+        Each row is a :class:`SpanRow` (or a tuple of the same fields in its order). Offsets must already be checked by the caller; the database
         refuses anything outside the text. Returns how many rows were added. Call inside a
         transaction.
         """
@@ -2006,7 +2020,7 @@ class Store:
                         f"tag all “{phrase}”: cancelled, nothing was added",
                     )
                 span_id, new = self.insert_span_returning(
-                    (document_id, start, end, label, rule, "rule", detail, "suggested", values)
+                    SpanRow(document_id, start, end, label, rule, "rule", detail, "suggested", values)
                 )
                 if not new:  # there since it was counted
                     continue
