@@ -1014,7 +1014,7 @@ class Store:
             "UPDATE spans SET status = 'accepted', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
             (stamp, ids),
         )
-        entries: list[tuple] = []
+        changes: list[Change] = []
         for suggestion in suggestions:
             state = _span_state(suggestion)
             decision_id = decision_of[suggestion.id]
@@ -1027,35 +1027,35 @@ class Store:
                 "origin_detail": "",
                 "suggestion_id": suggestion.id,
             }
-            entries.append(("update span", document_id, suggestion.id, state, {**state, "status": "accepted"}))
-            entries.append(("add span", document_id, decision_id, None, decision))
-        moved = decision_of
-        self._log_many(entries, annotator, "span")
-        self._carry_links(moved, document_id, annotator)
-        self._touch_document(document_id, annotator)
-
-    def _log_many(self, entries: list[tuple], annotator: str, kind: str) -> None:
-        """:meth:`_log` for many changes of one ``kind``: (action, document_id, row id, before,
-        after) each."""
-        at = now()
-        self.conn.executemany(
+            changes.append(Change("span", suggestion.id, state, {**state, "status": "accepted"}))
+            changes.append(Change("span", decision_id, None, decision))
+        # The history's rows in two statements, their JSON made by SQLite (the same states as
+        # the recorded changes; json_object writes them without spaces)
+        state = (
+            "json_object('id', s.id, 'document_id', s.document_id, 'start', s.start, 'end', s.\"end\", "
+            "'label', s.label, 'annotator', a.name, 'origin', s.origin, 'status', {status}, "
+            "'attributes', json(s.attributes), 'note', s.note, 'origin_detail', s.origin_detail, "
+            "'suggestion_id', s.suggestion_id)"
+        )
+        rows = (
+            "FROM spans s JOIN annotators a ON a.id = s.annotator_id "
+            "WHERE s.id IN (SELECT value FROM json_each(?)) ORDER BY s.id"
+        )
+        self.conn.execute(
             "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    at,
-                    annotator,
-                    action,
-                    document_id,
-                    row_id,
-                    None if before is None else dump_json(before),
-                    None if after is None else dump_json(after),
-                )
-                for action, document_id, row_id, before, after in entries
-            ],
+            f"SELECT ?, ?, 'update span', s.document_id, s.id, {state.format(status=repr('suggested'))}, "
+            f"{state.format(status=repr('accepted'))} {rows}",
+            (stamp, annotator, ids),
+        )
+        self.conn.execute(
+            "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
+            f"SELECT ?, ?, 'add span', s.document_id, s.id, NULL, {state.format(status='s.status')} {rows}",
+            (stamp, annotator, json.dumps(list(decision_of.values()))),
         )
         if self._recorder is not None:
-            self._recorder.extend(Change(kind, row_id, before, after) for _a, _d, row_id, before, after in entries)
+            self._recorder.extend(changes)
+        self._carry_links(decision_of, document_id, annotator)
+        self._touch_document(document_id, annotator)
 
     def set_document_status(self, document_id: int, status: str, annotator: str) -> None:
         if status not in DOCUMENT_STATUSES:

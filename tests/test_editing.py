@@ -196,3 +196,33 @@ def test_an_actions_spans_can_be_narrowed_to_one_document(store):
     assert edit.spans_touched() == set(added) and len(added) == 2
     assert {store.span(i).document_id for i in edit.spans_touched(second)} == {second}
     assert {store.span(i).document_id for i in edit.spans_touched(first)} == {first}
+
+
+def test_accept_all_writes_the_same_states_to_history_as_undo_records(tmp_path):
+    import json
+
+    from annotator.editing import Editor
+    from annotator.store import Store
+
+    with Store(tmp_path / "p.db") as store:
+        text = "Kim Jong-un y Shoigú se vieron en Pionyang con la agencia KCNA."
+        document_id, _ = store.add_document(text, "t")
+        model = store.annotator_id("m", "model")
+        rows = [(document_id, 0, 11, "PER", model, "model", "", "suggested", '{"nota": "ñ"}')]
+        rows += [(document_id, text.index(w), text.index(w) + len(w), "LOC", model, "model", "", "suggested", "{}")
+                 for w in ("Shoigú", "Pionyang")]
+        store.insert_spans(rows)
+        editor = Editor(store, "ana")
+        assert editor.accept_all(document_id) == (3, 0)
+        recorded = {(c.row_id, json.dumps(c.before, sort_keys=True), json.dumps(c.after, sort_keys=True))
+                    for c in editor.undo_stack[-1].changes if c.kind == "span"}
+        logged = {
+            (row[0], json.dumps(json.loads(row[1]) if row[1] else None, sort_keys=True),
+             json.dumps(json.loads(row[2]), sort_keys=True))
+            for row in store.conn.execute(
+                "SELECT span_id, before, after FROM history WHERE action IN ('update span', 'add span')"
+            )
+        }
+        assert recorded == logged and len(logged) == 6
+        editor.undo()
+        assert [s.status for s in store.spans(document_id)] == ["suggested"] * 3
