@@ -259,8 +259,11 @@ def test_escape_from_the_side_panel_returns_to_the_article(qtbot, window):
     qtbot.waitUntil(lambda: focus_of(window) is window.side.document_note)
     press(qtbot, window.side.document_note, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: focus_of(window) is window.view)
+    window.select_span(next(s.id for s in window.view.spans.values() if s.label == "ORG"))
+    assert window.side.links_heading.text() == "Links (none start at ORG)"
     press(qtbot, window.view, Qt.Key.Key_Escape)  # in the article: clears the selection
     assert window.selected is None
+    assert window.side.links_heading.text() == "Links"  # nothing selected: nothing said of a label
 
 
 def test_window_shortcuts_work_from_the_find_box(qtbot, window):

@@ -1662,6 +1662,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
         self._save_history()
+        QApplication.instance().removeEventFilter(self._panel_shortcuts)
         self._list_timer.stop()
         self.documents.stop_timers()
         self.stop_background_work()
