@@ -23,7 +23,7 @@ from typing import Any
 from annotator.domain import ANALYSIS, ENTITIES, Document, Link, Selection, Span, simple_tokens
 from annotator.errors import AnnotatorError
 from annotator.schema import schema_to_dict
-from annotator.store import Store, dump_json
+from annotator.store import Store
 
 FORMATS = ("csv", "json", "jsonl", "spacy", "conll", "brat")
 #: The key of this tool's own fields in a Prodigy-shaped JSONL line: Prodigy's own keys are
@@ -94,8 +94,15 @@ def links_among(spans: list[Span], links: list[Link]) -> list[Link]:
     """The links whose two ends are among ``spans``: no export names a span it does not hold.
     An end on a suggestion that a decision of ``spans`` replaced is read as that decision (a
     project written before links followed accepted suggestions kept them on the suggestion)."""
-    ids = {span.id for span in spans}
-    replaced = {span.suggestion_id: span.id for span in spans if span.suggestion_id is not None}
+    return _links_among(
+        {span.id for span in spans},
+        {span.suggestion_id: span.id for span in spans if span.suggestion_id is not None},
+        links,
+    )
+
+
+def _links_among(ids: set[int], replaced: dict[int, int], links: list[Link]) -> list[Link]:
+    """:func:`links_among` from the spans' ids and (suggestion id -> decision id)."""
     kept: list[Link] = []
     seen: set[tuple[int, int, str]] = set()
     for link in links:
@@ -178,55 +185,64 @@ class CsvExporter:
         progress: Progress | None = None,
     ) -> None:
         raw = self.raw
-
-        def cells(values: tuple) -> list:
-            return [csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in values]
-
+        links_by_document = store.links_by_document()
+        documents = store.selected_document_texts(selection)
         with open(out, "w", encoding=self.encoding, newline="") as f:
             writer = csv.writer(f)
             writer.writerow(self.COLUMNS)
-            for document, spans, links, _tokens in iter_documents(store, selection):
-                if not spans:
-                    continue
+            # rows straight from SQL, the span's text sliced here once per document (substr in
+            # SQL re-read a long text for every span); the document stream follows the spans'
+            for document_id, group in groupby(store.selected_span_rows(selection), key=lambda row: row[1]):
+                rows = list(group)
+                document = next(documents)
+                while document[0] != document_id:
+                    document = next(documents)
+                _id, title, sha256, text = document
                 report.documents += 1
-                text = document.text  # sliced here, once per document (substr in SQL re-reads it per span)
-                by_id = {span.id: span for span in spans}
+                by_id = {row[0]: row for row in rows}
+                links = _links_among(
+                    set(by_id), {row[13]: row[0] for row in rows if row[13] is not None},
+                    links_by_document.get(document_id, []),
+                )
                 outgoing: dict[int, list[dict[str, Any]]] = {}
                 for link in links:
                     tail = by_id[link.tail_id]
                     outgoing.setdefault(link.head_id, []).append(
                         {
                             "label": link.label,
-                            "tail_start": tail.start,
-                            "tail_end": tail.end,
-                            "tail_label": tail.label,
-                            "tail_text": text[tail.start : tail.end],
+                            "tail_start": tail[5],
+                            "tail_end": tail[6],
+                            "tail_label": tail[4],
+                            "tail_text": text[tail[5] : tail[6]],
                         }
                     )
-                for span in spans:
+                title_cell, annotators = csv_cell(title, raw), {}
+                for row in rows:
+                    span_id, _d, annotator, layer, label, start, end, attributes = row[:8]
+                    name = annotators.get(annotator)
+                    if name is None:
+                        name = annotators[annotator] = csv_cell(annotator, raw)
                     writer.writerow(
-                        cells(
-                            (
-                                document.id,
-                                document.title,
-                                document.sha256,
-                                span.annotator,
-                                span.layer,
-                                span.label,
-                                span.start,
-                                span.end,
-                                text[span.start : span.end],
-                                dump_json(span.attributes),
-                                json.dumps(outgoing.get(span.id, []), ensure_ascii=False),
-                                span.origin,
-                                span.status,
-                                span.note,
-                                span.created_at,
-                                span.updated_at,
-                            )
+                        (
+                            document_id,
+                            title_cell,
+                            sha256,
+                            name,
+                            layer,
+                            csv_cell(label, raw),  # a label a file brought may start with "-"
+                            start,
+                            end,
+                            csv_cell(text[start:end], raw),
+                            csv_cell(attributes, raw),
+                            json.dumps(outgoing[span_id], ensure_ascii=False) if span_id in outgoing else "[]",
+                            row[8],
+                            row[9],
+                            csv_cell(row[10], raw),
+                            row[11],
+                            row[12],
                         )
                     )
-                    report.spans += 1
+                report.spans += len(rows)
         report.paths.append(out)
         if self.documents:
             target = getattr(self, "target", out)

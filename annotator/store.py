@@ -1627,6 +1627,30 @@ class Store:
         )
         return (_span_from_row(row) for row in rows)
 
+    def selected_span_rows(self, selection: Selection) -> Iterator[tuple]:
+        """The selected spans as plain rows for tables, streamed in document and offset order:
+        (id, document_id, annotator, layer, label, start, end, attributes JSON as stored, origin,
+        status, note, created_at, updated_at, suggestion_id). Nothing parsed: a table export
+        of 500,000 spans does not build 500,000 Span objects."""
+        where, params = self._span_selection(selection)
+        return self.conn.execute(
+            'SELECT s.id, s.document_id, a.name, l.layer, s.label, s.start, s."end", s.attributes, s.origin, '
+            "s.status, s.note, s.created_at, s.updated_at, s.suggestion_id "
+            "FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id "
+            f'JOIN documents d ON d.id = s.document_id WHERE {where} ORDER BY s.document_id, s.start, s."end", s.id',
+            params,
+        )
+
+    def selected_document_texts(self, selection: Selection) -> Iterator[tuple[int, str, str, str]]:
+        """(id, title, sha256, text) of the selected documents, streamed in id order."""
+        where, params = self._document_selection(selection)
+        return self.conn.execute(
+            "SELECT d.id, d.title, d.sha256, d.text FROM documents d"
+            + (f" WHERE {where}" if where else "")
+            + " ORDER BY d.id",
+            params,
+        )
+
     def selected_documents(
         self, selection: Selection
     ) -> Iterator[tuple[Document, tuple[list[int], list[int]] | None]]:
