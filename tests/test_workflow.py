@@ -530,3 +530,14 @@ def test_opening_a_search_hit_selects_the_words_found(qtbot, window, project, ar
     assert window.document_id == article
     start, end = window.view.char_selection()
     assert TEXT[start:end] == "Kim Jong-un"
+
+
+def test_a_span_clicked_in_the_side_list_takes_the_keys_at_once(qtbot, window, project, article):
+    side = window.side
+    row = next(i for i, s in enumerate(side.span_model.spans) if s.label == "SOURCE")
+    index = side.span_model.index(row)
+    qtbot.mouseClick(side.span_list.viewport(), Qt.MouseButton.LeftButton, pos=side.span_list.visualRect(index).center())
+    assert window.selected is not None and window.selected.label == "SOURCE"
+    qtbot.waitUntil(lambda: focus_of(window) is window.view)
+    press(qtbot, window.view, Qt.Key.Key_Return)  # accepted from the keyboard, no Escape needed
+    assert [(s.label, s.attributes) for s in project.spans(article, annotator="ana")] == [("SOURCE", {"agency": "KCNA"})]

@@ -468,7 +468,8 @@ class MainWindow(QMainWindow):
         self.documents.document_selected.connect(self.open_document)
         self.documents.find.returnPressed.connect(self.view.setFocus)  # found: back to the article
         self.view.span_clicked.connect(self.on_span_clicked)
-        self.side.span_selected.connect(self.select_span)
+        # a span chosen in the side panel (its list, a link): the article takes the keys again
+        self.side.span_selected.connect(lambda span_id: (self.select_span(span_id), self.view.setFocus()))
         self.side.relabel_requested.connect(
             lambda span_id, label: self._act_on(span_id, self.editor.relabel, label)
         )
