@@ -165,6 +165,18 @@ class ArticleView(QPlainTextEdit):
     def update_spans(self, changed: dict[int, Span | None]) -> None:
         """Apply changes (span id -> new span, or None when it left the view); only the
         places the old and new spans occupy on screen are repainted."""
+        if len(changed) > MANY_CHANGES:  # accept all, its undo: one sort beats a bisect each
+            for span_id, span in changed.items():
+                old = self.spans.pop(span_id, None)
+                self.undecided -= old is not None and old.status == "suggested"
+                if span is not None:
+                    self.spans[span_id] = span
+                    self.undecided += span.status == "suggested"
+            if self.selected_id not in self.spans:
+                self.selected_id = None
+            self._reindex()
+            self._repaint_spans(changed.values())  # many: the whole screen
+            return
         lanes_changed = False
         touched: list[Span] = []
         for span_id, span in changed.items():
