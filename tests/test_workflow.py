@@ -511,7 +511,11 @@ def test_the_name_is_asked_once_over_the_window_already_shown(tmp_path):
 
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
     child = subprocess.run(
-        [sys.executable, "-c", NAME_CHILD, str(tmp_path / "first.db")], capture_output=True, text=True, env=env
+        [sys.executable, "-c", NAME_CHILD, str(tmp_path / "first.db")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,  # asked before the window (the old order), the child never quits
     )
     assert child.returncode == 0, child.stderr
     result = json.loads(child.stdout.strip().splitlines()[-1])
