@@ -7,9 +7,10 @@ import json
 import re
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
+from qtkeys import answer_menu
 
 from annotator.domain import Selection
 from annotator.exporters import export
@@ -29,24 +30,6 @@ def press(qtbot, window, key, modifier=NONE):
 def selected_text(window):
     span = window.selected
     return (window.view.text[span.start : span.end], span.label, span.status)
-
-
-def answer_menu(keys):
-    """Press ``keys`` in the attribute menu once it is open (its exec blocks the test)."""
-    from PySide6.QtTest import QTest
-
-    pending = list(keys)
-
-    def step():
-        popup = QApplication.activePopupWidget()
-        if popup is None:
-            QTimer.singleShot(10, step)
-            return
-        QTest.keyClick(popup, pending.pop(0))
-        if pending:
-            QTimer.singleShot(10, step)
-
-    QTimer.singleShot(10, step)
 
 
 @pytest.mark.slow

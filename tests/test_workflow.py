@@ -5,13 +5,13 @@ import json
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QComboBox
+from qtkeys import answer_menu, shown_window
 
 from annotator.domain import Selection
 from annotator.exporters import export
-from annotator.gui.app import MainWindow
 from annotator.store import Store
 
 QUOTE_WORDS = "«el pacto justifica el envío de tropas»"
@@ -52,14 +52,7 @@ def article(project):
 
 @pytest.fixture
 def window(qtbot, project, tmp_path, article):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(project, "ana", settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.view.setFocus()
-    return window
+    return shown_window(qtbot, project, tmp_path / "settings.ini")
 
 
 def press(qtbot, widget, key, modifier=Qt.KeyboardModifier.NoModifier):
@@ -278,33 +271,15 @@ def test_window_shortcuts_work_from_the_find_box(qtbot, window):
     assert window.documents.find.selectedText() == "Seul"
 
 
-def answer_menu(qtbot, keys):
-    """Press ``keys`` in the popup menus as they open (menu.exec blocks the test)."""
-    from PySide6.QtCore import QTimer
-
-    pending = list(keys)
-
-    def step():
-        popup = QApplication.activePopupWidget()
-        if popup is None or not popup.isVisible():
-            QTimer.singleShot(20, step)
-            return
-        qtbot.keyClick(popup, pending.pop(0))
-        if pending:
-            QTimer.singleShot(50, step)
-
-    QTimer.singleShot(20, step)
-
-
 def test_attributes_set_by_keys_alone(qtbot, window, project):
     select_text(window, *KCNA)
     press(qtbot, window.view, Qt.Key.Key_S)
     source = window.selected
-    answer_menu(qtbot, [Qt.Key.Key_1, Qt.Key.Key_2])  # attribute 1 (agency), value 2 (Yonhap)
+    answer_menu([Qt.Key.Key_1, Qt.Key.Key_2])  # attribute 1 (agency), value 2 (Yonhap)
     press(qtbot, window.view, Qt.Key.Key_A)
     assert project.span(source.id).attributes == {"agency": "Yonhap"}
     assert focus_of(window) is window.view
-    answer_menu(qtbot, [Qt.Key.Key_1, Qt.Key.Key_0])  # value 0: none
+    answer_menu([Qt.Key.Key_1, Qt.Key.Key_0])  # value 0: none
     press(qtbot, window.view, Qt.Key.Key_A)
     assert project.span(source.id).attributes == {}
     press(qtbot, window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -322,15 +297,7 @@ def test_review_proposes_the_pair_with_work_and_alt1_records_as_decision(qtbot, 
     for name in ("ana", "bea"):
         project.add_span(document_id, *KIM_FIRST, "PER", name)
     project.add_span(document_id, *KCNA, "ORG", "bea")  # B tagged KCNA; A did not
-    settings = QSettings(str(tmp_path / "review.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(project, "reviewer", settings)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    window.open_document(document_id)
-    window.view.setFocus()
-    qtbot.waitUntil(lambda: focus_of(window) is window.view)
+    window = shown_window(qtbot, project, tmp_path / "review.ini", "reviewer", document_id)
     press(qtbot, window.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
     panel = window.review_panel
     assert {panel.a, panel.b} == {"ana", "bea"}
@@ -443,16 +410,7 @@ def test_segments_show_label_and_readable_attributes_and_search_reaches_results(
 
 def test_undo_history_survives_a_restart_and_never_writes_over_later_work(qtbot, project, article, tmp_path):
     def open_window():
-        settings = QSettings(str(tmp_path / "restart.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(project, "ana", settings)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        window.open_document(article)
-        window.view.setFocus()
-        qtbot.waitUntil(lambda: focus_of(window) is window.view)
-        return window
+        return shown_window(qtbot, project, tmp_path / "restart.ini", "ana", article)
 
     window = open_window()
     press(qtbot, window.view, Qt.Key.Key_Tab)
