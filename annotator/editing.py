@@ -55,7 +55,6 @@ class Edit:
             )
         }
 
-
     def span_states(self, undone: bool = False) -> dict[int, dict[str, Any] | None]:
         """Each touched span's state once the action is done (``undone``: once it is undone),
         None for a span that no longer exists: what a view needs, without reading it back."""

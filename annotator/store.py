@@ -1489,15 +1489,10 @@ class Store:
 
     def delete_link(self, link_id: int, annotator: str) -> None:
         with self.transaction():
-            row = self.conn.execute(
-                "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, spans.document_id "
-                "FROM links JOIN annotators ON annotators.id = links.annotator_id "
-                "JOIN spans ON spans.id = links.head_id WHERE links.id = ?",
-                (link_id,),
-            ).fetchone()
-            if row is None:
+            found = self._link_and_document(link_id)
+            if found is None:
                 raise StoreError(f"no link with id {link_id}")
-            link, document_id = Link(*row[:6]), row[6]
+            link, document_id = found
             self.conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
             self._log(
                 "delete link",
@@ -1509,6 +1504,16 @@ class Store:
                 "link",
                 link_id,
             )
+
+    def _link_and_document(self, link_id: int) -> tuple[Link, int] | None:
+        """A link and the document it is in, or None."""
+        row = self.conn.execute(
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, spans.document_id "
+            "FROM links JOIN annotators ON annotators.id = links.annotator_id "
+            "JOIN spans ON spans.id = links.head_id WHERE links.id = ?",
+            (link_id,),
+        ).fetchone()
+        return None if row is None else (Link(*row[:6]), row[6])
 
     def links(self, document_id: int) -> list[Link]:
         rows = self.conn.execute(
@@ -2425,13 +2430,8 @@ class Store:
                 span = spans.get(change.row_id)
                 states.append(None if span is None else _span_state(span))
             elif change.kind == "link":
-                row = self.conn.execute(
-                    "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, "
-                    "spans.document_id FROM links JOIN annotators ON annotators.id = links.annotator_id "
-                    "JOIN spans ON spans.id = links.head_id WHERE links.id = ?",
-                    (change.row_id,),
-                ).fetchone()
-                states.append(None if row is None else _link_state(Link(*row[:6]), row[6]))
+                found = self._link_and_document(change.row_id)
+                states.append(None if found is None else _link_state(*found))
             else:
                 document = self.document(change.row_id)
                 fields = {"status": document.status, "note": document.note, "tags": document.tags}

@@ -1733,6 +1733,13 @@ def xcb_plugin_problem() -> str | None:
     plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
     if not plugin.exists():
         return None
+    import ctypes
+
+    try:  # the common case, on the way to the window: the plugin loads, no process is started
+        ctypes.CDLL(str(plugin), mode=os.RTLD_LAZY)
+        return None
+    except OSError:
+        pass  # a library is missing: ldd names every one
     try:
         output = subprocess.run(["ldd", str(plugin)], capture_output=True, text=True, timeout=20).stdout
     except (OSError, subprocess.SubprocessError):
