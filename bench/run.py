@@ -536,7 +536,7 @@ def bench_export_long_csv(rounds: int) -> dict:
 
 
 SPACY_MEMORY_CHILD = """
-import resource, sys
+import sys
 sys.path.insert(0, sys.argv[3])
 from pathlib import Path
 from annotator.domain import Selection
@@ -544,7 +544,8 @@ from annotator.exporters import export
 from annotator.store import Store
 with Store(Path(sys.argv[1])) as store:
     export(store, "spacy", Path(sys.argv[2]), Selection(annotators=("ana",)))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM is this process image's peak; ru_maxrss would carry the forking parent's size over exec
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
 """
 
 
