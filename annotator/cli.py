@@ -67,7 +67,7 @@ class Context:
                 self.db_path, schema, on_migrate=lambda message: click.echo(message, err=True)
             )
             if not self._store.created:
-                from annotator.backup import daily_backup
+                from annotator.store.backups import daily_backup
 
                 daily_backup(self.db_path)  # once a day, the first time a project is opened
         return self._store
@@ -612,8 +612,8 @@ def backup(obj: Context, show: bool) -> None:
       annotator backup
       annotator --db ukraine.db backup --list
     """
-    from annotator.backup import backup as make_backup
-    from annotator.backup import backups
+    from annotator.store.backups import backup as make_backup
+    from annotator.store.backups import backups
 
     if show:
         for path in backups(obj.db_path):
@@ -635,7 +635,7 @@ def restore(obj: Context, backup_file: Path, yes: bool) -> None:
       annotator backup --list
       annotator restore .default.db.backups/default-20261126T101500000000Z-daily.db --yes
     """
-    from annotator.backup import restore as run_restore
+    from annotator.store.backups import restore as run_restore
 
     if not yes and not click.confirm(f"Replace {obj.db_path} by {backup_file}?", default=False):
         raise click.ClickException("not restored")
@@ -656,7 +656,7 @@ def delete(obj: Context, document_ids: tuple[int, ...], yes: bool) -> None:
       annotator search "texto duplicado"
       annotator delete 412 413 --yes
     """
-    from annotator.backup import backup
+    from annotator.store.backups import backup
 
     store = obj.store()
     known = store.existing_documents(document_ids)

@@ -26,6 +26,13 @@ DOCUMENT_STATUSES = ("new", "in_progress", "done", "reviewed")
 SPAN_STATUSES = ("suggested", "accepted", "rejected")
 ORIGINS = ("model", "rule", "manual", "import")
 ANNOTATOR_KINDS = ("human", "model", "rule", "import", "gold")
+#: Who counts as whom, in one place (every query and check uses these):
+#: machines suggest (whatever their spans' status, none of it is a person's decision);
+MACHINES = ("model", "rule")
+#: people's work is everything else (exported, merged, counted as decided);
+PEOPLE = ("human", "import", "gold")
+#: deciders are the people who decide in the window (tag all never second-guesses them).
+DECIDERS = ("human", "gold")
 
 #: Longest text accepted for one document, in characters. Large enough for a 1,000,000-character
 #: article; a larger "document" is nearly always a wrong file.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.domain import (
+    ANNOTATOR_KINDS,
     ENTITIES,
     EXCLUSIVE_LAYERS,
     MAX_TEXT_CHARS,
@@ -1074,9 +1075,7 @@ def _store_full(
             if name == "import"
             else "human"
         )
-        annotator_id = store.annotator_id(
-            name, kind if kind in ("human", "model", "rule", "import", "gold") else "human"
-        )
+        annotator_id = store.annotator_id(name, kind if kind in ANNOTATOR_KINDS else "human")
         span_id = store.insert_span_returning(
             SpanRow(
                 document_id=document_id,
@@ -1136,7 +1135,9 @@ def _set_for_duplicate(
     clashing = [
         (start, end, label)
         for start, end, label in live
-        if clashes((start, end), [(s, e) for s, e, other in mine if (s, e, other) != (start, end, label)], ENTITIES)
+        if clashes(
+            (start, end), [(s, e) for s, e, other in mine if (s, e, other) != (start, end, label)], ENTITIES
+        )
     ]
     if not clashing:
         return name

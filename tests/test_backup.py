@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from annotator.backup import backup, backups, daily_backup, restore
 from annotator.cli import cli
 from annotator.errors import NotAProjectError
-from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, _split_sql
+from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, split_sql
+from annotator.store.backups import backup, backups, daily_backup, restore
 
 TEXT = "Kim Jong-un habló en Pionyang."
 
@@ -47,7 +47,7 @@ def test_daily_backup_once_a_day(db_path):
 
 def test_a_migration_is_preceded_by_a_backup(db_path):
     conn = sqlite3.connect(db_path)
-    for statement in _split_sql(MIGRATIONS[0]):
+    for statement in split_sql(MIGRATIONS[0]):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -96,7 +96,7 @@ def test_backup_and_restore_commands(db_path):
 def old_project(db_path, version=1):
     conn = sqlite3.connect(db_path)
     for step in MIGRATIONS[:version]:
-        for statement in _split_sql(step):
+        for statement in split_sql(step):
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {version}")
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -137,7 +137,7 @@ def test_a_migration_is_announced_on_the_command_line_and_in_the_window(
 
 def test_a_migration_keeps_calling_while_busy_through_the_backup_and_the_update(db_path, monkeypatch):
     """So that the window's notice is drawn during a long update instead of freezing."""
-    import annotator.backup as backup_module
+    import annotator.store.backups as backup_module
 
     old_project(db_path, 6)
     monkeypatch.setattr(Store, "BUSY_STEP", 50)  # SQLite steps: a tiny project's update is short

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from annotator.errors import InvalidSpanError, NewerSchemaError, NotAProjectError, OverlapError, StoreError
-from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, _split_sql
+from annotator.store import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, Store, split_sql
 
 TEXT = "Kim Jong-un se reunió con Shoigú en Pionyang."
 KIM = (0, len("Kim Jong-un"))
@@ -164,7 +164,7 @@ def test_tokens_round_trip(store):
 
 def test_migration_from_version_1_keeps_data(db_path):
     conn = sqlite3.connect(db_path)
-    for statement in _split_sql(MIGRATIONS[0]):
+    for statement in split_sql(MIGRATIONS[0]):
         conn.execute(statement)
     conn.execute("PRAGMA user_version = 1")
     conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

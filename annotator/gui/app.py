@@ -1830,7 +1830,7 @@ def _daily_backup_in_background(path: Path) -> None:
     with the window writing meanwhile)."""
     import threading
 
-    from annotator.backup import daily_backup
+    from annotator.store.backups import daily_backup
 
     threading.Thread(target=daily_backup, args=(path,), name="daily-backup", daemon=True).start()
 

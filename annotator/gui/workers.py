@@ -166,7 +166,7 @@ class DeleteWorker(QObject):
         """A backup then one transaction: nothing to stop halfway."""
 
     def run(self) -> None:
-        from annotator.backup import backup
+        from annotator.store.backups import backup
 
         try:
             kept = backup(Path(self.db_path), "pre-delete")

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from annotator.errors import StoreError
-from annotator.store import read_only_uri
+from annotator.store.files import read_only_uri
+from annotator.store.untrusted import check_untrusted
 
 #: How many rolling backups of each kind are kept.
 KEEP = 5
@@ -63,6 +64,12 @@ def backup(
     return target
 
 
+def pre_migration_backup(project: Path, version: int, while_busy: Callable[[], None] | None = None) -> None:
+    """The copy of a project taken before it is brought up from ``version`` (the default
+    ``before_migrate`` of a Store)."""
+    backup(project, f"pre-migration-v{version}", while_busy=while_busy)
+
+
 def backups(project: Path) -> list[Path]:
     """Every backup of ``project``, oldest first."""
     return sorted(backup_folder(Path(project)).glob(f"{Path(project).stem}-*.db"))
@@ -86,8 +93,6 @@ def restore(backup_file: Path, project: Path) -> Path:
     """Replace ``project`` by ``backup_file`` (checked first like any file from elsewhere);
     the current state is backed up as "pre-restore" first. Returns that safety copy, or the
     project path when there was nothing to keep."""
-    from annotator.merge import check_untrusted
-
     backup_file, project = Path(backup_file), Path(project)
     check_untrusted(backup_file)
     safety = backup(project, "pre-restore") if project.is_file() else project

@@ -1,0 +1,191 @@
+"""A project's connection: opening (refusing what is not a project, or a newer one), bringing an
+older project up to date, and transactions (one per user action)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Self
+
+from annotator.domain import Change, Schema
+from annotator.errors import NewerSchemaError, NotAProjectError, StoreError
+from annotator.store.backups import pre_migration_backup
+from annotator.store.files import connect
+from annotator.store.migrations import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    catalogue_problem,
+    split_sql,
+)
+
+#: Told before a migration: (the project file, its version, ``while_busy``).
+BeforeMigrate = Callable[[Path, int, Callable[[], None] | None], None]
+
+
+class Connection:
+    """Part of :class:`annotator.store.Store`: the connection the other parts share (``conn``),
+    its transactions, and the opening checks and migrations."""
+
+    schema: Schema  # from Project
+    _recorder: list[Change] | None
+
+    #: Rows a long write (tag all, the undo of a large action) does between two progress
+    #: reports: a fraction of a second's work.
+    PROGRESS_STEP = 500
+
+    #: SQLite steps between two calls of ``while_busy`` during a migration (milliseconds).
+    BUSY_STEP = 1_000_000
+
+    def __init__(
+        self,
+        path: str | Path,
+        schema: Schema | None = None,
+        on_migrate: Callable[[str], None] | None = None,
+        while_busy: Callable[[], None] | None = None,
+        before_migrate: BeforeMigrate | None = pre_migration_backup,
+    ) -> None:
+        """``on_migrate(message)`` is told before an older project is brought up to date (a
+        backup, then new tables or indexes: seconds or more on a large project), and
+        ``while_busy()`` is called every few milliseconds meanwhile (a window stays drawn).
+        ``before_migrate(path, version, while_busy)`` runs first (by default a backup of the
+        file as it was; None for a throwaway copy)."""
+        self.path = str(path)
+        self._on_migrate = on_migrate
+        self._while_busy = while_busy
+        self._before_migrate = before_migrate
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = connect(self.path)
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: cannot open ({e})") from e
+        try:
+            self._check_and_migrate(schema)
+        except sqlite3.DatabaseError as e:
+            self.conn.close()
+            if isinstance(e, sqlite3.OperationalError) and "not a database" not in str(e):
+                # locked, read-only, disk full...: the file may well be a project
+                raise StoreError(f"{self.path}: cannot open ({e})") from e
+            raise NotAProjectError(f"{self.path}: not an annotator project ({e})") from e
+        except BaseException:
+            self.conn.close()
+            raise
+        self._db: Any = None
+        self._schema: Schema | None = None
+        self._annotator_ids: dict[str, int] = {}
+        self._recorder: list[Change] | None = None
+        self.created = self._created
+
+    @property
+    def db(self) -> Any:
+        """The connection wrapped by sqlite-utils (plugins off), for queries off the hot path;
+        imported on first use, since the window must not wait for it at start-up."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
+
+    def _dicts(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows as dicts, straight from sqlite3 (the start-up path)."""
+        cursor = self.conn.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def _check_and_migrate(self, schema: Schema | None) -> None:
+        conn = self.conn
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if application_id not in (0, APPLICATION_ID) or (application_id == 0 and has_tables):
+            raise NotAProjectError(f"{self.path}: a SQLite file of another application, not a project")
+        if version > SCHEMA_VERSION:
+            raise NewerSchemaError(
+                f"{self.path}: written by a newer version of annotator (schema {version}, "
+                f"this version reads up to {SCHEMA_VERSION}); update annotator to open it"
+            )
+        if version > 0:
+            # a project from elsewhere may carry triggers or views: refused before any write
+            problem = catalogue_problem(conn, version)
+            if problem:
+                raise NotAProjectError(f"{self.path}: {problem}")
+        self._created = version == 0
+        if self.path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a commit the window reports as saved survives power loss, not only a crash.
+            conn.execute("PRAGMA synchronous = FULL")
+        if version < SCHEMA_VERSION:
+            if version > 0 and self._on_migrate is not None:
+                self._on_migrate(
+                    f"Updating {Path(self.path).name} from project format {version} to {SCHEMA_VERSION} "
+                    "(once; a backup is taken first, and a large project takes a while)…"
+                )
+            if version > 0 and self.path != ":memory:" and self._before_migrate is not None:
+                self._before_migrate(Path(self.path), version, self._while_busy)
+            self._migrate(version)
+        if self._created:
+            from annotator.schema import load_schema
+
+            with self.transaction():
+                self._write_schema(schema or load_schema())
+
+    def _migrate(self, version: int) -> None:
+        conn = self.conn
+        if self._while_busy is not None:
+            busy = self._while_busy
+            conn.set_progress_handler(lambda: busy() or 0, self.BUSY_STEP)  # 0: carry on
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while this one waited for the lock.
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(current, SCHEMA_VERSION):
+                for statement in split_sql(MIGRATIONS[step]):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step + 1}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: BEGIN IMMEDIATE, or a savepoint when already inside one."""
+        conn = self.conn
+        if conn.in_transaction:
+            conn.execute("SAVEPOINT nested")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK TO nested")
+                    conn.execute("RELEASE nested")
+                raise
+            conn.execute("RELEASE nested")
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")

@@ -1,0 +1,384 @@
+"""Documents: adding them (deduplicated by text hash), reading them, the document list's pages and
+filters, their status, tags and note, their tokens, deleting them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from annotator.domain import (
+    DOCUMENT_STATUSES,
+    MACHINES,
+    Document,
+    text_sha256,
+)
+from annotator.errors import InvalidSpanError, StoreError
+from annotator.store.rows import (
+    DOCUMENT_COLUMNS,
+    document_from_row,
+    dump_json,
+    fts_query,
+    now,
+    pack_offsets,
+    sql_list,
+    unpack_offsets,
+)
+
+
+class Documents:
+    """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
+
+    def add_document(
+        self,
+        text: str,
+        title: str = "",
+        *,
+        external_id: str = "",
+        lang: str = "",
+        source: str = "",
+        url: str = "",
+        published: str = "",
+        meta: dict[str, Any] | None = None,
+        sha256: str | None = None,
+    ) -> tuple[int, bool]:
+        """Insert a document unless the same text is already there: ``(id, created)``.
+
+        Call inside a transaction when several writes must stand or fall together.
+        """
+        digest = sha256 or text_sha256(text)
+        stamp = now()
+        row = self.conn.execute(
+            "INSERT INTO documents (external_id, title, text, text_length, sha256, lang, source, url, "
+            "published, meta, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(sha256) DO NOTHING RETURNING id",
+            (
+                external_id,
+                title,
+                text,
+                len(text),
+                digest,
+                lang,
+                source,
+                url,
+                published,
+                dump_json(meta or {}),
+                stamp,
+                stamp,
+            ),
+        ).fetchone()
+        if row is not None:
+            self.conn.execute(
+                "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)", (row[0], title, text)
+            )
+            return row[0], True
+        existing = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()
+        return existing[0], False
+
+    def document(self, document_id: int) -> Document:
+        row = self.conn.execute(
+            f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}")
+        return document_from_row(row)
+
+    def document_texts(self, document_ids: Sequence[int]) -> dict[int, str]:
+        marks = ",".join("?" * len(document_ids))
+        return dict(
+            self.conn.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", list(document_ids))
+        )
+
+    def document_langs(self, document_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(id, language) of these documents, in id order."""
+        marks = ",".join("?" * len(document_ids))
+        return self.conn.execute(
+            f"SELECT id, lang FROM documents WHERE id IN ({marks}) ORDER BY id", list(document_ids)
+        ).fetchall()
+
+    def last_document_id(self) -> int:
+        """The highest document id (0 in an empty project): where a walk in id order ends."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
+
+    def document_ids(self, status: Iterable[str] | None = None) -> list[int]:
+        if status is None:
+            return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+        statuses = list(status)
+        marks = ",".join("?" * len(statuses))
+        return [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT id FROM documents WHERE status IN ({marks}) ORDER BY id", statuses
+            )
+        ]
+
+    #: How the document list sorts: each by an indexed column, ties broken by id.
+    DOCUMENT_ORDERS = {
+        "id": "d.id",
+        "title": "d.title COLLATE NOCASE",
+        "status": "d.status",
+        "published": "d.published",
+    }
+
+    def document_rows(
+        self,
+        *,
+        status: str | None = None,
+        label: str | None = None,
+        annotator: str | None = None,
+        text: str | None = None,
+        document_id: int | None = None,
+        order: str = "id",
+        descending: bool = False,
+        after: tuple[Any, int] | None = None,
+        limit: int | None = None,
+        through: int | None = None,
+        ids: Sequence[int] | None = None,
+        keys_only: bool = False,
+    ) -> list[dict[str, Any]]:
+        """One row per document for lists: id, title, published, status, lang, text_length, ``suggested``
+        (undecided suggestions), ``decided`` (accepted spans of people, not of models) and
+        ``key`` (where the row sorts).
+
+        Filters: document status; documents with a live span of ``label``; documents where
+        ``annotator`` has a span; ``text`` found by the full-text index in the title or the
+        article. Rows come sorted by ``order`` (a key of DOCUMENT_ORDERS), then id.
+
+        Pages: ``after`` is the ``key`` of the last row already read and ``limit`` the page
+        size, so every page is one indexed query however far down the list it is;
+        ``through=ID`` reads every row up to that document's (to reveal it in a list). Counts
+        are computed for the rows returned only. ``ids`` restricts to these documents.
+        ``keys_only`` returns only id and key (from the indexes, without reading documents).
+        """
+        sort = self.DOCUMENT_ORDERS[order]
+        clauses, params = self._document_filter(status, label, annotator, text)
+        if document_id is not None:
+            clauses.append("d.id = ?")
+            params.append(document_id)
+        if ids is not None:
+            clauses.append("d.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(ids)))
+        later, earlier = (">", "<=") if not descending else ("<", ">=")
+        if after is not None:
+            clauses.append(f"d.id {later} ?" if order == "id" else f"({sort}, d.id) {later} (?, ?)")
+            params += [after[1]] if order == "id" else list(after)
+        if through is not None:
+            row = self.conn.execute(f"SELECT {sort} FROM documents d WHERE d.id = ?", (through,)).fetchone()
+            if row is None:
+                return []
+            clauses.append(f"d.id {earlier} ?" if order == "id" else f"({sort}, d.id) {earlier} (?, ?)")
+            params += [through] if order == "id" else [row[0], through]
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        direction = " DESC" if descending else ""
+        tail = f"{where} ORDER BY {sort}{direction}, d.id{direction}" + (
+            " LIMIT ?" if limit is not None else ""
+        )
+        params += [limit] if limit is not None else []
+        value = sort.split()[0]  # the sort column without its collation
+        if keys_only:
+            query = f"SELECT d.id, {value} FROM documents d {tail}"
+            return [{"id": i, "key": (v, i)} for i, v in self.conn.execute(query, params)]
+        rows = self._dicts(
+            f"""
+                SELECT d.id, d.title, d.published, d.status, d.lang, d.text_length, {value} AS sort_value,
+                       (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id)
+                           AS suggested,
+                       (SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id
+                        WHERE s.status = 'accepted' AND s.document_id = d.id AND a.kind NOT IN {sql_list(MACHINES)})
+                           AS decided
+                FROM documents d {tail}
+                """,
+            params,
+        )
+        for row in rows:
+            row["key"] = (row.pop("sort_value"), row["id"])
+        return rows
+
+    @staticmethod
+    def _document_filter(
+        status: str | None, label: str | None, annotator: str | None, text: str | None
+    ) -> tuple[list[str], list[Any]]:
+        """SQL conditions over documents d for the list's filters (each an indexed lookup)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if status:
+            clauses.append("d.status = ?")
+            params.append(status)
+        if label:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM spans x WHERE x.label = ? AND x.status IN ('suggested', 'accepted') AND x.document_id = d.id)"
+            )
+            params.append(label)
+        if annotator:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM spans x WHERE x.document_id = d.id "
+                "AND x.annotator_id = (SELECT id FROM annotators WHERE name = ?))"
+            )
+            params.append(annotator)
+        if text and fts_query(text):
+            clauses.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+            params.append(fts_query(text))
+        return clauses, params
+
+    def document_ids_where(
+        self,
+        status: str | None = None,
+        label: str | None = None,
+        annotator: str | None = None,
+        text: str | None = None,
+    ) -> list[int]:
+        """Ids of the documents that pass the list's filters, in id order."""
+        clauses, params = self._document_filter(status, label, annotator, text)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return [
+            r[0] for r in self.conn.execute(f"SELECT d.id FROM documents d {where} ORDER BY d.id", params)
+        ]
+
+    def set_document_status(self, document_id: int, status: str, annotator: str) -> None:
+        if status not in DOCUMENT_STATUSES:
+            raise StoreError(f"unknown document status {status!r} (one of {', '.join(DOCUMENT_STATUSES)})")
+        with self.transaction():
+            before = self.document(document_id).status
+            self.conn.execute(
+                "UPDATE documents SET status = ?, updated_at = ? WHERE id = ?", (status, now(), document_id)
+            )
+            self._log(
+                "set status",
+                document_id,
+                None,
+                {"status": before},
+                {"status": status},
+                annotator,
+                "document",
+                document_id,
+            )
+
+    def set_document_tags(self, document_id: int, tags: list[str], annotator: str) -> None:
+        """Replace a document's tags (trimmed, empty ones dropped, order kept, no repeats)."""
+        clean = list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+        with self.transaction():
+            before = self.document(document_id).tags
+            self.conn.execute(
+                "UPDATE documents SET tags = ?, updated_at = ? WHERE id = ?",
+                (dump_json(clean), now(), document_id),
+            )
+            self._log(
+                "set tags",
+                document_id,
+                None,
+                {"tags": before},
+                {"tags": clean},
+                annotator,
+                "document",
+                document_id,
+            )
+
+    def set_document_note(self, document_id: int, note: str, annotator: str) -> None:
+        with self.transaction():
+            before = self.document(document_id).note
+            self.conn.execute(
+                "UPDATE documents SET note = ?, updated_at = ? WHERE id = ?", (note, now(), document_id)
+            )
+            self._log(
+                "set note",
+                document_id,
+                None,
+                {"note": before},
+                {"note": note},
+                annotator,
+                "document",
+                document_id,
+            )
+
+    def restore_document_fields(self, document_id: int, status: str, note: str, tags: list[str]) -> None:
+        """Status, note and tags of a document an import created (from a file that has them)."""
+        if status not in DOCUMENT_STATUSES:
+            raise InvalidSpanError(f"document status {status!r} is not one of {', '.join(DOCUMENT_STATUSES)}")
+        self.conn.execute(
+            "UPDATE documents SET status = ?, note = ?, tags = ? WHERE id = ?",
+            (status, note, dump_json(list(tags)), document_id),
+        )
+
+    def _touch_document(self, document_id: int, annotator: str) -> None:
+        """A decision was made: the document is at least "in progress" (a logged change, so
+        that undoing the first decision brings "new" back)."""
+        status = self.conn.execute("SELECT status FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
+        if status == "new":
+            self.conn.execute(
+                "UPDATE documents SET status = 'in_progress', updated_at = ? WHERE id = ?",
+                (now(), document_id),
+            )
+            self._log(
+                "set status",
+                document_id,
+                None,
+                {"status": "new"},
+                {"status": "in_progress"},
+                annotator,
+                "document",
+                document_id,
+            )
+        else:
+            self.conn.execute("UPDATE documents SET updated_at = ? WHERE id = ?", (now(), document_id))
+
+    def existing_documents(self, document_ids: Sequence[int]) -> list[int]:
+        """Those of ``document_ids`` that are documents of this project, in the order given."""
+        found = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(document_ids)),),
+            )
+        }
+        return [i for i in document_ids if i in found]
+
+    def delete_documents(self, document_ids: Sequence[int], annotator: str) -> int:
+        """Remove documents with their spans, links and tokens, and from the full-text index,
+        in one transaction (the history keeps what was removed). Returns how many."""
+        removed = 0
+        with self.transaction():
+            for document_id in document_ids:
+                row = self.conn.execute(
+                    "SELECT title, text, sha256 FROM documents WHERE id = ?", (document_id,)
+                ).fetchone()
+                if row is None:
+                    continue
+                self.conn.execute(
+                    "INSERT INTO documents_fts (documents_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+                    (document_id, row[0], row[1]),
+                )
+                spans = self.conn.execute("SELECT count(*) FROM spans WHERE document_id = ?", (document_id,))
+                self._log(
+                    "delete document",
+                    document_id,
+                    None,
+                    {"title": row[0], "sha256": row[2], "spans": spans.fetchone()[0]},
+                    None,
+                    annotator,
+                )
+                self.conn.execute("DELETE FROM annotator_documents WHERE document_id = ?", (document_id,))
+                self.conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+                removed += 1
+        return removed
+
+    def set_tokens(
+        self, document_id: int, starts: Sequence[int], ends: Sequence[int], tokenizer: str
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO tokens (document_id, tokenizer, offsets) VALUES (?, ?, ?)",
+            (document_id, tokenizer, pack_offsets(starts, ends)),
+        )
+
+    def tokens(self, document_id: int) -> tuple[list[int], list[int]] | None:
+        """Token (starts, ends) in characters, or None if the document was never tokenized."""
+        row = self.conn.execute("SELECT offsets FROM tokens WHERE document_id = ?", (document_id,)).fetchone()
+        return None if row is None else unpack_offsets(row[0])
+
+    def mark_preannotated(self, document_id: int, pipeline: str, suggestions: int) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO preannotations (document_id, pipeline, suggestions, at) VALUES (?, ?, ?, ?)",
+            (document_id, pipeline, suggestions, now()),
+        )
+
+    def preannotated_ids(self) -> set[int]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT document_id FROM preannotations")}

@@ -1,0 +1,122 @@
+"""Links between two spans of a document (who said a quote, to whom a claim is attributed)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from annotator.domain import (
+    Link,
+)
+from annotator.errors import InvalidSpanError, StoreError
+from annotator.store.rows import (
+    link_state,
+    now,
+)
+
+
+class Links:
+    """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
+
+    def add_link(
+        self, head_id: int, tail_id: int, label: str, annotator: str, actor: str | None = None
+    ) -> Link:
+        link_label = self.schema.link_labels.get(label)
+        if link_label is None:
+            raise InvalidSpanError(f"unknown link label {label!r}")
+        with self.transaction():
+            head, tail = self.span(head_id), self.span(tail_id)
+            if head.document_id != tail.document_id:
+                raise InvalidSpanError("a link joins two spans of the same document")
+            if link_label.heads and head.label not in link_label.heads:
+                raise InvalidSpanError(
+                    f"a {label} link starts at {', '.join(link_label.heads)}, not {head.label}"
+                )
+            if link_label.tails and tail.label not in link_label.tails:
+                raise InvalidSpanError(
+                    f"a {label} link ends at {', '.join(link_label.tails)}, not {tail.label}"
+                )
+            stamp = now()
+            try:
+                link_id = self.conn.execute(
+                    "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) "
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    (head_id, tail_id, label, self.annotator_id(annotator), stamp),
+                ).fetchone()[0]
+            except sqlite3.IntegrityError as e:
+                raise InvalidSpanError(f"link {head_id} -> {tail_id} ({label}) cannot be stored: {e}") from e
+            link = Link(link_id, head_id, tail_id, label, annotator, stamp)
+            self._log(
+                "add link",
+                head.document_id,
+                head_id,
+                None,
+                link_state(link, head.document_id),
+                actor or annotator,
+                "link",
+                link_id,
+            )
+        return link
+
+    def delete_link(self, link_id: int, annotator: str) -> None:
+        with self.transaction():
+            found = self._link_and_document(link_id)
+            if found is None:
+                raise StoreError(f"no link with id {link_id}")
+            link, document_id = found
+            self.conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
+            self._log(
+                "delete link",
+                document_id,
+                link.head_id,
+                link_state(link, document_id),
+                None,
+                annotator,
+                "link",
+                link_id,
+            )
+
+    def _link_and_document(self, link_id: int) -> tuple[Link, int] | None:
+        """A link and the document it is in, or None."""
+        row = self.conn.execute(
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, spans.document_id "
+            "FROM links JOIN annotators ON annotators.id = links.annotator_id "
+            "JOIN spans ON spans.id = links.head_id WHERE links.id = ?",
+            (link_id,),
+        ).fetchone()
+        return None if row is None else (Link(*row[:6]), row[6])
+
+    def links(self, document_id: int) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
+            "FROM links JOIN spans ON spans.id = links.head_id "
+            "JOIN annotators ON annotators.id = links.annotator_id "
+            "WHERE spans.document_id = ? ORDER BY links.id",
+            (document_id,),
+        )
+        return [Link(*row) for row in rows]
+
+    def links_of(self, span_id: int) -> list[Link]:
+        """The links from and to one span (indexed both ways)."""
+        rows = self.conn.execute(
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
+            "FROM links JOIN annotators ON annotators.id = links.annotator_id "
+            "WHERE head_id = ? OR tail_id = ? ORDER BY links.id",
+            (span_id, span_id),
+        )
+        return [Link(*row) for row in rows]
+
+    def links_by_document(self) -> dict[int, list[Link]]:
+        links: dict[int, list[Link]] = {}
+        for row in self.conn.execute(
+            "SELECT k.id, k.head_id, k.tail_id, k.label, a.name, k.created_at, s.document_id FROM links k "
+            "JOIN annotators a ON a.id = k.annotator_id JOIN spans s ON s.id = k.head_id ORDER BY k.id"
+        ):
+            links.setdefault(row[6], []).append(Link(*row[:6]))
+        return links
+
+    def insert_link(self, head_id: int, tail_id: int, label: str, annotator_id: int) -> None:
+        """A link of an import (no history of its own: the import is one entry)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            (head_id, tail_id, label, annotator_id, now()),
+        )

@@ -1,0 +1,295 @@
+"""Spans: reading them, the rules a decision keeps, adding, changing and deleting them one action
+at a time, and the bulk inserts of imports and pre-annotation."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from annotator.domain import (
+    DECIDERS,
+    EXCLUSIVE_LAYERS,
+    Span,
+    check_no_overlap,
+    check_offsets,
+    overlaps,
+)
+from annotator.errors import InvalidSpanError, StoreError
+from annotator.store.rows import (
+    SPAN_SELECT,
+    SpanRow,
+    dump_json,
+    now,
+    span_from_row,
+    span_state,
+    sql_list,
+)
+
+
+class Spans:
+    """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
+
+    def working_spans(self, document_id: int, annotator: str) -> list[Span]:
+        """What an analyst works on in a document: their own live decisions and every undecided
+        suggestion, in offset order."""
+        return [
+            span_from_row(r)
+            for r in self.conn.execute(
+                SPAN_SELECT + " WHERE spans.document_id = ? AND ((annotators.name = ? AND spans.status != "
+                "'rejected') OR spans.status = 'suggested') ORDER BY spans.start, spans.\"end\", spans.id",
+                (document_id, annotator),
+            )
+        ]
+
+    def span(self, span_id: int) -> Span:
+        row = self.conn.execute(SPAN_SELECT + " WHERE spans.id = ?", (span_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no span with id {span_id}")
+        return span_from_row(row)
+
+    def span_from_state(self, state: dict[str, Any]) -> Span:
+        """A span as the history recorded it (:func:`_span_state`), without reading it back."""
+        return Span(layer=self.schema.layer_of(state["label"]), **state)
+
+    def spans_by_id(self, span_ids: Iterable[int]) -> dict[int, Span]:
+        """The spans of these ids that exist, read in one query (an action's touched spans)."""
+        rows = self.conn.execute(
+            SPAN_SELECT + " WHERE spans.id IN (SELECT value FROM json_each(?))", (json.dumps(list(span_ids)),)
+        )
+        return {row[0]: span_from_row(row) for row in rows}
+
+    def spans(
+        self,
+        document_id: int | None = None,
+        *,
+        annotator: str | None = None,
+        status: str | None = None,
+        layer: str | None = None,
+    ) -> list[Span]:
+        """Spans matching every filter given, in document and offset order."""
+        clauses, params = [], []
+        for clause, value in (
+            ("spans.document_id = ?", document_id),
+            ("annotators.name = ?", annotator),
+            ("spans.status = ?", status),
+            ("labels.layer = ?", layer),
+        ):
+            if value is not None:
+                clauses.append(clause)
+                params.append(value)
+        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        order = ' ORDER BY spans.document_id, spans.start, spans."end", spans.id'
+        return [span_from_row(r) for r in self.conn.execute(SPAN_SELECT + where + order, params)]
+
+    def _check_span(
+        self,
+        document_id: int,
+        start: int,
+        end: int,
+        label: str,
+        annotator_id: int,
+        ignore_span_id: int | None = None,
+    ) -> None:
+        """The rules a decision must keep: offsets inside the text, known label, no overlap in
+        an exclusive layer with the same annotator's other live spans."""
+        if label not in self.schema.labels:
+            raise InvalidSpanError(f"unknown label {label!r}")
+        length = self.conn.execute(
+            "SELECT text_length FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        if length is None:
+            raise StoreError(f"no document with id {document_id}")
+        check_offsets(start, end, length[0])
+        layer = self.schema.layer_of(label)
+        if layer not in EXCLUSIVE_LAYERS:
+            return
+        # Only spans that could overlap, two index ranges whatever the document's length: those
+        # starting inside ours, and the last one starting before ours (the others before it
+        # end before it starts, since an annotator's spans of this layer never overlap).
+        live = (
+            'SELECT spans.start, spans."end" FROM spans JOIN labels ON labels.name = spans.label '
+            "WHERE spans.document_id = ? AND spans.annotator_id = ? AND labels.layer = ? "
+            "AND spans.status != 'rejected' AND spans.id IS NOT ? "
+        )
+        head = (document_id, annotator_id, layer, ignore_span_id)
+        others = self.conn.execute(
+            live + "AND spans.start >= ? AND spans.start < ?", (*head, start, end)
+        ).fetchall()
+        others += self.conn.execute(
+            live + "AND spans.start < ? ORDER BY spans.start DESC LIMIT 1", (*head, start)
+        ).fetchall()
+        clashing = [(s, e) for s, e in others if overlaps(s, e, start, end)]
+        if clashing:
+            check_no_overlap([(start, end), *clashing], layer)
+
+    def add_span(
+        self,
+        document_id: int,
+        start: int,
+        end: int,
+        label: str,
+        annotator: str,
+        *,
+        origin: str = "manual",
+        status: str = "accepted",
+        attributes: dict[str, Any] | None = None,
+        note: str = "",
+        suggestion_id: int | None = None,
+        actor: str | None = None,
+    ) -> Span:
+        """Create one span of ``annotator`` as one action, logged as done by ``actor`` (default:
+        the annotator; a reviewer writing into a gold set). Raises InvalidSpanError / OverlapError."""
+        annotator_id = self.annotator_id(annotator)
+        with self.transaction():
+            self._check_span(document_id, start, end, label, annotator_id)
+            stamp = now()
+            try:
+                span_id = self.conn.execute(
+                    'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, '
+                    "attributes, note, suggestion_id, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (
+                        document_id,
+                        start,
+                        end,
+                        label,
+                        annotator_id,
+                        origin,
+                        status,
+                        dump_json(attributes or {}),
+                        note,
+                        suggestion_id,
+                        stamp,
+                        stamp,
+                    ),
+                ).fetchone()[0]
+            except sqlite3.IntegrityError as e:
+                raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
+            span = self.span(span_id)
+            self._log("add span", document_id, span_id, None, span_state(span), actor or annotator, "span")
+            self._touch_document(document_id, annotator)
+        return span
+
+    def update_span(
+        self,
+        span_id: int,
+        annotator: str,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        label: str | None = None,
+        attributes: dict[str, Any] | None = None,
+        note: str | None = None,
+        status: str | None = None,
+    ) -> Span:
+        """Change a span (relabel, resize, attributes, note, status) as one logged action."""
+        with self.transaction():
+            before = self.span(span_id)
+            new_start = before.start if start is None else start
+            new_end = before.end if end is None else end
+            new_label = before.label if label is None else label
+            annotator_id = self.annotator_id(before.annotator)
+            self._check_span(before.document_id, new_start, new_end, new_label, annotator_id, span_id)
+            self.conn.execute(
+                'UPDATE spans SET start = ?, "end" = ?, label = ?, attributes = ?, note = ?, status = ?, '
+                "updated_at = ? WHERE id = ?",
+                (
+                    new_start,
+                    new_end,
+                    new_label,
+                    dump_json(before.attributes if attributes is None else attributes),
+                    before.note if note is None else note,
+                    before.status if status is None else status,
+                    now(),
+                    span_id,
+                ),
+            )
+            after = self.span(span_id)
+            self._log(
+                "update span",
+                before.document_id,
+                span_id,
+                span_state(before),
+                span_state(after),
+                annotator,
+                "span",
+            )
+            self._touch_document(before.document_id, annotator)
+        return after
+
+    def delete_span(self, span_id: int, annotator: str) -> None:
+        """Delete a span and, first, its links (each logged, so that undo restores them)."""
+        with self.transaction():
+            before = self.span(span_id)
+            for (link_id,) in self.conn.execute(
+                "SELECT id FROM links WHERE head_id = ? OR tail_id = ?", (span_id, span_id)
+            ).fetchall():
+                self.delete_link(link_id, annotator)
+            self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+            self._log("delete span", before.document_id, span_id, span_state(before), None, annotator, "span")
+            self._touch_document(before.document_id, annotator)
+
+    def insert_spans(self, rows: Iterable[SpanRow]) -> int:
+        """Bulk insert, skipping spans already there (same document, annotator, offsets, label).
+
+        Each row is a :class:`SpanRow` (or a tuple of the same fields in its order). Offsets must already be checked by the caller; the database
+        refuses anything outside the text. Returns how many rows were added. Call inside a
+        transaction.
+        """
+        stamp = now()
+        # rowcount counts this statement's rows only (total_changes would also count what the
+        # full-text index writes to its own tables meanwhile)
+        return self.conn.executemany(
+            'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, '
+            "origin_detail, status, attributes, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row + (stamp, stamp) for row in rows),
+        ).rowcount
+
+    def insert_span_returning(self, row: tuple, note: str = "") -> tuple[int, int]:
+        """Insert one span of an import (row as for :meth:`insert_spans`): ``(id, 1)``, or the
+        id of the identical span already there and 0. Call inside a transaction."""
+        stamp = now()
+        inserted = self.conn.execute(
+            'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, origin_detail, '
+            "status, attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (*row, note, stamp, stamp),
+        ).fetchone()
+        if inserted is not None:
+            return inserted[0], 1
+        existing = self.conn.execute(
+            'SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? AND label = ?',
+            (row[0], row[4], row[1], row[2], row[3]),
+        ).fetchone()
+        return existing[0], 0
+
+    def decided_ranges(
+        self, document_ids: Sequence[int], layer: str | None = None
+    ) -> dict[tuple[int, str], list[tuple[int, int, str]]]:
+        """Live decisions of people (annotators of kind human or gold), by (document, layer);
+        only those of ``layer`` if given (then read through the index on label and status)."""
+        decided: dict[tuple[int, str], list[tuple[int, int, str]]] = {}
+        if not document_ids:
+            return decided
+        layers = {
+            name: known.layer for name, known in self.schema.labels.items() if layer in (None, known.layer)
+        }
+        rows = self.conn.execute(
+            'SELECT s.document_id, s.start, s."end", s.label FROM spans s JOIN annotators a ON a.id = s.annotator_id '
+            f"WHERE s.label IN ({','.join('?' * len(layers))}) AND s.status = 'accepted' "
+            f"AND s.document_id IN (SELECT value FROM json_each(?)) AND a.kind IN {sql_list(DECIDERS)}",
+            (*layers, json.dumps(list(document_ids))),
+        )
+        for document_id, start, end, label in rows:
+            decided.setdefault((document_id, layers[label]), []).append((start, end, label))
+        return decided
+
+    def live_entities(self, document_id: int, annotator_id: int) -> list[tuple[int, int, str]]:
+        """(start, end, label) of an annotator's entities in a document that are not rejected."""
+        return self.conn.execute(
+            'SELECT s.start, s."end", s.label FROM spans s JOIN labels l ON l.name = s.label '
+            "WHERE s.document_id = ? AND s.annotator_id = ? AND s.status != 'rejected' AND l.layer = 'entities'",
+            (document_id, annotator_id),
+        ).fetchall()
