@@ -12,6 +12,7 @@ import click
 
 from annotator import __version__
 from annotator.errors import AnnotatorError
+from annotator.formats import READABLE, WRITABLE
 from annotator.store import Store, default_db_path
 
 
@@ -149,7 +150,7 @@ def gui(obj: Context, no_samples: bool, screenshot: Path | None) -> None:
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(["auto", "txt", "jsonl", "csv"]),
+    type=click.Choice(["auto", *READABLE]),
     default="auto",
     show_default=True,
     help="Input format; auto goes by file extension.",
@@ -197,7 +198,7 @@ def import_(
       annotator import --format csv --lang en feed.tsv.csv
       annotator import --field column_data=text --field column_label=label doccano.jsonl
     """
-    from annotator.importers import import_paths
+    from annotator.importing import import_paths
 
     rename = {}
     for field in fields:
@@ -304,7 +305,7 @@ def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, bat
 @click.option(
     "--format",
     "format_name",
-    type=click.Choice(["csv", "json", "jsonl", "spacy", "conll", "brat"]),
+    type=click.Choice(WRITABLE),
     required=True,
     help="csv/json for people; jsonl (Prodigy), spacy, conll, brat for tools.",
 )
@@ -382,8 +383,8 @@ def export(
       annotator export --format csv --label SOURCE --attr agency=KCNA --date 2024-05
     """
     from annotator.domain import Selection
-    from annotator.exporters import default_path
-    from annotator.exporters import export as run_export
+    from annotator.exporting import export as run_export
+    from annotator.formats import default_path
 
     store = obj.store()
     selection = Selection(

@@ -391,7 +391,7 @@ def _time_to_shown(script: str, *args: str) -> float:
 
 
 def bench_startup(rounds: int) -> dict:
-    from annotator.importers import import_paths
+    from annotator.importing import import_paths
     from bench.run import median_times, report
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-startup-"))

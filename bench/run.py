@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from annotator.domain import simple_tokens, text_sha256  # noqa: E402
-from annotator.importers import import_paths  # noqa: E402
+from annotator.importing import import_paths  # noqa: E402
 from annotator.nlp import load_pipeline, preannotate  # noqa: E402
 from annotator.schema import load_schema  # noqa: E402
 from annotator.store import Store, now  # noqa: E402
@@ -274,7 +274,7 @@ def bench_export(rounds: int, format_name: str) -> dict:
     import csv
 
     from annotator.domain import Selection
-    from annotator.exporters import export
+    from annotator.exporting import export
     from annotator.store import unpack_offsets
 
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-export-{format_name}-"))
@@ -492,7 +492,7 @@ def bench_export_long_csv(rounds: int) -> dict:
     of the same project (it was quadratic: SQL substr re-read the text per span, 19 of 21.5 s).
     Target: <= 1.5 times the JSON export."""
     from annotator.domain import Selection
-    from annotator.exporters import export
+    from annotator.exporting import export
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-long-csv-"))
     rng = random.Random(3)
@@ -540,7 +540,7 @@ import sys
 sys.path.insert(0, sys.argv[3])
 from pathlib import Path
 from annotator.domain import Selection
-from annotator.exporters import export
+from annotator.exporting import export
 from annotator.store import Store
 with Store(Path(sys.argv[1])) as store:
     export(store, "spacy", Path(sys.argv[2]), Selection(annotators=("ana",)))

@@ -99,7 +99,7 @@ def edits(project: Path, seed: int, seconds: float | None = None) -> None:
 
 
 def import_folder(project: Path, folder: Path) -> None:
-    from annotator.importers import import_paths
+    from annotator.importing import import_paths
 
     with Store(project) as store:
 

@@ -4,8 +4,8 @@ conlleval-style strict IOB2 reader. A sentence break may never cut an entity in 
 import pytest
 
 from annotator.domain import Selection
-from annotator.exporters import export
-from annotator.importers import import_paths
+from annotator.exporting import export
+from annotator.importing import import_paths
 from annotator.store import Store
 
 # Tokenised as CoNLL-2002 is (single spaces): names holding " . " followed by a capital, where
@@ -193,7 +193,7 @@ def test_docbin_bytes_are_spacys_own(project, tmp_path):
     import spacy
     from spacy.tokens import DocBin
 
-    from annotator.exporters import DOCBIN_ATTRS, docbin_bytes
+    from annotator.formats.docbin import DOCBIN_ATTRS, docbin_bytes
 
     nlp = spacy.blank("es")
     docs = [nlp(TEXT), nlp("Otro texto."), nlp("")]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.importers import import_paths
+from annotator.importing import import_paths
 from annotator.store import Store
 from tests.conftest import SAMPLES
 

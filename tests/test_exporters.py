@@ -11,8 +11,9 @@ import pytest
 
 from annotator.domain import Selection
 from annotator.editing import Editor
-from annotator.exporters import ExportError, csv_cell, export
-from annotator.importers import import_paths
+from annotator.exporting import ExportError, export
+from annotator.formats.writing import csv_cell
+from annotator.importing import import_paths
 from annotator.store import Store
 from tests.conftest import SAMPLES
 

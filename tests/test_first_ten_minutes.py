@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication
 from qtkeys import answer_menu
 
 from annotator.domain import Selection
-from annotator.exporters import export
+from annotator.exporting import export
 from annotator.gui.app import MainWindow, seed_samples
 from annotator.store import Store
 

@@ -8,7 +8,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.importers import import_paths
+from annotator.importing import import_paths
 from annotator.store import Store
 
 TRIED = {"jsonl_files": 0, "random_byte_files": 0, "line_ending_texts": 0, "brat_pairs": 0, "refused": 0}

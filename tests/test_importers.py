@@ -3,7 +3,8 @@ import json
 import pytest
 
 from annotator.errors import InputFileError
-from annotator.importers import MAX_LINE_BYTES, decode, guess_language, import_paths
+from annotator.formats.reading import MAX_LINE_BYTES, decode, guess_language
+from annotator.importing import import_paths
 
 TEXT = "Kim Jong-un habló, según la agencia KCNA.\nPionyang respondió."
 KIM = (0, len("Kim Jong-un"))
@@ -101,7 +102,7 @@ def test_unknown_extension_and_missing_file_named(store, tmp_path):
     report = import_paths(store, [tmp_path / "x.pdf", tmp_path / "missing.txt"])
     messages = [str(r.rejections[0]) for r in report.rejected_files]
     assert messages[0].endswith(
-        "unknown format (extension .pdf); use --format txt|jsonl|csv|json|brat|conll|spacy"
+        "unknown format (extension .pdf); use --format csv|json|jsonl|spacy|conll|brat|txt"
     )
     assert messages[1].endswith("missing.txt: no such file")
 
@@ -271,7 +272,7 @@ def test_a_bad_byte_is_named_with_its_column(store, tmp_path, line, byte, column
 
 
 def test_the_import_dialog_offers_every_format_read():
-    from annotator.importers import EXTENSIONS, dialog_filter
+    from annotator.formats import EXTENSIONS, dialog_filter
 
     offered = dialog_filter()
     assert "*.json " in offered and "*.jsonl" in offered and "*.spacy" in offered
@@ -310,7 +311,7 @@ def test_prodigy_rejected_and_ignored_examples_are_skipped_and_counted(store, tm
 
 
 def test_overlong_line_refused_without_reading_it_whole(store, tmp_path, monkeypatch):
-    monkeypatch.setattr("annotator.importers.MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr("annotator.formats.reading.MAX_LINE_BYTES", 1000)
     path = tmp_path / "long.jsonl"
     path.write_text(json.dumps({"text": "x" * 5000}) + "\n" + json.dumps({"text": "ok"}) + "\n")
     (rejected,) = import_paths(store, [path]).rejected_files
@@ -463,7 +464,7 @@ def test_a_duplicate_text_annotated_differently_is_kept_whole_as_its_own_set(sto
 
 def test_export_of_an_import_holds_every_distinct_span_of_the_file(store, tmp_path):
     from annotator.domain import Selection
-    from annotator.exporters import export
+    from annotator.exporting import export
 
     records = [
         {"text": TEXT, "spans": [{"start": 0, "end": 11, "label": "PER"}]},

@@ -1,6 +1,6 @@
 import spacy
 
-from annotator.importers import import_paths
+from annotator.importing import import_paths
 from annotator.nlp import load_pipeline, preannotate, read_patterns, suggestions_from_doc
 from tests.conftest import SAMPLES
 

@@ -168,7 +168,7 @@ def test_against_an_independent_computation_on_the_real_corpus(
 ):
     """Gold CoNLL-2002 entities against the model's suggestions on 60 articles: micro exact F1
     and token kappa recomputed here by a different route (global sets, a confusion table)."""
-    from annotator.importers import import_paths
+    from annotator.importing import import_paths
     from annotator.nlp import preannotate
 
     source = shared_data / "conll2002" / "esp.train.articles.jsonl"

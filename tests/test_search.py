@@ -6,7 +6,7 @@ import re
 from click.testing import CliRunner
 
 from annotator.cli import cli
-from annotator.importers import import_paths
+from annotator.importing import import_paths
 from annotator.merge import merge
 from annotator.store import Store, fts_query
 from tests.conftest import SAMPLES
@@ -103,7 +103,7 @@ def test_search_and_segments_commands(db_path):
 def test_segments_export_with_the_export_filters(store, tmp_path):
     """What the Segments panel finds is what `export --label --attr --date` writes."""
     from annotator.domain import Selection
-    from annotator.exporters import export
+    from annotator.exporting import export
 
     may, _ = store.add_document(
         "Según KCNA, todo va bien. Según TASS, también.", "Mayo", published="2024-05-02"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QComboBox
 from qtkeys import answer_menu, shown_window
 
 from annotator.domain import Selection
-from annotator.exporters import export
+from annotator.exporting import export
 from annotator.store import Store
 
 QUOTE_WORDS = "«el pacto justifica el envío de tropas»"

@@ -1599,7 +1599,7 @@ class MainWindow(QMainWindow):
     def import_files(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
-        from annotator.importers import dialog_filter
+        from annotator.formats import dialog_filter
 
         paths, _ = QFileDialog.getOpenFileNames(self, "Import articles", str(Path.home()), dialog_filter())
         if paths:
@@ -1702,7 +1702,7 @@ def seed_samples(store: Store) -> int:
     """Put the sample articles in an empty project; returns how many documents it added."""
     if store.document_ids():
         return 0
-    from annotator.importers import import_paths
+    from annotator.importing import import_paths
     from annotator.schema import resources_dir
 
     report = import_paths(store, [resources_dir() / "samples"])

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.gui.text import plain_label
-from annotator.importers import ImportReport
+from annotator.importing import ImportReport
 
 
 class ShortcutsDialog(QDialog):

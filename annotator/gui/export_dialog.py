@@ -27,18 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import DOCUMENT_STATUSES, LAYERS, Selection
-from annotator.exporters import FORMATS, ExportCancelled, default_path, export
+from annotator.exporting import ExportCancelled, export
+from annotator.formats import FORMATS, WRITABLE, default_path
 from annotator.gui.text import parse_pairs
 from annotator.store import Store
-
-FORMAT_NAMES = {
-    "csv": "CSV (spreadsheets)",
-    "json": "JSON (everything, readable)",
-    "jsonl": "JSONL (Prodigy)",
-    "spacy": "spaCy DocBin (.spacy)",
-    "conll": "CoNLL (IOB2)",
-    "brat": "brat standoff (folder)",
-}
 
 
 class ExportWorker(QObject):
@@ -104,8 +96,8 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.format_combo = QComboBox()
-        for name in FORMATS:
-            self.format_combo.addItem(FORMAT_NAMES[name], name)
+        for name in WRITABLE:
+            self.format_combo.addItem(FORMATS[name].title, name)
         self.format_combo.currentIndexChanged.connect(self._format_changed)
         form.addRow("Format", self.format_combo)
         path_row = QHBoxLayout()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.exporters import csv_cell
+from annotator.formats.segments import write_segments
 from annotator.gui.document_list import refill_combo
 from annotator.gui.text import parse_pairs, plain_tooltip
 from annotator.store import Store
@@ -312,24 +311,4 @@ class FindPanel(QWidget):
     def export_csv(self, path: Path) -> int:
         """Every segment the query finds (not only those read so far) as keyword-in-context
         CSV rows; returns how many."""
-        query, count = self.segment_query(), 0
-        partial = path.with_name(path.name + ".partial")
-        with open(partial, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            columns = ["document_id", "title", "published", "span_id", "start", "end", "label", "annotator"]
-            columns += ["left_context", "text", "right_context", "attributes"]
-            writer.writerow(columns)
-            offset = 0
-            while True:
-                rows = self.store.segments(**query, limit=1000, offset=offset)
-                for row in rows:
-                    values = [row[c] for c in columns[:-1]] + [
-                        json.dumps(json.loads(row["attributes"]), ensure_ascii=False)
-                    ]
-                    writer.writerow([csv_cell(v) for v in values])
-                count += len(rows)
-                offset += len(rows)
-                if len(rows) < 1000:
-                    break
-        partial.replace(path)
-        return count
+        return write_segments(self.store, self.segment_query(), path)

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from annotator.errors import Cancelled
-from annotator.importers import import_paths
+from annotator.importing import import_paths
 from annotator.nlp import preannotate
 from annotator.store import Store
 

@@ -9,15 +9,9 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from annotator.domain import (
-    DOCUMENT_STATUSES,
-    MACHINES,
-    Span,
-)
+from annotator.domain import DOCUMENT_STATUSES, MACHINES, Span
 from annotator.errors import StoreError
-from annotator.store.rows import (
-    unpack_offsets,
-)
+from annotator.store.rows import unpack_offsets
 
 
 class Comparison:

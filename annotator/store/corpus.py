@@ -7,21 +7,8 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from annotator.domain import (
-    MACHINES,
-    Span,
-    checkpoint,
-    find_whole,
-    overlaps,
-)
-from annotator.store.rows import (
-    SpanRow,
-    dump_json,
-    fts_query,
-    like_prefix,
-    span_state,
-    sql_list,
-)
+from annotator.domain import MACHINES, Span, checkpoint, find_whole, overlaps
+from annotator.store.rows import SpanRow, dump_json, fts_query, like_prefix, span_state, sql_list
 
 
 class Corpus:

@@ -7,12 +7,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from annotator.domain import (
-    DOCUMENT_STATUSES,
-    MACHINES,
-    Document,
-    text_sha256,
-)
+from annotator.domain import DOCUMENT_STATUSES, MACHINES, Document, text_sha256
 from annotator.errors import InvalidSpanError, StoreError
 from annotator.store.rows import (
     DOCUMENT_COLUMNS,

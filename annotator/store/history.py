@@ -8,17 +8,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from annotator.domain import (
-    Change,
-    checkpoint,
-)
+from annotator.domain import Change, checkpoint
 from annotator.errors import StoreError
-from annotator.store.rows import (
-    dump_json,
-    link_state,
-    now,
-    span_state,
-)
+from annotator.store.rows import dump_json, link_state, now, span_state
 
 
 class History:

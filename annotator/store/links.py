@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from annotator.domain import (
-    Link,
-)
+from annotator.domain import Link
 from annotator.errors import InvalidSpanError, StoreError
-from annotator.store.rows import (
-    link_state,
-    now,
-)
+from annotator.store.rows import link_state, now
 
 
 class Links:

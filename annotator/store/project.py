@@ -6,18 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from annotator.domain import (
-    ANNOTATOR_KINDS,
-    AttributeDef,
-    Label,
-    LinkLabel,
-    Schema,
-)
+from annotator.domain import ANNOTATOR_KINDS, AttributeDef, Label, LinkLabel, Schema
 from annotator.errors import StoreError
-from annotator.store.rows import (
-    dump_json,
-    now,
-)
+from annotator.store.rows import dump_json, now
 
 
 class Project:

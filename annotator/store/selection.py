@@ -7,12 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from annotator.domain import (
-    PEOPLE,
-    Document,
-    Selection,
-    Span,
-)
+from annotator.domain import PEOPLE, Document, Selection, Span
 from annotator.store.rows import (
     DOCUMENT_COLUMNS,
     document_from_row,

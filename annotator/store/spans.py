@@ -8,24 +8,9 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from annotator.domain import (
-    DECIDERS,
-    EXCLUSIVE_LAYERS,
-    Span,
-    check_no_overlap,
-    check_offsets,
-    overlaps,
-)
+from annotator.domain import DECIDERS, EXCLUSIVE_LAYERS, Span, check_no_overlap, check_offsets, overlaps
 from annotator.errors import InvalidSpanError, StoreError
-from annotator.store.rows import (
-    SPAN_SELECT,
-    SpanRow,
-    dump_json,
-    now,
-    span_from_row,
-    span_state,
-    sql_list,
-)
+from annotator.store.rows import SPAN_SELECT, SpanRow, dump_json, now, span_from_row, span_state, sql_list
 
 
 class Spans:

@@ -6,19 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from annotator.domain import (
-    EXCLUSIVE_LAYERS,
-    Change,
-    Link,
-    Occupied,
-    Span,
-)
+from annotator.domain import EXCLUSIVE_LAYERS, Change, Link, Occupied, Span
 from annotator.errors import StoreError
-from annotator.store.rows import (
-    link_state,
-    now,
-    span_state,
-)
+from annotator.store.rows import link_state, now, span_state
 
 
 class Suggestions:

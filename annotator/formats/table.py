@@ -1,0 +1,191 @@
+"""CSV, the format for people (a table a spreadsheet opens): read, a header with a ``text``
+column and one article a row; written, one row per span (``.documents.csv`` beside it, one row
+per document)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from annotator.domain import MAX_TEXT_CHARS, Selection
+from annotator.formats.reading import (
+    LineError,
+    ReadResult,
+    Record,
+    check_text,
+    decode,
+    read_bytes,
+    title_from_text,
+)
+from annotator.formats.writing import ExportReport, Progress, csv_cell, links_among_ids
+from annotator.store import Store
+
+CSV_COLUMNS = {"text", "title", "id", "url", "date", "lang", "source"}
+
+
+def read(path: Path) -> ReadResult:
+    content = decode(read_bytes(path), str(path))
+    csv.field_size_limit(MAX_TEXT_CHARS + 1)
+    reader = csv.reader(io.StringIO(content, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield None, LineError("empty file (a header row with a 'text' column is needed)")
+        return
+    except csv.Error as e:
+        yield 1, LineError(f"unreadable CSV header ({e})")
+        return
+    names = [name.strip().lower() for name in header]
+    if "text" not in names:
+        yield 1, LineError(f"no 'text' column in the header (columns: {', '.join(header)[:200]})")
+        return
+    first_line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield first_line, LineError(f"unreadable CSV row ({e})")
+            return
+        line, first_line = first_line, reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(names):
+            yield line, LineError(f"{len(row)} cells where the header has {len(names)}")
+            continue
+        cells = dict(zip(names, row, strict=True))
+        try:
+            text = check_text(cells["text"])
+        except LineError as e:
+            yield line, e
+            continue
+        yield (
+            line,
+            Record(
+                text=text,
+                title=cells.get("title", "") or title_from_text(text),
+                external_id=cells.get("id", ""),
+                lang=cells.get("lang", ""),
+                url=cells.get("url", ""),
+                published=cells.get("date", ""),
+                source=cells.get("source", ""),
+                meta={k: v for k, v in cells.items() if k not in CSV_COLUMNS and v != ""},
+            ),
+        )
+
+
+class CsvExporter:
+    """One row per span; ``documents`` also writes ``<name>.documents.csv``, one row per document."""
+
+    extension = ".csv"
+    COLUMNS = (
+        "document_id",
+        "title",
+        "text_sha256",
+        "annotator",
+        "layer",
+        "label",
+        "start",
+        "end",
+        "text",
+        "attributes",
+        "links",
+        "origin",
+        "status",
+        "note",
+        "created_at",
+        "updated_at",
+    )
+
+    def __init__(self, excel: bool = False, raw: bool = False, documents: bool = False) -> None:
+        self.encoding = "utf-8-sig" if excel else "utf-8"
+        self.raw = raw
+        self.documents = documents
+
+    def write(
+        self,
+        store: Store,
+        selection: Selection,
+        out: Path,
+        report: ExportReport,
+        progress: Progress | None = None,
+    ) -> None:
+        raw = self.raw
+        links_by_document = store.links_by_document()
+        documents = store.selected_document_texts(selection)
+        with open(out, "w", encoding=self.encoding, newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(self.COLUMNS)
+            # rows straight from SQL, the span's text sliced here once per document (substr in
+            # SQL re-read a long text for every span); the document stream follows the spans'
+            for document_id, group in groupby(store.selected_span_rows(selection), key=lambda row: row[1]):
+                rows = list(group)
+                document = next(documents)
+                while document[0] != document_id:
+                    document = next(documents)
+                _id, title, sha256, text = document
+                report.documents += 1
+                by_id = {row[0]: row for row in rows}
+                links = links_among_ids(
+                    set(by_id), {row[13]: row[0] for row in rows if row[13] is not None},
+                    links_by_document.get(document_id, []),
+                )
+                outgoing: dict[int, list[dict[str, Any]]] = {}
+                for link in links:
+                    tail = by_id[link.tail_id]
+                    outgoing.setdefault(link.head_id, []).append(
+                        {
+                            "label": link.label,
+                            "tail_start": tail[5],
+                            "tail_end": tail[6],
+                            "tail_label": tail[4],
+                            "tail_text": text[tail[5] : tail[6]],
+                        }
+                    )
+                title_cell, annotators = csv_cell(title, raw), {}
+                for row in rows:
+                    span_id, _d, annotator, layer, label, start, end, attributes = row[:8]
+                    name = annotators.get(annotator)
+                    if name is None:
+                        name = annotators[annotator] = csv_cell(annotator, raw)
+                    writer.writerow(
+                        (
+                            document_id,
+                            title_cell,
+                            sha256,
+                            name,
+                            layer,
+                            csv_cell(label, raw),  # a label a file brought may start with "-"
+                            start,
+                            end,
+                            csv_cell(text[start:end], raw),
+                            csv_cell(attributes, raw),
+                            json.dumps(outgoing[span_id], ensure_ascii=False) if span_id in outgoing else "[]",
+                            row[8],
+                            row[9],
+                            csv_cell(row[10], raw),
+                            row[11],
+                            row[12],
+                        )
+                    )
+                report.spans += len(rows)
+        report.paths.append(out)
+        if self.documents:
+            target = getattr(self, "target", out)
+            path = target.with_name(target.stem + ".documents.csv")
+            with open(path, "w", encoding=self.encoding, newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(store.DOCUMENT_TABLE_COLUMNS)
+                for row in store.document_table(selection):
+                    writer.writerow([csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in row])
+            report.paths.append(path)
+
+
+def writer(options: dict[str, Any]) -> Any:
+    """This format's writer with an export's options."""
+    return CsvExporter(options.get("excel", False), options.get("raw", False), options.get("documents", False))
