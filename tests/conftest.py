@@ -1,4 +1,6 @@
+import json
 import os
+import sys
 
 # Qt tests run headless; set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,3 +52,29 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+
+
+def report(name: str, value: int) -> None:
+    """A figure for the README's Reliability section: printed, and written to the file named by
+    ANNOTATOR_RELIABILITY_REPORT (which `make reliability` sets)."""
+    target = os.environ.get("ANNOTATOR_RELIABILITY_REPORT")
+    if target:
+        existing = json.loads(Path(target).read_text()) if Path(target).exists() else {}
+        existing[name] = value
+        Path(target).write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")
+    print(f"RELIABILITY {name}={value}")
+
+
+def _loaded(name: str):
+    """A test module of this run (pytest imports them under their file name)."""
+    return sys.modules.get(name) or sys.modules.get(f"tests.{name}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The counts the hostile-input and merge tests kept, reported once every test has run."""
+    hostile, merge = _loaded("test_hostile_inputs"), _loaded("test_merge")
+    if hostile is not None and hostile.TRIED["jsonl_files"]:
+        for name, value in hostile.TRIED.items():
+            report(f"hostile_inputs_{name}", value)
+    if merge is not None and merge.REFUSED:
+        report("untrusted_files_refused", len(merge.REFUSED))

@@ -169,6 +169,7 @@ def test_conll_and_spacy_export_an_article_over_a_million_characters(tmp_path):
     assert [label for *_range, label in entities] == ["LOC"]
 
 
+@pytest.mark.slow
 def test_real_corpus_conll_export_is_valid_iob2_with_every_entity(shared_data, tmp_path):
     source = shared_data / "conll2002" / "esp.train.articles.jsonl"
     with Store(tmp_path / "corpus.db") as store:

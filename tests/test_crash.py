@@ -4,7 +4,6 @@ must pass PRAGMA integrity_check. The figures of the run are printed (and writte
 named by ANNOTATOR_RELIABILITY_REPORT, which `make reliability` sets)."""
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -17,24 +16,13 @@ import pytest
 
 from annotator.importing import import_paths
 from annotator.store import Store
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, report
 
 CHILD = Path(__file__).resolve().parent / "crash_child.py"
 ROUNDS = 50
 TEXT = (
     "Kim Jong-un dijo en Pionyang que el Consejo de Seguridad ruso apoya el pacto, según KCNA. " * 8
 ).strip()
-FIGURES: dict[str, int] = {}
-
-
-def report(name: str, value: int) -> None:
-    FIGURES[name] = value
-    target = os.environ.get("ANNOTATOR_RELIABILITY_REPORT")
-    if target:
-        existing = json.loads(Path(target).read_text()) if Path(target).exists() else {}
-        existing[name] = value
-        Path(target).write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")
-    print(f"RELIABILITY {name}={value}")
 
 
 def run_and_kill(args: list[str], delay: float) -> list[str]:

@@ -472,6 +472,7 @@ def test_brat_reads_the_brat_example_corpus(shared_data, store):
         assert text[span.start : span.end].strip() == text[span.start : span.end]
 
 
+@pytest.mark.slow
 def test_round_trip_on_the_real_corpus(shared_data, tmp_path):
     with Store(tmp_path / "corpus.db") as store:
         import_paths(store, [shared_data / "conll2002" / "esp.train.articles.jsonl"])

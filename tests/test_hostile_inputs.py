@@ -169,11 +169,7 @@ def test_very_many_tiny_files(tmp_path):
         assert report.rejected_files == [] and len(store.document_ids()) == 2000
 
 
-def test_report_what_was_tried():
-    """Runs last in this file: the counts of the inputs above, for the Reliability report."""
-    from tests.test_crash import report
-
-    if TRIED["jsonl_files"]:
-        for name, value in TRIED.items():
-            report(f"hostile_inputs_{name}", value)
-        assert TRIED["refused"] > 0  # the strategies do reach the refusals
+def test_the_hostile_strategies_reach_the_refusals():
+    """Runs after the generated inputs above (their counts are reported when the run ends, by
+    conftest): some of what they generated was refused, so the refusals are exercised."""
+    assert TRIED["jsonl_files"] > 0 and TRIED["refused"] > 0

@@ -218,11 +218,3 @@ def test_older_schema_file_is_read_from_a_migrated_copy(ours, theirs, tmp_path):
         report = merge(store, older)
         assert report.spans_added == {"bea": 3}
     assert older.read_bytes() == original  # the colleague's file itself is never written
-
-
-def test_report_refused_files():
-    """Runs last in this file: how many hostile files the tests above had refused."""
-    from tests.test_crash import report
-
-    if REFUSED:
-        report("untrusted_files_refused", len(REFUSED))

@@ -163,6 +163,7 @@ def test_cli_agreement_json(tmp_path):
     assert missing.exit_code == 1 and "no annotator named 'nobody'" in missing.output
 
 
+@pytest.mark.slow
 def test_against_an_independent_computation_on_the_real_corpus(
     shared_data, store, spanish_pipeline, tmp_path
 ):
