@@ -141,7 +141,7 @@ def gui(obj: Context, no_samples: bool, screenshot: Path | None) -> None:
       annotator --db colleague.db gui
       annotator --db /tmp/demo.db gui --screenshot window.png
     """
-    app = importlib.import_module("annotator.gui.app")
+    app = importlib.import_module("annotator.gui.startup")
     sys.exit(app.run(obj.db_path, obj.explicit_annotator, samples=not no_samples, screenshot=screenshot))
 
 

@@ -110,7 +110,7 @@ def test_a_migration_is_announced_on_the_command_line_and_in_the_window(
     from click.testing import CliRunner
 
     from annotator.cli import cli
-    from annotator.gui.app import open_store
+    from annotator.gui.project import open_store
 
     old_project(db_path, 6)
     told = []

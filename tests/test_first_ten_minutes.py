@@ -14,7 +14,8 @@ from qtkeys import answer_menu
 
 from annotator.domain import Selection
 from annotator.exporting import export
-from annotator.gui.app import MainWindow, seed_samples
+from annotator.gui.app import MainWindow
+from annotator.gui.project import seed_samples
 from annotator.store import Store
 
 NONE = Qt.KeyboardModifier.NoModifier

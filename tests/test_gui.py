@@ -8,8 +8,9 @@ from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QComboBox
 
-from annotator.gui.app import MainWindow, seed_samples
+from annotator.gui.app import MainWindow
 from annotator.gui.dialogs import ImportReportDialog
+from annotator.gui.project import seed_samples
 from annotator.store import Store
 
 TEXT = (

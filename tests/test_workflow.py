@@ -332,7 +332,7 @@ def test_rejecting_a_linked_suggestion_takes_the_link_with_it_and_undo_brings_it
 
 
 def test_every_missing_xcb_library_is_named_with_its_package():
-    from annotator.gui.app import debian_package, missing_libraries
+    from annotator.gui.startup import debian_package, missing_libraries
 
     ldd = (
         "\tlibQt6XcbQpa.so.6 => /x/libQt6XcbQpa.so.6 (0x1)\n"
@@ -356,7 +356,7 @@ def test_the_real_plugin_is_checked_when_xcb_is_asked_for(monkeypatch):
 
     import PySide6
 
-    from annotator.gui.app import display_problem, missing_libraries
+    from annotator.gui.startup import display_problem, missing_libraries
 
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
     monkeypatch.setenv("DISPLAY", ":99")
@@ -441,13 +441,14 @@ def test_undo_history_survives_a_restart_and_never_writes_over_later_work(qtbot,
 NAME_CHILD = """
 import json, sys
 from PySide6.QtWidgets import QApplication
-from annotator.gui import app as gui
+from annotator.gui import app
+from annotator.gui import startup as gui
 from annotator.gui import dialogs
 
 asked = []
 
 def ask(parent, current):
-    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, gui.MainWindow)]
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, app.MainWindow)]
     asked.append([current, [w.isVisible() for w in windows], parent in windows])
     QApplication.instance().quit()
     return "marta"
