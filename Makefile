@@ -35,7 +35,7 @@ test: lint
 # (the real corpus, spaCy's own commands): the loop while editing the core, in about 20 s.
 CORE_TESTS := tests/test_architecture.py tests/test_domain.py tests/test_store.py tests/test_backup.py \
 	tests/test_editing.py tests/test_importers.py tests/test_exporters.py tests/test_conll.py \
-	tests/test_search.py tests/test_review.py tests/test_merge.py tests/test_hostile_inputs.py
+	tests/test_search.py tests/test_review.py tests/test_merge.py tests/test_hostile_inputs.py tests/test_session.py
 test-fast: setup
 	$(BIN)/python -m pytest -q -p no:pytestqt -m "not slow" $(CORE_TESTS)
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit
+from qtkeys import listed_spans
 
 from annotator.domain import span_order
 from annotator.gui.app import MainWindow
@@ -301,7 +302,7 @@ class Monkey:
                 span.attributes,
                 span.note,
             ), f"{where}: span {span_id} shown as {seen}, stored as {span}"
-        listed = [s.id for s in window.side.span_model.spans]
+        listed = [s.id for s in listed_spans(window)]
         assert listed == [s.id for s in sorted(stored.values(), key=span_order)], f"{where}: the side list"
         assert window.view.undecided == sum(s.status == "suggested" for s in stored.values())
         for link in store.links(document_id):

@@ -1,7 +1,7 @@
 """Helpers the window tests share: a window shown with the keys in its article, and answers
 to a popup menu whose exec() blocks the test."""
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -37,3 +37,10 @@ def answer_menu(keys, tries=200):
             QTimer.singleShot(10, step)
 
     QTimer.singleShot(10, step)
+
+
+def listed_spans(window: MainWindow) -> list:
+    """The spans of the side panel's list, row by row, as its Qt model gives them to the view."""
+    model = window.side.span_model
+    ids = [model.data(model.index(row), Qt.ItemDataRole.UserRole) for row in range(model.rowCount())]
+    return [window.side.spans[span_id] for span_id in ids]

@@ -8,7 +8,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QComboBox
-from qtkeys import answer_menu, shown_window
+from qtkeys import answer_menu, listed_spans, shown_window
 
 from annotator.domain import Selection
 from annotator.exporting import export
@@ -222,7 +222,7 @@ def test_tab_and_shift_tab_visit_stacked_spans(qtbot, window, article):
         back.append((window.selected.start, window.selected.label))
     assert back == [(KIM_SECOND[0], "PER"), (KCNA[0], "SOURCE"), (KCNA[0], "ORG"), (KIM_FIRST[0], "PER")]
     # the side panel lists them in the same order
-    listed = [(s.start, s.label) for s in window.side.span_model.spans]
+    listed = [(s.start, s.label) for s in listed_spans(window)]
     assert listed == seen
 
 
@@ -497,7 +497,7 @@ def test_opening_a_search_hit_selects_the_words_found(qtbot, window, project, ar
 
 def test_a_span_clicked_in_the_side_list_takes_the_keys_at_once(qtbot, window, project, article):
     side = window.side
-    row = next(i for i, s in enumerate(side.span_model.spans) if s.label == "SOURCE")
+    row = next(i for i, s in enumerate(listed_spans(window)) if s.label == "SOURCE")
     index = side.span_model.index(row)
     qtbot.mouseClick(side.span_list.viewport(), Qt.MouseButton.LeftButton, pos=side.span_list.visualRect(index).center())
     assert window.selected is not None and window.selected.label == "SOURCE"

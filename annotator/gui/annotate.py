@@ -4,7 +4,6 @@ action's recorded changes touched (never the whole article for one span)."""
 
 from __future__ import annotations
 
-import bisect
 import math
 import sqlite3
 from collections.abc import Callable
@@ -34,22 +33,18 @@ class Annotate:
             return
         spans = self.store.working_spans(document_id, self.editor.annotator)
         self.view.set_review({}, {}, {})
-        self.view.set_document(document.text, spans, self.store.schema.labels)
+        self.view.set_document(document.text, spans, self.store.schema.labels, document_id)
         self.side.set_document(
             document.text, document.status, document.note, self.store.schema, document.tags
         )
         self.side.show_span(None, [])
-        self.side.set_spans(self._ordered_spans())
         self._update_counts()
         if self.documents.current_id() != document_id:
             self.documents.select(document_id, emit=False)
         self.settings.setValue(f"documents/{self.store.path}", document_id)
 
-    def _ordered_spans(self) -> list[Span]:
-        return list(self.view._order)
-
     def _update_counts(self) -> None:
-        self.undecided.setText(f"{self.view.undecided} undecided")
+        self.undecided.setText(f"{self.session.undecided} undecided")
         self.act_undo.setText(f"&Undo {self.editor.undo_text}".rstrip())
         self.act_redo.setText(f"&Redo {self.editor.redo_text}".rstrip())
         self.act_undo.setEnabled(bool(self.editor.undo_stack))
@@ -65,23 +60,12 @@ class Annotate:
 
     @property
     def selected(self) -> Span | None:
-        return self.view.spans.get(self.view.selected_id) if self.view.selected_id is not None else None
+        return self.session.selected
 
     def _visible(self, states: dict[int, dict[str, Any] | None]) -> dict[int, Span | None]:
         """The spans an action left (their recorded states) as the analyst's view shows
         them, None for those that left the view."""
-        shown: dict[int, Span | None] = {}
-        for span_id, state in states.items():
-            visible = (
-                state is not None
-                and state["document_id"] == self.document_id
-                and (
-                    state["status"] == "suggested"
-                    or (state["annotator"] == self.editor.annotator and state["status"] != "rejected")
-                )
-            )
-            shown[span_id] = self.store.span_from_state(state) if visible else None
-        return shown
+        return self.session.visible(states, self.editor.annotator, self.store.schema.layer_of)
 
     def refresh(self, edit: Edit, undone: bool = False) -> None:
         """Redraw what an action changed, or its undo (``undone``), switching to its document
@@ -96,8 +80,7 @@ class Annotate:
             # only this article's spans (a corpus-wide action touches thousands elsewhere)
             states = edit.span_states(undone)
             changed = self._visible({i: states[i] for i in edit.spans_touched(self.document_id) if i in states})
-            self.view.update_spans(changed)
-            self.side.update_spans(changed)
+            self.view.spans_changed(self.session.apply(changed))
             if any(change.kind == "document" for change in edit.changes):
                 document = self.store.document(self.document_id)
                 self.side.set_document(
@@ -300,25 +283,16 @@ class Annotate:
         self.select_span(self._next_span((*span_order(after)[:4], math.inf), +1))
 
     def _next_span(self, after: tuple | None, step: int, position: int = 0) -> int | None:
-        """The span after (``step`` +1) or before (-1) the one whose :func:`span_order` key is
-        ``after``, wrapping around; with no key, from the text cursor's ``position``."""
-        spans = self._ordered_spans()
-        if not spans:
-            return None
-        candidates = spans
+        """The span Tab (``step`` +1) or Shift+Tab (-1) goes to from the one whose
+        :func:`span_order` key is ``after`` (or from the text cursor's ``position``): in link
+        mode among the spans a link can reach; with "suggestions first", among the undecided."""
+        among = None
         if self.link_head is not None:
-            candidates = [s for s in spans if self.link_labels_between(self.link_head, s.id)]
-            if not candidates:
-                return None
-        elif self.act_suggestions_first.isChecked() and any(s.status == "suggested" for s in spans):
-            candidates = [s for s in spans if s.status == "suggested"]
-        keys = [span_order(s) for s in candidates]
-        key = after if after is not None else (position,)
-        if step > 0:
-            index = bisect.bisect_right(keys, key) if after is not None else bisect.bisect_left(keys, key)
-            return candidates[index % len(candidates)].id
-        index = bisect.bisect_left(keys, key) - 1
-        return candidates[index % len(candidates)].id
+            head = self.link_head
+            among = lambda span: bool(self.link_labels_between(head, span.id))  # noqa: E731
+        elif self.act_suggestions_first.isChecked() and self.session.undecided:
+            among = lambda span: span.status == "suggested"  # noqa: E731
+        return self.session.next_span(after, step, position, among)
 
     def step_span(self, step: int) -> None:
         current = self.selected

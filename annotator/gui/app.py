@@ -37,6 +37,7 @@ from annotator.gui.project import ProjectFlows
 from annotator.gui.review_mode import ReviewMode
 from annotator.gui.side_panel import SidePanel
 from annotator.gui.text import plain_label
+from annotator.session import OpenDocument
 from annotator.store import Store
 
 
@@ -95,8 +96,10 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         self._list_timer.timeout.connect(self._refresh_list_rows)
 
         self.documents = DocumentList(store)
-        self.view = ArticleView()
-        self.side = SidePanel()
+        #: The open article as a model; the article view and the side panel's list draw it.
+        self.session = OpenDocument()
+        self.view = ArticleView(self.session)
+        self.side = SidePanel(self.session)
         splitter = QSplitter()
         splitter.addWidget(self.documents)
         splitter.addWidget(self.view)

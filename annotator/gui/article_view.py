@@ -38,16 +38,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
-from annotator.domain import ANALYSIS, Label, Span, assign_lanes, span_order, utf16_positions
+from annotator.domain import ANALYSIS, Label, Span, assign_lanes, utf16_positions
 from annotator.gui.text import plain_tooltip
+from annotator.session import MANY_CHANGES, OpenDocument
 
 LEFT_MARGIN = 34
 RIGHT_MARGIN = 150
 LANE_WIDTH = 6
 
 
-#: More changed spans than this at once (accept all, an undo of it) redraw the whole screen.
-MANY_CHANGES = 100
 
 
 def display_text(text: str) -> str:
@@ -105,8 +104,10 @@ class _Margin(QWidget):
 class ArticleView(QPlainTextEdit):
     span_clicked = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: OpenDocument | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: The open article this view draws (shared with the side panel's list).
+        self.model = model if model is not None else OpenDocument()
         self.setReadOnly(True)
         self.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -120,16 +121,7 @@ class ArticleView(QPlainTextEdit):
         self.text = ""
         self.offsets = Offsets("")
         self.labels: dict[str, Label] = {}
-        self.spans: dict[int, Span] = {}
-        #: How many of ``spans`` are undecided suggestions (kept up to date, not recounted).
-        self.undecided = 0
-        #: The spans in text order, with their sort keys and starts alongside for bisecting.
-        self._order: list[Span] = []
-        self._keys: list[tuple[int, int, int]] = []
-        self._starts: list[int] = []
-        self._longest = 0
         self._lanes: dict[int, int] = {}
-        self.selected_id: int | None = None
         #: Review mode: span id -> kind of difference (drawn as a bar under it) and -> "A"/"B".
         self.review_marks: dict[int, str] = {}
         self.review_sides: dict[int, str] = {}
@@ -150,60 +142,44 @@ class ArticleView(QPlainTextEdit):
         self.viewport().update()
         self._right.update()
 
-    def set_document(self, text: str, spans: Iterable[Span], labels: dict[str, Label]) -> None:
-        """Show ``text`` (always as plain text) with ``spans`` drawn over it."""
+    # The model's state, read where the window and tests look for it.
+    @property
+    def spans(self) -> dict[int, Span]:
+        return self.model.spans
+
+    @property
+    def undecided(self) -> int:
+        return self.model.undecided
+
+    @property
+    def selected_id(self) -> int | None:
+        return self.model.selected_id
+
+    def set_document(
+        self, text: str, spans: Iterable[Span], labels: dict[str, Label], document_id: int | None = None
+    ) -> None:
+        """Show ``text`` (always as plain text) with ``spans`` drawn over it (the model is
+        loaded with them)."""
         self.text = text
         self.offsets = Offsets(text)
         self.labels = labels
-        self.selected_id = None
         self.setPlainText(display_text(text))
-        self.spans = {span.id: span for span in spans}
-        self.undecided = sum(1 for span in self.spans.values() if span.status == "suggested")
-        self._reindex()
+        self.model.load(document_id, text, spans)
+        self._assign_lanes()
         self.viewport().update()
 
-    def update_spans(self, changed: dict[int, Span | None]) -> None:
-        """Apply changes (span id -> new span, or None when it left the view); only the
-        places the old and new spans occupy on screen are repainted."""
-        if len(changed) > MANY_CHANGES:  # accept all, its undo: one sort beats a bisect each
-            for span_id, span in changed.items():
-                old = self.spans.pop(span_id, None)
-                self.undecided -= old is not None and old.status == "suggested"
-                if span is not None:
-                    self.spans[span_id] = span
-                    self.undecided += span.status == "suggested"
-            if self.selected_id not in self.spans:
-                self.selected_id = None
-            self._reindex()
-            self._repaint_spans(changed.values())  # many: the whole screen
-            return
-        lanes_changed = False
-        touched: list[Span] = []
-        for span_id, span in changed.items():
-            old = self.spans.pop(span_id, None)
-            if old is not None:
-                touched.append(old)
-                self.undecided -= old.status == "suggested"
-                index = bisect.bisect_left(self._keys, span_order(old))
-                del self._order[index], self._keys[index], self._starts[index]
-                lanes_changed |= old.layer == ANALYSIS
-            if span is not None:
-                touched.append(span)
-                self.spans[span_id] = span
-                self.undecided += span.status == "suggested"
-                key = span_order(span)
-                index = bisect.bisect_left(self._keys, key)
-                self._order.insert(index, span)
-                self._keys.insert(index, key)
-                self._starts.insert(index, span.start)
-                self._longest = max(self._longest, span.end - span.start)
-                lanes_changed |= span.layer == ANALYSIS
-            elif self.selected_id == span_id:
-                self.selected_id = None
-        if lanes_changed:
+    def spans_changed(self, touched: list[Span]) -> None:
+        """The model took an action's changes (``touched``: the spans before and after): only
+        the places they occupy on screen are repainted."""
+        if any(span.layer == ANALYSIS for span in touched):
             self._assign_lanes()
             self._left.update()
         self._repaint_spans(touched)
+
+    def update_spans(self, changed: dict[int, Span | None]) -> None:
+        """Apply changes to the model (span id -> new span, or None when it left the view) and
+        repaint what they touched."""
+        self.spans_changed(self.model.apply(changed))
 
     def _repaint_spans(self, spans: Iterable[Span]) -> None:
         """Schedule a repaint of where ``spans`` are on screen: text, outlines, margins (all of
@@ -223,26 +199,11 @@ class ArticleView(QPlainTextEdit):
                     self._left.update(QRect(0, row.top() - 2, LEFT_MARGIN, row.height() + 4))
                     self._right.update(QRect(0, row.top() - 2, RIGHT_MARGIN, row.height() + 4))
 
-    def _reindex(self) -> None:
-        self._order = sorted(self.spans.values(), key=span_order)
-        self._keys = [span_order(s) for s in self._order]
-        self._starts = [s.start for s in self._order]
-        self._longest = max((s.end - s.start for s in self._order), default=0)
-        self._assign_lanes()
-
     def _assign_lanes(self) -> None:
-        analysis = [s for s in self._order if s.layer == ANALYSIS]
+        analysis = [s for s in self.model.order if s.layer == ANALYSIS]
         self._lanes = dict(
             zip((s.id for s in analysis), assign_lanes([(s.start, s.end) for s in analysis]), strict=True)
         )
-
-    def _spans_between(self, start: int, end: int) -> Iterator[Span]:
-        """Spans sharing at least one character with ``start``-``end``, in start order."""
-        first = bisect.bisect_left(self._starts, start - self._longest)
-        last = bisect.bisect_left(self._starts, end)
-        for span in self._order[first:last]:
-            if span.end > start:
-                yield span
 
     def _cursor(self, start: int, end: int) -> QTextCursor:
         cursor = QTextCursor(self.document())
@@ -270,8 +231,7 @@ class ArticleView(QPlainTextEdit):
     def select_span(self, span_id: int | None, reveal: bool = True) -> None:
         """Mark a span as the selected one and (``reveal``) bring it into view, which clears any
         text selection; without ``reveal`` the text cursor and the scroll position stay."""
-        previous = self.spans.get(self.selected_id) if self.selected_id is not None else None
-        self.selected_id = span_id if span_id in self.spans else None
+        previous = self.model.select(span_id)
         if self.selected_id is not None and not reveal:
             self._repaint_spans([self.spans[self.selected_id]])
         elif self.selected_id is not None:
@@ -285,11 +245,7 @@ class ArticleView(QPlainTextEdit):
             self._repaint_spans([previous])
 
     def span_at(self, offset: int) -> Span | None:
-        """The shortest span covering a character (entities before analysis spans)."""
-        covering = [s for s in self._spans_between(offset, offset + 1)]
-        if not covering:
-            return None
-        return min(covering, key=lambda s: (s.layer == ANALYSIS, s.end - s.start))
+        return self.model.at(offset)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
         super().mouseReleaseEvent(event)
@@ -394,7 +350,7 @@ class ArticleView(QPlainTextEdit):
         visible = []
         if lines:
             visible = [
-                s for s in self._spans_between(lines[0][0], lines[-1][1] + 1) if s.label in self.labels
+                s for s in self.model.between(lines[0][0], lines[-1][1] + 1) if s.label in self.labels
             ]
         segments = {span.id: list(self._segments(span, lines)) for span in visible}
         # Under the text: the entities' backgrounds.
@@ -450,7 +406,7 @@ class ArticleView(QPlainTextEdit):
         if not lines:
             return
         first, last = lines[0][0], lines[-1][1]
-        for span in self._spans_between(first, last + 1):
+        for span in self.model.between(first, last + 1):
             if span.layer != ANALYSIS or span.label not in self.labels:
                 continue
             rects = [line.rect for line in lines if span.start < line.end and span.end > line.start]
@@ -482,8 +438,9 @@ class ArticleView(QPlainTextEdit):
                 continue
             x = 6.0
             # the spans that start on this line: a slice of the start-ordered index
-            first, last = bisect.bisect_left(self._starts, start), bisect.bisect_left(self._starts, end)
-            for span in self._order[first:last]:
+            starts = self.model.starts
+            first, last = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+            for span in self.model.order[first:last]:
                 if span.label not in self.labels:
                     continue
                 text = span.label if not self._pale(span) else span.label.lower()

@@ -178,12 +178,13 @@ class ReviewMode:
         ]
         sides |= {span.id: "G" for span in gold_spans}  # gold's own spans: editable with the usual keys
         self.view.set_review(marks, sides, KIND_COLOURS)
-        self.view.set_document(document.text, [*spans_a, *spans_b, *gold_spans], self.store.schema.labels)
+        self.view.set_document(
+            document.text, [*spans_a, *spans_b, *gold_spans], self.store.schema.labels, document.id
+        )
         self.side.set_document(
             document.text, document.status, document.note, self.store.schema, document.tags
         )
         self.side.show_span(None, [])
-        self.side.set_spans(self._ordered_spans())
         gold = self.store.spans(document.id, annotator=panel.gold)
         done = {index for index, difference in enumerate(found) if settled(difference, gold)}
         f1 = exact_counts(

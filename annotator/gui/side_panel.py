@@ -3,7 +3,7 @@ links both ways) and the document (status, note). It only shows and asks; the wi
 
 from __future__ import annotations
 
-import bisect
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, Qt, Signal
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import DOCUMENT_STATUSES, Link, Schema, Span, span_order
-from annotator.gui.article_view import MANY_CHANGES
 from annotator.gui.text import plain_label, plain_tooltip
+from annotator.session import OpenDocument
 
 
 def excerpt(text: str, span: Span, limit: int = 48) -> str:
@@ -60,33 +60,49 @@ def target_text(text: str, head: Span, other: Span) -> str:
 
 
 class SpanListModel(QAbstractListModel):
-    """The document's spans, in text order, for a list view (reset in one go, drawn lazily)."""
+    """The open article's spans, in the one order, for a list view: a view over the window's
+    :class:`OpenDocument`, told of each row it removes or inserts (drawn lazily)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, document: OpenDocument, on_change: Callable[[], None], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.spans: list[Span] = []
-        self._keys: list[tuple[int, int, int]] = []
-        self.text = ""
+        self.document = document
         self.colours: dict[str, str] = {}
+        self._on_change = on_change
+        document.listeners.append(self)
 
-    def set_spans(self, text: str, spans: list[Span], colours: dict[str, str]) -> None:
+    # -- Listener (annotator.session) ----------------------------------------------------------
+
+    def reset(self) -> None:
         self.beginResetModel()
-        self.text = text
-        self.spans = sorted(spans, key=span_order)
-        self._keys = [span_order(span) for span in self.spans]
-        self.colours = colours
         self.endResetModel()
+        self._on_change()
+
+    def removing(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+
+    def removed(self) -> None:
+        self.endRemoveRows()
+        self._on_change()
+
+    def inserting(self, row: int) -> None:
+        self.beginInsertRows(QModelIndex(), row, row)
+
+    def inserted(self) -> None:
+        self.endInsertRows()
+        self._on_change()
+
+    # -- the list's data -------------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
-        return 0 if parent.isValid() else len(self.spans)
+        return 0 if parent.isValid() else len(self.document.order)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if not index.isValid() or index.row() >= len(self.document.order):
             return None
-        span = self.spans[index.row()]
+        span = self.document.order[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             mark = "?" if span.status == "suggested" else "✓"
-            return f"{mark} {span.label:<6} {excerpt(self.text, span)}"
+            return f"{mark} {span.label:<6} {excerpt(self.document.text, span)}"
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(self.colours.get(span.label, "#999999"))
         if role == Qt.ItemDataRole.UserRole:
@@ -96,29 +112,6 @@ class SpanListModel(QAbstractListModel):
                 f"{span.label} · {span.status} · {span.annotator} ({span.origin}) · {span.start}-{span.end}"
             )
         return None
-
-    def apply(self, changed: dict[int, Span | None], old: dict[int, Span]) -> None:
-        """Remove, insert or move only the rows of changed spans (``old``: their previous
-        state); the list keeps the article view's order."""
-        for span_id, span in changed.items():
-            before = old.get(span_id)
-            if before is not None:
-                row = bisect.bisect_left(self._keys, span_order(before))
-                self.beginRemoveRows(QModelIndex(), row, row)
-                del self.spans[row], self._keys[row]
-                self.endRemoveRows()
-            if span is not None:
-                row = bisect.bisect_left(self._keys, span_order(span))
-                self.beginInsertRows(QModelIndex(), row, row)
-                self.spans.insert(row, span)
-                self._keys.insert(row, span_order(span))
-                self.endInsertRows()
-
-    def row_of(self, span: Span | None) -> int:
-        if span is None:
-            return -1
-        row = bisect.bisect_left(self._keys, span_order(span))
-        return row if row < len(self.spans) and self.spans[row].id == span.id else -1
 
 
 class SidePanel(QWidget):
@@ -132,14 +125,14 @@ class SidePanel(QWidget):
     document_note_changed = Signal(str)
     document_tags_changed = Signal(list)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, document: OpenDocument | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: The open article (shared with the article view): its spans are listed here.
+        self.document = document if document is not None else OpenDocument()
         self.schema = Schema()
         self.text = ""
         self.span: Span | None = None
         self.tags: list[str] = []
-        self.spans: dict[int, Span] = {}
-        self.undecided = 0
         self._updating = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -161,7 +154,7 @@ class SidePanel(QWidget):
         document_form.addRow("Note", self.document_note)
         layout.addWidget(document_box)
 
-        self.span_model = SpanListModel(self)
+        self.span_model = SpanListModel(self.document, self._count, self)
         # A table, not a list view: a list view lays out every row again after each insert,
         # which a document with thousands of spans feels on every keystroke.
         self.span_list = QTableView()
@@ -244,6 +237,7 @@ class SidePanel(QWidget):
         self._updating = True
         self.text = text
         self.schema = schema
+        self.span_model.colours = {name: label.colour for name, label in schema.labels.items()}
         self.status_combo.setCurrentIndex(max(0, self.status_combo.findData(status)))
         self.document_note.setText(note)
         self.tags = list(tags or [])
@@ -255,33 +249,15 @@ class SidePanel(QWidget):
             )
         self._updating = False
 
-    def set_spans(self, spans: list[Span]) -> None:
-        self.spans = {span.id: span for span in spans}
-        self.undecided = sum(1 for span in spans if span.status == "suggested")
-        self._count()
-        self.span_model.set_spans(self.text, spans, {n: lab.colour for n, lab in self.schema.labels.items()})
-
-    def update_spans(self, changed: dict[int, Span | None]) -> None:
-        """Apply an action's changes to the list (only the rows it touched)."""
-        old = {span_id: self.spans[span_id] for span_id in changed if span_id in self.spans}
-        for span_id, span in changed.items():
-            before = self.spans.pop(span_id, None)
-            self.undecided -= before is not None and before.status == "suggested"
-            if span is not None:
-                self.spans[span_id] = span
-                self.undecided += span.status == "suggested"
-        if len(changed) > MANY_CHANGES:  # one reset, not a model signal per row
-            colours = {n: lab.colour for n, lab in self.schema.labels.items()}
-            self.span_model.set_spans(self.text, list(self.spans.values()), colours)
-        else:
-            self.span_model.apply(changed, old)
-        self._count()
+    @property
+    def spans(self) -> dict[int, Span]:
+        return self.document.spans
 
     def _count(self) -> None:
-        self.spans_box.setTitle(f"Spans ({len(self.spans)}, {self.undecided} undecided)")
+        self.spans_box.setTitle(f"Spans ({len(self.document.spans)}, {self.document.undecided} undecided)")
 
     def select_in_list(self, span_id: int | None) -> None:
-        row = self.span_model.row_of(self.spans.get(span_id)) if span_id is not None else -1
+        row = self.document.row_of(span_id)
         if row >= 0:
             self.span_list.setCurrentIndex(self.span_model.index(row))
         else:

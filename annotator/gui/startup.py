@@ -150,7 +150,7 @@ def _finish_screenshot(window: MainWindow, path: Path, app: QApplication) -> Non
         text = window.view.text
         editor, document_id = window.editor, window.document_id
         speaker = None
-        for span in window._ordered_spans():
+        for span in window.session.order:
             if text[span.start : span.end] == "Kim Jong-un" and span.status == "suggested":
                 window.select_span(span.id)
                 speaker = window.view.selected_id
