@@ -264,3 +264,16 @@ def test_stats_order_each_count_largest_first_then_by_name(store):
     assert list(spans["by_label"].items()) == [("LOC", 2), ("PER", 2), ("ORG", 1)]
     assert list(spans["by_annotator"].items()) == [("ana", 3), ("bea", 2)]
     assert spans["total"] == 5 and spans["by_layer"] == {"entities": 5}
+
+
+def test_an_action_returns_exactly_the_row_it_wrote(store):
+    """add_span and update_span build the span they return from what they wrote, without
+    reading it back: it must be the row as a read gives it, time stamps included."""
+    document_id, _ = store.add_document("Kim Jong-un habló, según KCNA.", "Kim")
+    added = store.add_span(document_id, 0, 11, "PER", "ana", attributes={"role": "líder"}, note="n")
+    assert added == store.span(added.id)
+    moved = store.update_span(added.id, "ana", end=3, label="QUOTE", attributes={}, note="", status="accepted")
+    assert moved == store.span(added.id) and moved.layer == "analysis"
+    suggestion = store.add_span(document_id, 25, 29, "ORG", "spacy", origin="model", status="suggested")
+    decision = store.accept_suggestion(suggestion.id, "ana", label="SOURCE", attributes={"agency": "KCNA"})
+    assert decision == store.span(decision.id) and decision.suggestion_id == suggestion.id

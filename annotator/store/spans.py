@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from annotator.domain import DECIDERS, EXCLUSIVE_LAYERS, Span, check_no_overlap, check_offsets, overlaps
@@ -129,7 +130,7 @@ class Spans:
         annotator_id = self.annotator_id(annotator)
         with self.transaction():
             self._check_span(document_id, start, end, label, annotator_id)
-            stamp = now()
+            stamp, stored = now(), dump_json(attributes or {})
             try:
                 span_id = self.conn.execute(
                     'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, '
@@ -143,7 +144,7 @@ class Spans:
                         annotator_id,
                         origin,
                         status,
-                        dump_json(attributes or {}),
+                        stored,
                         note,
                         suggestion_id,
                         stamp,
@@ -152,7 +153,24 @@ class Spans:
                 ).fetchone()[0]
             except sqlite3.IntegrityError as e:
                 raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
-            span = self.span(span_id)
+            # what was written, without reading it back (the attributes as a read would give them)
+            span = Span(
+                span_id,
+                document_id,
+                start,
+                end,
+                label,
+                self.schema.layer_of(label),
+                annotator,
+                origin,
+                status,
+                json.loads(stored),
+                note,
+                "",
+                suggestion_id,
+                stamp,
+                stamp,
+            )
             self._log("add span", document_id, span_id, None, span_state(span), actor or annotator, "span")
             self._touch_document(document_id, annotator)
         return span
@@ -177,21 +195,24 @@ class Spans:
             new_label = before.label if label is None else label
             annotator_id = self.annotator_id(before.annotator)
             self._check_span(before.document_id, new_start, new_end, new_label, annotator_id, span_id)
+            stamp = now()
+            stored = dump_json(before.attributes if attributes is None else attributes)
+            after = replace(
+                before,
+                start=new_start,
+                end=new_end,
+                label=new_label,
+                layer=self.schema.layer_of(new_label),
+                attributes=json.loads(stored),
+                note=before.note if note is None else note,
+                status=before.status if status is None else status,
+                updated_at=stamp,
+            )
             self.conn.execute(
                 'UPDATE spans SET start = ?, "end" = ?, label = ?, attributes = ?, note = ?, status = ?, '
                 "updated_at = ? WHERE id = ?",
-                (
-                    new_start,
-                    new_end,
-                    new_label,
-                    dump_json(before.attributes if attributes is None else attributes),
-                    before.note if note is None else note,
-                    before.status if status is None else status,
-                    now(),
-                    span_id,
-                ),
+                (after.start, after.end, after.label, stored, after.note, after.status, stamp, span_id),
             )
-            after = self.span(span_id)
             self._log(
                 "update span",
                 before.document_id,
