@@ -225,15 +225,19 @@ def clashes(candidate: tuple[int, int], decided: Iterable[tuple[int, int]], laye
 
 
 class Occupied:
-    """One annotator's live spans of an exclusive layer, which never overlap, kept sorted:
-    :meth:`clashes` is :func:`clashes` in O(log n), for work over many spans at once."""
+    """One annotator's live spans of ``layer``, kept sorted: :meth:`clashes` is :func:`clashes`
+    in O(log n), for work over many spans at once (in an exclusive layer they never overlap;
+    in another, nothing clashes)."""
 
-    def __init__(self, ranges: Iterable[tuple[int, int]] = ()) -> None:
+    def __init__(self, layer: str, ranges: Iterable[tuple[int, int]] = ()) -> None:
+        self.exclusive = layer in EXCLUSIVE_LAYERS
         pairs = sorted(ranges)
         self.starts = [start for start, _ in pairs]
         self.ends = [end for _, end in pairs]
 
     def clashes(self, start: int, end: int) -> bool:
+        if not self.exclusive:
+            return False
         # the only range that can overlap is the last one starting before ``end``
         index = bisect.bisect_left(self.starts, end) - 1
         return index >= 0 and self.ends[index] > start
@@ -265,6 +269,13 @@ def check_no_overlap(ranges: Iterable[tuple[int, int]], layer: str) -> None:
         raise OverlapError(f"spans {a_start}-{a_end} and {b_start}-{b_end} overlap in the {layer} layer")
 
 
+def tokens_covering(start: int, end: int, token_starts: Sequence[int], token_ends: Sequence[int]) -> range:
+    """The indexes of the tokens sharing a character with ``start``-``end`` (empty when it
+    touches only whitespace): the one character-to-token rule (snapping, Prodigy's token_start
+    and token_end, token-level agreement)."""
+    return range(bisect.bisect_right(token_ends, start), bisect.bisect_left(token_starts, end))
+
+
 def snap_to_tokens(
     start: int, end: int, token_starts: Sequence[int], token_ends: Sequence[int]
 ) -> tuple[int, int]:
@@ -277,12 +288,10 @@ def snap_to_tokens(
     """
     if not token_starts or start >= end:
         return start, end
-    # First token whose end is after start; last token whose start is before end.
-    first = bisect.bisect_right(token_ends, start)
-    last = bisect.bisect_left(token_starts, end) - 1
-    if first > last:
+    covered = tokens_covering(start, end, token_starts, token_ends)
+    if not covered:
         return start, end
-    return token_starts[first], token_ends[last]
+    return token_starts[covered[0]], token_ends[covered[-1]]
 
 
 def move_boundary(

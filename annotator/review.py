@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from annotator.domain import Span, checkpoint, overlaps, simple_tokens
+from annotator.domain import Span, checkpoint, overlaps, simple_tokens, tokens_covering
 
 if TYPE_CHECKING:  # the store is only passed through: review stays free of SQL
     from annotator.store import Store
@@ -103,9 +103,7 @@ def token_labels(spans: Iterable[Triple], starts: Sequence[int], ends: Sequence[
     """The label of each token: that of the span covering it (the first, in start order), or O."""
     labels = ["O"] * len(starts)
     for start, end, label in sorted(spans, key=lambda s: (s[0], -s[1])):
-        first = bisect.bisect_right(ends, start)
-        last = bisect.bisect_left(starts, end)
-        for index in range(first, last):
+        for index in tokens_covering(start, end, starts, ends):
             if labels[index] == "O":
                 labels[index] = label
     return labels

@@ -153,10 +153,29 @@ def test_one_clash_rule_and_its_sorted_form_agree():
             end = start + rng.randint(1, 5)
             decided.append((start, end))
             position = end
-        occupied = Occupied(decided)
         start = rng.randint(0, 40)
         end = start + rng.randint(1, 8)
-        assert occupied.clashes(start, end) == clashes((start, end), decided, ENTITIES)
+        for layer in (ENTITIES, ANALYSIS):
+            assert Occupied(layer, decided).clashes(start, end) == clashes((start, end), decided, layer)
+
+
+def test_tokens_covering_is_every_token_sharing_a_character():
+    import random
+
+    from annotator.domain import tokens_covering
+
+    rng = random.Random(7)
+    for _ in range(300):
+        starts, ends, position = [], [], 0
+        for _ in range(rng.randint(0, 10)):
+            start = position + rng.randint(0, 2)  # tokens may touch or leave spaces between them
+            starts.append(start)
+            ends.append(start + rng.randint(1, 4))
+            position = ends[-1]
+        start = rng.randint(0, position + 2)
+        end = start + rng.randint(1, 6)
+        expected = [i for i, (a, b) in enumerate(zip(starts, ends, strict=True)) if a < end and start < b]
+        assert list(tokens_covering(start, end, starts, ends)) == expected
 
 
 def test_one_span_order_puts_stacked_spans_side_by_side():

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import bisect
 import json
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import ENTITIES, Selection, simple_tokens
+from annotator.domain import ENTITIES, Selection, simple_tokens, tokens_covering
 from annotator.formats.portable import portable_document, portable_id, record_from_portable
 from annotator.formats.reading import (
     EXTRAS_KEY,
@@ -174,10 +173,9 @@ class JsonlExporter:
                     if span.layer != ENTITIES:
                         continue
                     entry = {"start": span.start, "end": span.end, "label": span.label}
-                    token_start = bisect.bisect_right(ends, span.start)
-                    token_end = bisect.bisect_left(starts, span.end) - 1
-                    if token_start <= token_end:
-                        entry |= {"token_start": token_start, "token_end": token_end}
+                    covered = tokens_covering(span.start, span.end, starts, ends)
+                    if covered:
+                        entry |= {"token_start": covered[0], "token_end": covered[-1]}
                     entity_spans.append(entry)
                 extras = portable_document(document, spans, links, kinds)
                 del extras["text"]

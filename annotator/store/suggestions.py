@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from annotator.domain import EXCLUSIVE_LAYERS, Change, Link, Occupied, Span
+from annotator.domain import Change, Link, Occupied, Span
 from annotator.errors import StoreError
 from annotator.store.rows import link_state, now, span_state
 
@@ -70,8 +70,7 @@ class Suggestions:
             for span in spans:
                 if span.annotator == annotator and span.status == "accepted":
                     have.add((span.start, span.end, span.label))
-                    if span.layer in EXCLUSIVE_LAYERS:
-                        occupied.setdefault(span.layer, Occupied()).add(span.start, span.end)
+                    occupied.setdefault(span.layer, Occupied(span.layer)).add(span.start, span.end)
             for span in spans:
                 if span.status != "suggested":
                     continue
@@ -80,14 +79,13 @@ class Suggestions:
                     self.update_span(span.id, annotator, status="accepted")
                     accepted += 1
                     continue
-                taken = occupied.setdefault(span.layer, Occupied())
-                if span.layer in EXCLUSIVE_LAYERS and taken.clashes(span.start, span.end):
+                taken = occupied.setdefault(span.layer, Occupied(span.layer))
+                if taken.clashes(span.start, span.end):
                     left += 1
                     continue
                 chosen.append(span)
                 have.add(key)
-                if span.layer in EXCLUSIVE_LAYERS:
-                    taken.add(span.start, span.end)
+                taken.add(span.start, span.end)
             accepted += len(chosen)
             self._accept_many(chosen, annotator)
         return accepted, left
