@@ -691,8 +691,8 @@ def test_review_measures_the_corpus_in_the_background_and_cancel_keeps_the_order
     panel.b_combo.setCurrentIndex(panel.b_combo.findData("bea"))
     qtbot.waitUntil(
         lambda: (
-            isinstance(window._worker, AgreementWorker)
-            and (window._worker.a, window._worker.b) == ("ana", "bea")
+            isinstance(window.runner.worker, AgreementWorker)
+            and (window.runner.worker.a, window.runner.worker.b) == ("ana", "bea")
         )
     )  # (the pair shown as the review opened was dropped for this one)
     assert window.cancel_button.isVisible()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QThread, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -30,7 +30,7 @@ from annotator.errors import AnnotatorError
 from annotator.gui.actions import Actions
 from annotator.gui.annotate import Annotate
 from annotator.gui.article_view import ArticleView
-from annotator.gui.background import Background
+from annotator.gui.background import Background, Runner
 from annotator.gui.document_list import DocumentList
 from annotator.gui.icons import apply_icons
 from annotator.gui.project import ProjectFlows
@@ -83,8 +83,9 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         #: The Search / Segments dock, made when first asked for.
         self.find_panel: Any = None
         self.find_dock: Any = None
-        self._thread: QThread | None = None
-        self._worker: Any = None
+        #: Long work off the GUI thread, one worker at a time (its progress in the status bar).
+        self.runner = Runner(self)
+        self.runner.progress.connect(self._on_progress)
         #: The splitter's widths before the review dock narrowed the article's neighbours.
         self._sizes_before_review: list[int] | None = None
         #: What waits for the agreement being measured (see _measure_agreement).

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, QThread
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (
     QApplication,
 )
@@ -15,11 +15,69 @@ from PySide6.QtWidgets import (
 T = TypeVar("T")
 
 
+class Runner(QObject):
+    """One worker at a time on a thread of its own: the one way long work runs off the GUI
+    thread (the window's import, pre-annotation, merge, removal, agreement and tag all counts;
+    the export dialog's export). A worker is a QObject with ``run()``, ``cancel()`` (a flag it
+    reads between steps) and the signals ``progress(done, total)`` and ``finished(...)``."""
+
+    #: The worker's progress, on the GUI thread.
+    progress = Signal(int, int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread: QThread | None = None
+        self.worker: Any = None
+        self._finished: Callable[..., None] = lambda *result: None
+
+    def busy(self) -> bool:
+        return self.thread is not None and self.thread.isRunning()
+
+    def start(self, worker: Any, finished: Callable[..., None]) -> bool:
+        """Run ``worker``, then ``finished(*its result)`` on the GUI thread; False (and nothing
+        started) while another worker runs."""
+        if self.busy():
+            return False
+        self.thread = QThread(self)
+        self.worker = worker
+        worker.moveToThread(self.thread)
+        self.thread.started.connect(worker.run)
+        worker.progress.connect(self.progress)
+        # through a method of this object, so that ``finished`` runs on the GUI thread even
+        # when it is a lambda (a plain callable would be called on the worker's thread)
+        self._finished = finished
+        worker.finished.connect(self._on_finished)
+        worker.finished.connect(self.thread.quit)
+        self.thread.start()
+        return True
+
+    def _on_finished(self, *result: Any) -> None:
+        self._finished(*result)
+
+    def cancel(self) -> None:
+        """Ask the worker to stop (heard between its steps; what it finished stays saved). A
+        method of this object, not the worker's own slot: that would be queued to the worker's
+        thread, busy with the work, and so heard only once the work had ended."""
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def wait(self, timeout_ms: int = 60_000) -> bool:
+        return self.thread is None or self.thread.wait(timeout_ms)
+
+    def stop(self, timeout_ms: int = 30_000) -> None:
+        """Cancel and wait for the thread to end."""
+        self.cancel()
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait(timeout_ms)
+
+
 class Background:
-    """Part of :class:`annotator.gui.app.MainWindow`."""
+    """Part of :class:`annotator.gui.app.MainWindow`: its :class:`Runner`, shown in the status
+    bar (progress bar and Cancel)."""
 
     def _start_worker(self, worker: Any, message: str, total: int, finished: Callable[..., None]) -> bool:
-        if self._thread is not None and self._thread.isRunning():
+        if self.runner.busy():
             self.say("Wait for the work in progress to end (or Cancel it)", error=True)
             return False
         self.say(message)
@@ -27,28 +85,8 @@ class Background:
         self.progress_bar.setValue(0)
         self.progress_bar.show()
         self.cancel_button.show()
-        self._thread = QThread(self)
-        self._worker = worker
-        worker.moveToThread(self._thread)
-        self._thread.started.connect(worker.run)
-        worker.progress.connect(self._on_progress)
-        # through a method of the window, so that ``finished`` runs on the GUI thread even when
-        # it is a lambda (a plain callable would be called on the worker's thread)
-        self._when_finished = finished
-        worker.finished.connect(self._on_worker_finished)
-        worker.finished.connect(self._thread.quit)
-        # through a method of the window too: a worker's own slot would be queued to its
-        # thread, which is busy with the work, and so heard only once the work had ended
-        self.cancel_button.clicked.connect(self._cancel_worker)
-        self._thread.start()
-        return True
-
-    def _cancel_worker(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()  # a flag the worker reads between steps
-
-    def _on_worker_finished(self, *result: Any) -> None:
-        self._when_finished(*result)
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        return self.runner.start(worker, finished)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress_bar.setMaximum(max(total, 1))
@@ -63,15 +101,11 @@ class Background:
             pass
 
     def wait_for_background_work(self, timeout_ms: int = 60_000) -> bool:
-        return self._thread is None or self._thread.wait(timeout_ms)
+        return self.runner.wait(timeout_ms)
 
     def stop_background_work(self) -> None:
         """Cancel the work in progress and wait for its thread (finished batches stay saved)."""
-        if self._worker is not None:
-            self._worker.cancel()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(30_000)
+        self.runner.stop()
 
     def _with_progress(
         self, message: str, total: int, action: Callable[[Callable[[int, int], None], Callable[[], bool]], T]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,39 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import DOCUMENT_STATUSES, LAYERS, Selection
-from annotator.exporting import ExportCancelled, export
 from annotator.formats import FORMATS, WRITABLE, default_path
+from annotator.gui.background import Runner
 from annotator.gui.text import parse_pairs
 from annotator.store import Store
-
-
-class ExportWorker(QObject):
-    progress = Signal(int, int)
-    finished = Signal(object)
-
-    def __init__(
-        self, db_path: str, format_name: str, out: Path, selection: Selection, options: dict
-    ) -> None:
-        super().__init__()
-        self.args = (db_path, format_name, out, selection, options)
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        self._cancelled = True
-
-    def run(self) -> None:
-        db_path, format_name, out, selection, options = self.args
-
-        def progress(done: int, total: int) -> None:
-            if self._cancelled:
-                raise ExportCancelled("export cancelled; nothing was written under that name")
-            self.progress.emit(done, total)
-
-        try:
-            with Store(db_path) as store:
-                self.finished.emit(export(store, format_name, out, selection, progress, **options))
-        except Exception as e:  # shown in the dialog
-            self.finished.emit(e)
 
 
 def _checklist(values: list[str], checked: bool = False) -> QListWidget:
@@ -90,8 +61,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export")
         self.store = store
         self.folder = folder
-        self._thread: QThread | None = None
-        self._worker: ExportWorker | None = None
+        self.runner = Runner(self)
+        self.runner.progress.connect(self._on_progress)
         self.last_folder: Path | None = None
         layout = QVBoxLayout(self)
         form = QFormLayout()
@@ -246,19 +217,16 @@ class ExportDialog(QDialog):
 
     def start(self) -> None:
         out = Path(self.path_edit.text()).expanduser()
-        self._worker = ExportWorker(self.store.path, self.format_name, out, self.selection(), self.options())
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.finished.connect(self._thread.quit)
+        from annotator.gui.workers import ExportWorker
+
+        worker = ExportWorker(self.store.path, self.format_name, out, self.selection(), self.options())
+        if not self.runner.start(worker, self._on_finished):
+            return
         self.progress.setRange(0, 0)
         self.progress.show()
         self.result.setText("Exporting…")
         self.export_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        self._thread.start()
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -281,8 +249,8 @@ class ExportDialog(QDialog):
         self.done.emit(report)
 
     def _cancel_or_close(self) -> None:
-        if self._thread is not None and self._thread.isRunning() and self._worker is not None:
-            self._worker.cancel()
+        if self.runner.busy():
+            self.runner.cancel()
         else:
             self.reject()
 
@@ -291,12 +259,8 @@ class ExportDialog(QDialog):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_folder)))
 
     def done_waiting(self, timeout_ms: int = 60_000) -> bool:
-        return self._thread is None or self._thread.wait(timeout_ms)
+        return self.runner.wait(timeout_ms)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        if self._worker is not None:
-            self._worker.cancel()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(30_000)
+        self.runner.stop()
         super().closeEvent(event)

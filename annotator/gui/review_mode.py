@@ -58,7 +58,7 @@ class ReviewMode:
             self._review_annotators_changed()
         else:
             if self._agreement_worker_running():
-                self._worker.cancel()  # nothing to order any more
+                self.runner.cancel()  # nothing to order any more
             self.documents.model.set_scores(None)
             if self.document_id is not None:
                 self.open_document(self.document_id)
@@ -119,18 +119,16 @@ class ReviewMode:
         pair = (panel.a, panel.b)
         if self._agreement_worker_running():
             self._agreement_waiting.append(then)
-            if (self._worker.a, self._worker.b) != pair:
-                self._worker.cancel()
+            if (self.runner.worker.a, self.runner.worker.b) != pair:
+                self.runner.cancel()
             return
-        if self.store.path == ":memory:" or (self._thread is not None and self._thread.isRunning()):
+        if self.store.path == ":memory:" or self.runner.busy():
             then(agreement(self.store, *pair))  # no second connection, or other work running
             return
 
         def measured(result: Any) -> None:
             self._end_worker()
-            if self._thread is not None:  # ended: so that the next measure may start
-                self._thread.quit()
-                self._thread.wait(10_000)
+            self.runner.stop(10_000)  # ended: so that the next measure may start
             waiting = list(dict.fromkeys(self._agreement_waiting))
             self._agreement_waiting = []
             if not self.reviewing or not panel.a or not panel.b:
@@ -157,8 +155,7 @@ class ReviewMode:
     def _agreement_worker_running(self) -> bool:
         from annotator.gui.workers import AgreementWorker
 
-        thread = self._thread
-        return isinstance(self._worker, AgreementWorker) and thread is not None and thread.isRunning()
+        return isinstance(self.runner.worker, AgreementWorker) and self.runner.busy()
 
     def _open_for_review(self, document: Any) -> None:
         from annotator.gui.review_panel import KIND_COLOURS

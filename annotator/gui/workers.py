@@ -8,7 +8,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from annotator.domain import Selection
 from annotator.errors import Cancelled
+from annotator.exporting import ExportCancelled, export
 from annotator.importing import import_paths
 from annotator.nlp import preannotate
 from annotator.store import Store
@@ -173,4 +175,35 @@ class DeleteWorker(QObject):
             with Store(self.db_path) as store:
                 self.finished.emit((store.delete_documents(self.document_ids, self.annotator), kept))
         except Exception as e:
+            self.finished.emit(e)
+
+
+class ExportWorker(QObject):
+    """Writes an export (File > Export); a cancel leaves nothing under the name asked for."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(
+        self, db_path: str, format_name: str, out: Path, selection: Selection, options: dict
+    ) -> None:
+        super().__init__()
+        self.args = (db_path, format_name, out, selection, options)
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def run(self) -> None:
+        db_path, format_name, out, selection, options = self.args
+
+        def progress(done: int, total: int) -> None:
+            if self._cancelled:
+                raise ExportCancelled("export cancelled; nothing was written under that name")
+            self.progress.emit(done, total)
+
+        try:
+            with Store(db_path) as store:
+                self.finished.emit(export(store, format_name, out, selection, progress, **options))
+        except Exception as e:  # shown in the dialog
             self.finished.emit(e)
