@@ -60,6 +60,17 @@ class SpanRow(NamedTuple):
     attributes: str  # JSON, written by dump_json
 
 
+#: The one statement that inserts a :class:`SpanRow` (then its note and two time stamps),
+#: skipping a span already there (same document, annotator, offsets and label).
+SPAN_ROW_INSERT = (
+    "INSERT OR IGNORE INTO spans ("
+    + ", ".join('"end"' if name == "end" else name for name in SpanRow._fields)
+    + ", note, created_at, updated_at) VALUES ("
+    + ", ".join("?" * (len(SpanRow._fields) + 3))
+    + ")"
+)
+
+
 def span_from_row(row: Sequence[Any]) -> Span:
     """A span from a row of :func:`span_columns`."""
     return Span(

@@ -11,7 +11,16 @@ from typing import Any
 
 from annotator.domain import DECIDERS, EXCLUSIVE_LAYERS, Span, check_no_overlap, check_offsets, overlaps
 from annotator.errors import InvalidSpanError, StoreError
-from annotator.store.rows import SPAN_SELECT, SpanRow, dump_json, now, span_from_row, span_state, sql_list
+from annotator.store.rows import (
+    SPAN_ROW_INSERT,
+    SPAN_SELECT,
+    SpanRow,
+    dump_json,
+    now,
+    span_from_row,
+    span_state,
+    sql_list,
+)
 
 
 class Spans:
@@ -240,29 +249,21 @@ class Spans:
     def insert_spans(self, rows: Iterable[SpanRow]) -> int:
         """Bulk insert, skipping spans already there (same document, annotator, offsets, label).
 
-        Each row is a :class:`SpanRow` (or a tuple of the same fields in its order). Offsets must already be checked by the caller; the database
-        refuses anything outside the text. Returns how many rows were added. Call inside a
+        Each row is a :class:`SpanRow` (or a tuple of the same fields in its order). Offsets must
+        already be checked by the caller; the database refuses anything outside the text. Returns how many rows were added. Call inside a
         transaction.
         """
         stamp = now()
         # rowcount counts this statement's rows only (total_changes would also count what the
         # full-text index writes to its own tables meanwhile)
-        return self.conn.executemany(
-            'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, '
-            "origin_detail, status, attributes, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (row + (stamp, stamp) for row in rows),
-        ).rowcount
+        tail = ("", stamp, stamp)
+        return self.conn.executemany(SPAN_ROW_INSERT, (row + tail for row in rows)).rowcount
 
     def insert_span_returning(self, row: tuple, note: str = "") -> tuple[int, int]:
         """Insert one span of an import (row as for :meth:`insert_spans`): ``(id, 1)``, or the
         id of the identical span already there and 0. Call inside a transaction."""
         stamp = now()
-        inserted = self.conn.execute(
-            'INSERT OR IGNORE INTO spans (document_id, start, "end", label, annotator_id, origin, origin_detail, '
-            "status, attributes, note, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (*row, note, stamp, stamp),
-        ).fetchone()
+        inserted = self.conn.execute(SPAN_ROW_INSERT + " RETURNING id", (*row, note, stamp, stamp)).fetchone()
         if inserted is not None:
             return inserted[0], 1
         existing = self.conn.execute(
