@@ -14,7 +14,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 
 REPO = Path(__file__).resolve().parent.parent
 START, END = "<!-- layout:start -->", "<!-- layout:end -->"

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any
 
 from annotator.domain import Change, Schema
 from annotator.errors import NewerSchemaError, NotAProjectError, StoreError
@@ -20,6 +20,9 @@ from annotator.store.migrations import (
     catalogue_problem,
     split_sql,
 )
+
+if TYPE_CHECKING:  # Python 3.11 has it at run time; annotations here are never evaluated
+    from typing import Self
 
 #: Told before a migration: (the project file, its version, ``while_busy``).
 BeforeMigrate = Callable[[Path, int, Callable[[], None] | None], None]
