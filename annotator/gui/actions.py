@@ -8,9 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QPixmap
-from PySide6.QtWidgets import (
-    QToolBar,
-)
+from PySide6.QtWidgets import QToolBar
 
 
 class Actions:

@@ -9,9 +9,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import (
-    QApplication,
-)
+from PySide6.QtWidgets import QApplication
 
 from annotator.gui.app import MainWindow
 from annotator.gui.project import open_store, seed_samples
