@@ -13,28 +13,43 @@ them (one transaction per file, progress, the walk over a selection) are
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 
-@dataclass(frozen=True)
 class Format:
-    name: str
-    #: As a person reads it in a dialog.
-    title: str
-    #: Extensions it is recognised by, lower case; the first is the one written.
-    extensions: tuple[str, ...]
-    #: The module of annotator.formats holding its reader and writer.
-    module: str
-    readable: bool = True
-    writable: bool = True
-    #: Written as a folder (brat), not a file.
-    folder: bool = False
-    #: Its reader takes a file's own names for the accepted keys (doccano's "column_data").
-    renames: bool = False
+    """One format (a plain class rather than a dataclass: the command line builds this table at
+    every start, the window's included)."""
+
+    __slots__ = ("name", "title", "extensions", "module", "readable", "writable", "folder", "renames")
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        extensions: tuple[str, ...],
+        module: str,
+        *,
+        readable: bool = True,
+        writable: bool = True,
+        folder: bool = False,
+        renames: bool = False,
+    ) -> None:
+        self.name = name
+        #: As a person reads it in a dialog.
+        self.title = title
+        #: Extensions it is recognised by, lower case; the first is the one written.
+        self.extensions = extensions
+        #: The module of annotator.formats holding its reader and writer.
+        self.module = module
+        self.readable = readable
+        self.writable = writable
+        #: Written as a folder (brat), not a file.
+        self.folder = folder
+        #: Its reader takes a file's own names for the accepted keys (doccano's "column_data").
+        self.renames = renames
 
     def code(self) -> ModuleType:
         return import_module(f"annotator.formats.{self.module}")
