@@ -273,11 +273,10 @@ def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, bat
       annotator preannotate --all --n-process 2
       annotator preannotate --model ./my_trained_pipeline
     """
-    from annotator.nlp import documents_to_preannotate
     from annotator.nlp import preannotate as run
 
     store = obj.store()
-    planned = len(documents_to_preannotate(store, redo))
+    planned = len(store.documents_to_preannotate(redo))
     with click.progressbar(
         length=max(planned, 1), label="Pre-annotating", file=sys.stderr, show_pos=True
     ) as bar:

@@ -139,14 +139,6 @@ class PreannotateReport:
         return text
 
 
-def documents_to_preannotate(store: Store, redo: bool = False) -> list[int]:
-    """Documents not yet pre-annotated and not finished; with ``redo``, every document."""
-    if redo:
-        return store.document_ids()
-    done = store.preannotated_ids()
-    return [i for i in store.document_ids(status=("new", "in_progress")) if i not in done]
-
-
 def _keep(suggestion: tuple, layer: str, decided: list[tuple[int, int, str]]) -> bool:
     """A suggestion is added unless it clashes with a decision (the domain's one rule) or,
     where spans may overlap, repeats one exactly."""
@@ -174,7 +166,7 @@ def preannotate(
     progress; the report says how far it got and running again continues from there.
     ``pipelines`` (lang -> Pipeline) may be passed to reuse loaded pipelines.
     """
-    ids = document_ids if document_ids is not None else documents_to_preannotate(store, redo)
+    ids = document_ids if document_ids is not None else store.documents_to_preannotate(redo)
     report = PreannotateReport(planned=len(ids))
     schema = store.schema
     by_lang: dict[str, list[int]] = {}

@@ -244,12 +244,11 @@ class ProjectFlows:
 
     def start_preannotation(self, document_ids: list[int] | None = None, redo: bool = False) -> bool:
         """Pre-annotate on a worker thread (default: what needs it); False if nothing to do."""
-        from annotator.gui.workers import PreannotateWorker
-        from annotator.nlp import documents_to_preannotate
-
-        planned = len(document_ids) if document_ids is not None else len(documents_to_preannotate(self.store))
+        planned = len(document_ids) if document_ids is not None else len(self.store.documents_to_preannotate())
         if planned == 0 or self.store.path == ":memory:":
             return False
+        from annotator.gui.workers import PreannotateWorker  # the model and its worker: only now
+
         worker = PreannotateWorker(self.store.path, document_ids, redo)
         return self._start_worker(
             worker,

@@ -10,7 +10,6 @@ from PySide6.QtCore import QObject, Signal
 
 from annotator.domain import Selection
 from annotator.errors import Cancelled
-from annotator.exporting import ExportCancelled, export
 from annotator.importing import import_paths
 from annotator.nlp import preannotate
 from annotator.store import Store
@@ -195,6 +194,8 @@ class ExportWorker(QObject):
         self._cancelled = True
 
     def run(self) -> None:
+        from annotator.exporting import ExportCancelled, export  # not needed until an export
+
         db_path, format_name, out, selection, options = self.args
 
         def progress(done: int, total: int) -> None:

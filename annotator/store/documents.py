@@ -375,5 +375,12 @@ class Documents:
             (document_id, pipeline, suggestions, now()),
         )
 
+    def documents_to_preannotate(self, redo: bool = False) -> list[int]:
+        """Documents not yet pre-annotated and not finished; with ``redo``, every document."""
+        if redo:
+            return self.document_ids()
+        done = self.preannotated_ids()
+        return [i for i in self.document_ids(status=("new", "in_progress")) if i not in done]
+
     def preannotated_ids(self) -> set[int]:
         return {r[0] for r in self.conn.execute("SELECT DISTINCT document_id FROM preannotations")}
