@@ -193,7 +193,6 @@ class SpacyExporter:
     """spaCy's DocBin (.spacy); with ``split``, ``train.spacy`` and ``dev.spacy`` in a folder,
     documents shuffled with a fixed seed."""
 
-    extension = ".spacy"
 
     def __init__(self, span_key: str = "sc", split: float | None = None, seed: int = 0) -> None:
         self.span_key = span_key

@@ -82,7 +82,6 @@ def read(path: Path) -> ReadResult:
 class CsvExporter:
     """One row per span; ``documents`` also writes ``<name>.documents.csv``, one row per document."""
 
-    extension = ".csv"
     COLUMNS = (
         "document_id",
         "title",

@@ -176,11 +176,6 @@ class ArticleView(QPlainTextEdit):
             self._left.update()
         self._repaint_spans(touched)
 
-    def update_spans(self, changed: dict[int, Span | None]) -> None:
-        """Apply changes to the model (span id -> new span, or None when it left the view) and
-        repaint what they touched."""
-        self.spans_changed(self.model.apply(changed))
-
     def _repaint_spans(self, spans: Iterable[Span]) -> None:
         """Schedule a repaint of where ``spans`` are on screen: text, outlines, margins (all of
         the screen when many changed at once: a screen is cheaper than a search per span)."""
