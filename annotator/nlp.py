@@ -19,6 +19,7 @@ from typing import Any
 
 from annotator.domain import EXCLUSIVE_LAYERS, Schema, clashes
 from annotator.errors import ModelError
+from annotator.models import latest, resolve
 from annotator.schema import resources_dir
 from annotator.store import SpanRow, Store, dump_json
 
@@ -100,6 +101,24 @@ def load_pipeline(lang: str, schema: Schema, model: str | None = None) -> Pipeli
     return Pipeline(nlp, pipeline_name, lang, has_model, message)
 
 
+def model_for(store: Store, lang: str, model: str | None = None) -> str | None:
+    """The pipeline pre-annotation uses for ``lang``: ``model`` as named (``latest``, a version
+    of the project's models, a spaCy package or folder); else the project's newest trained model
+    for that language; else None (the schema's model)."""
+    if model is not None:
+        return resolve(store.path, model)
+    trained = latest(store.path, lang)
+    return trained.path if trained is not None else None
+
+
+def documents_to_preannotate(store: Store, redo: bool = False, model: str | None = None) -> list[int]:
+    """What pre-annotation runs over: documents not finished and not yet pre-annotated; when
+    the project has a trained model (and no other is named), those it has not seen yet, so that
+    a newer model re-suggests where the analyst has not finished."""
+    trained = latest(store.path, store.schema.default_language) if model is None else None
+    return store.documents_to_preannotate(redo, trained.pipeline if trained is not None else None)
+
+
 def suggestions_from_doc(doc: Any, schema: Schema) -> list[tuple[int, int, str, str, str, dict[str, Any]]]:
     """(start, end, label, origin, origin_detail, attributes) for each entity of a processed Doc,
     labels mapped onto the schema; entities with no schema label are dropped."""
@@ -131,9 +150,13 @@ class PreannotateReport:
     pipelines: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     interrupted: bool = False
+    #: Undecided suggestions of older models that the new ones replaced.
+    replaced: int = 0
 
     def summary(self) -> str:
         text = f"{self.documents} of {self.planned} document(s) pre-annotated, {self.suggestions} new suggestion(s)"
+        if self.replaced:
+            text += f" replacing {self.replaced} undecided one(s) of an older model"
         if self.pipelines:
             text += f" ({', '.join(self.pipelines)})"
         return text
@@ -166,7 +189,7 @@ def preannotate(
     progress; the report says how far it got and running again continues from there.
     ``pipelines`` (lang -> Pipeline) may be passed to reuse loaded pipelines.
     """
-    ids = document_ids if document_ids is not None else store.documents_to_preannotate(redo)
+    ids = document_ids if document_ids is not None else documents_to_preannotate(store, redo, model)
     report = PreannotateReport(planned=len(ids))
     schema = store.schema
     by_lang: dict[str, list[int]] = {}
@@ -178,7 +201,7 @@ def preannotate(
         for lang, lang_ids in sorted(by_lang.items()):
             pipeline = loaded.get(lang)
             if pipeline is None:
-                pipeline = loaded[lang] = load_pipeline(lang, schema, model)
+                pipeline = loaded[lang] = load_pipeline(lang, schema, model_for(store, lang, model))
             if pipeline.message and pipeline.message not in report.messages:
                 report.messages.append(pipeline.message)
             report.pipelines.append(pipeline.name)
@@ -220,8 +243,10 @@ def _run_pipeline(
         batch_ids = [document_id for _, document_id in batch]
         decided = store.decided_ranges(batch_ids)
         with store.transaction():
-            added = 0
+            added = replaced = 0
             for doc, document_id in batch:
+                if pipeline.has_model:  # the model run last is the one the analyst sees
+                    replaced += store.replace_suggestions(document_id, annotator_id)
                 rows = []
                 for suggestion in suggestions_from_doc(doc, schema):
                     layer = layers[suggestion[2]]
@@ -246,9 +271,12 @@ def _run_pipeline(
                     document_id, [t.idx for t in doc], [t.idx + len(t) for t in doc], pipeline.name
                 )
                 store.mark_preannotated(document_id, pipeline.name, count)
-            store.log("preannotate", pipeline.name, {"documents": len(batch), "suggestions": added})
+            store.log(
+                "preannotate", pipeline.name, {"documents": len(batch), "suggestions": added, "replaced": replaced}
+            )
         report.documents += len(batch)
         report.suggestions += added
+        report.replaced += replaced
         batch.clear()
         if progress is not None:
             progress(report.documents, report.planned)

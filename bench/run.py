@@ -597,6 +597,12 @@ def _gui(name: str) -> Callable[[int], dict]:
     return run
 
 
+def _training():  # noqa: ANN202 - a module
+    import importlib
+
+    return importlib.import_module("bench.training")
+
+
 def _scale(name: str) -> Callable[[int], dict]:
     def run(rounds: int) -> dict:
         import importlib
@@ -619,6 +625,8 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "export_spacy_memory": bench_export_spacy_memory,
     "agreement": bench_agreement,
     "merge": bench_merge,
+    "train_quality": lambda rounds: _training().bench_train_quality(rounds),
+    "train_time": lambda rounds: _training().bench_train_time(rounds),
     # on the generated 100,000-article project (bench/generate.py, built once into bench/.cache)
     "list_open": _scale("list_open"),
     "list_filter": _scale("list_filter"),

@@ -244,15 +244,21 @@ class ProjectFlows:
 
     def start_preannotation(self, document_ids: list[int] | None = None, redo: bool = False) -> bool:
         """Pre-annotate on a worker thread (default: what needs it); False if nothing to do."""
-        planned = len(document_ids) if document_ids is not None else len(self.store.documents_to_preannotate())
+        from annotator.models import latest
+
+        trained = latest(self.store.path, self.store.schema.default_language)
+        if document_ids is None:
+            document_ids = self.store.documents_to_preannotate(False, trained.pipeline if trained else None)
+        planned = len(document_ids)
         if planned == 0 or self.store.path == ":memory:":
             return False
         from annotator.gui.workers import PreannotateWorker  # the model and its worker: only now
 
         worker = PreannotateWorker(self.store.path, document_ids, redo)
+        model = f"the project's model {trained.name}" if trained is not None else "the model"
         return self._start_worker(
             worker,
-            f"Loading the model to suggest entities in {planned} document(s)…",
+            f"Loading {model} to suggest entities in {planned} document(s)…",
             planned,
             self._on_preannotation_finished,
         )

@@ -375,12 +375,28 @@ class Documents:
             (document_id, pipeline, suggestions, now()),
         )
 
-    def documents_to_preannotate(self, redo: bool = False) -> list[int]:
-        """Documents not yet pre-annotated and not finished; with ``redo``, every document."""
+    def documents_to_preannotate(self, redo: bool = False, pipeline: str | None = None) -> list[int]:
+        """Documents not finished and not yet pre-annotated (by ``pipeline``, when given: a newer
+        model re-suggests where the analyst has not finished); with ``redo``, every document."""
         if redo:
             return self.document_ids()
-        done = self.preannotated_ids()
+        done = self.preannotated_ids(pipeline)
         return [i for i in self.document_ids(status=("new", "in_progress")) if i not in done]
 
-    def preannotated_ids(self) -> set[int]:
-        return {r[0] for r in self.conn.execute("SELECT DISTINCT document_id FROM preannotations")}
+    def preannotated_ids(self, pipeline: str | None = None) -> set[int]:
+        if pipeline is not None:
+            rows = self.conn.execute("SELECT document_id FROM preannotations WHERE pipeline = ?", (pipeline,))
+        else:
+            rows = self.conn.execute("SELECT DISTINCT document_id FROM preannotations")
+        return {r[0] for r in rows}
+
+    def replace_suggestions(self, document_id: int, annotator_id: int) -> int:
+        """Remove the undecided suggestions of the other models in a document, before a newer
+        model's go in: a decision is never touched, nor a suggestion a link points at (an
+        analyst's work). Returns how many went. Call inside the pre-annotation's transaction."""
+        return self.conn.execute(
+            "DELETE FROM spans WHERE document_id = ? AND status = 'suggested' AND annotator_id != ? "
+            "AND annotator_id IN (SELECT id FROM annotators WHERE kind = 'model') "
+            "AND id NOT IN (SELECT head_id FROM links UNION SELECT tail_id FROM links)",
+            (document_id, annotator_id),
+        ).rowcount

@@ -64,6 +64,9 @@ class Selections:
         if selection.published:
             clauses.append("d.published LIKE ? ESCAPE '\\'")
             params.append(like_prefix(selection.published))
+        if selection.document_ids:
+            clauses.append("d.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(list(selection.document_ids)))
         return " AND ".join(clauses), params
 
     def selected_spans(self, selection: Selection) -> Iterator[Span]:
