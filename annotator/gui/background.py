@@ -27,6 +27,7 @@ class Runner(QObject):
         self.thread: QThread | None = None
         self.worker: Any = None
         self._finished: Callable[..., None] = lambda *result: None
+        self._result: tuple | None = None
 
     def busy(self) -> bool:
         return self.thread is not None and self.thread.isRunning()
@@ -41,16 +42,23 @@ class Runner(QObject):
         worker.moveToThread(self.thread)
         self.thread.started.connect(worker.run)
         worker.progress.connect(self.progress)
-        # through a method of this object, so that ``finished`` runs on the GUI thread even
-        # when it is a lambda (a plain callable would be called on the worker's thread)
-        self._finished = finished
-        worker.finished.connect(self._on_finished)
+        # through methods of this object, so that ``finished`` runs on the GUI thread even
+        # when it is a lambda (a plain callable would be called on the worker's thread); and
+        # once the thread has ended, so that ``finished`` may start the next work at once
+        self._finished, self._result = finished, None
+        worker.finished.connect(self._keep_result)
         worker.finished.connect(self.thread.quit)
+        self.thread.finished.connect(self._on_thread_finished)
         self.thread.start()
         return True
 
-    def _on_finished(self, *result: Any) -> None:
-        self._finished(*result)
+    def _keep_result(self, *result: Any) -> None:
+        self._result = result
+
+    def _on_thread_finished(self) -> None:
+        result, self._result = self._result, None
+        if result is not None:  # (a thread stopped by stop() has none)
+            self._finished(*result)
 
     def cancel(self) -> None:
         """Ask the worker to stop (heard between its steps; what it finished stays saved). A

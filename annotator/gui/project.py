@@ -263,6 +263,60 @@ class ProjectFlows:
             self._on_preannotation_finished,
         )
 
+    #: Training steps of Model > Train (None: the default preset; tests make it short).
+    train_steps: int | None = None
+    #: What the last training said, repeated with the suggestions its model then makes.
+    _trained_note: str | None = None
+
+    def start_training(self) -> bool:
+        """Model > Train: a new model from the documents marked done, on a worker thread, the
+        progress and the dev F1 in the status bar; Cancel keeps the best model so far. Then the
+        undecided documents are re-suggested with it."""
+        if self.store.path == ":memory:":
+            self.say("Training needs a project file: File > New project", error=True)
+            return False
+        from annotator.gui.workers import TrainWorker
+
+        worker = TrainWorker(self.store.path, self.train_steps)
+        worker.status.connect(self.say)
+        return self._start_worker(
+            worker, "Training the model on the documents marked done…", 1, self._on_training_finished
+        )
+
+    def _on_training_finished(self, result: Any) -> None:
+        self._end_worker()
+        if isinstance(result, Exception):
+            self.say(f"Not trained: {result}", error=True)
+            return
+        trained = f"Trained {result.summary()}"
+        if self.start_preannotation():
+            self._trained_note = trained  # said again with the suggestions it makes
+            self.say(f"{trained}; suggesting with it where you have not finished…")
+        else:
+            self.say(trained)
+
+    def show_models(self) -> None:
+        """The project's models, newest last, with their scores per label."""
+        from PySide6.QtWidgets import QMessageBox
+
+        from annotator.models import list_models
+
+        found = list_models(self.store.path)
+        if not found:
+            text = "No trained model yet: mark the articles you finished as done, then Model > Train."
+        else:
+            lines = []
+            for info in found:
+                lines.append(info.summary())
+                lines += [
+                    f"    {label}: P {s['p']:.2f}  R {s['r']:.2f}  F1 {s['f']:.2f}"
+                    for label, s in sorted(info.per_label.items())
+                ]
+            text = "\n".join(lines) + "\n\nPre-annotation uses the newest."
+        box = QMessageBox(QMessageBox.Icon.Information, "Models of this project", text, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.exec()
+
     def preannotate_current(self) -> None:
         if self.document_id is not None:
             self.start_preannotation([self.document_id], redo=True)
@@ -273,7 +327,8 @@ class ProjectFlows:
 
     def _on_preannotation_finished(self, summary: str, messages: list) -> None:
         self._end_worker()
-        self.say(" · ".join([summary, *messages]))
+        note, self._trained_note = self._trained_note, None
+        self.say(" · ".join([*([note] if note else []), summary, *messages]))
         self.editor.forget_tokens()
         self.documents.fill_filters()
         self.documents.apply_filters()

@@ -208,3 +208,37 @@ class ExportWorker(QObject):
                 self.finished.emit(export(store, format_name, out, selection, progress, **options))
         except Exception as e:  # shown in the dialog
             self.finished.emit(e)
+
+
+class TrainWorker(QObject):
+    """Trains a new model of the project (Model > Train); ``status`` says the dev F1 as it goes."""
+
+    progress = Signal(int, int)
+    status = Signal(str)
+    finished = Signal(object)
+
+    def __init__(self, db_path: str, steps: int | None = None) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.steps = steps
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        """Stops at the next step; the best model scored so far is kept."""
+        self._cancelled = True
+
+    def run(self) -> None:
+        from annotator.training import train
+
+        def progress(step: int, total: int, f1: float | None) -> None:
+            self.progress.emit(min(step, total), total)
+            if f1 is not None:
+                self.status.emit(f"Training: step {min(step, total)} of {total}, dev F1 {f1:.3f} (Cancel keeps the best)")
+
+        try:
+            with Store(self.db_path) as store:
+                info = train(store, steps=self.steps, progress=progress, should_stop=lambda: self._cancelled)
+            self.finished.emit(info)
+        except Exception as e:  # shown in the status bar, never a crash of the window
+            self.finished.emit(e)
+
