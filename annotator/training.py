@@ -26,7 +26,15 @@ from annotator.domain import ENTITIES, Selection
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.formats import FORMATS
 from annotator.formats.writing import ExportError, ExportReport
-from annotator.models import ModelInfo, models_folder, next_version, pipeline_name, resolve, write_info
+from annotator.models import (
+    ModelInfo,
+    load_for_ner,
+    models_folder,
+    next_version,
+    pipeline_name,
+    resolve,
+    write_info,
+)
 from annotator.store import Store
 
 #: Training steps (batches) by preset, and how often the dev part is scored.
@@ -152,16 +160,10 @@ def base_labels(base: str) -> set[str] | None:
     """The entity labels of the base pipeline's ner (None from scratch)."""
     if base == BLANK:
         return None
-    import warnings
-
-    import spacy
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*\[W095\]")
-        try:
-            nlp = spacy.load(base, exclude=["parser", "tagger", "morphologizer", "lemmatizer", "attribute_ruler"])
-        except OSError as e:
-            raise TrainingError(f"cannot load the base model {base!r}: {e}") from e
+    try:
+        nlp = load_for_ner(base)
+    except OSError as e:
+        raise TrainingError(f"cannot load the base model {base!r}: {e}") from e
     if "ner" not in nlp.pipe_names:
         raise TrainingError(f"the base model {base!r} has no ner to fine-tune: use --from blank")
     return set(nlp.get_pipe("ner").labels)

@@ -12,11 +12,11 @@ import json
 import random
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 from annotator.importing import import_paths
+from annotator.models import load_for_ner
 from annotator.store import Store
 from annotator.training import train
 
@@ -39,11 +39,7 @@ def exact_f1(nlp: Any, documents: list[tuple[str, set[tuple[int, int, str]]]]) -
 
 
 def _load(name: str) -> Any:
-    import spacy
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r".*\[W095\]")
-        return spacy.load(name, exclude=["parser", "tagger", "morphologizer", "lemmatizer", "attribute_ruler"])
+    return load_for_ner(name)
 
 
 def _run_all() -> dict[str, Any]:
