@@ -63,30 +63,33 @@ def train(
     from annotator.training import train as run
 
     store = obj.store()
-    stop = {"now": False}
-    with click.progressbar(length=1, label="Training", file=sys.stderr, show_pos=True) as bar:
+    bars: list[Any] = []  # opened at the first step, once the data has been checked
 
-        def progress(step: int, total: int, f1: float | None) -> None:
-            bar.length = total
-            bar.label = "Training" + (f" (dev F1 {f1:.3f})" if f1 is not None else "")
-            bar.update(min(step, total) - bar.pos)
+    def progress(step: int, total: int, f1: float | None) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label="Training", file=sys.stderr, show_pos=True))
+            bars[0].__enter__()
+        bar = bars[0]
+        bar.label = "Training" + (f" (dev F1 {f1:.3f})" if f1 is not None else "")
+        bar.update(min(step, total) - bar.pos)
 
-        try:
-            info = run(
-                store,
-                base=base,
-                annotator=annotator,
-                gold=gold,
-                steps=steps,
-                fast=fast,
-                eval_split=eval_split,
-                seed=seed,
-                progress=progress,
-                should_stop=lambda: stop["now"],
-            )
-        except KeyboardInterrupt:  # pragma: no cover - spaCy's loop is stopped by should_stop
-            stop["now"] = True
-            raise
+    try:
+        info = run(
+            store,
+            base=base,
+            annotator=annotator,
+            gold=gold,
+            steps=steps,
+            fast=fast,
+            eval_split=eval_split,
+            seed=seed,
+            progress=progress,
+        )
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+    if info.cancelled:
+        click.echo(f"Stopped at step {info.steps}: the best model scored so far is kept.", err=True)
     click.echo(f"Trained {info.summary()} in {info.seconds:.0f} s")
     click.echo(f"  model: {info.path}")
     click.echo(f"  config: {info.config}")

@@ -250,7 +250,7 @@ def _run(
         stopped = False
         try:
             train_loop(nlp, work / "output", use_gpu=-1, stdout=quiet, stderr=quiet)
-        except _Stop:
+        except (_Stop, KeyboardInterrupt):  # Cancel, or Ctrl-C on the command line
             stopped = True
         finally:
             done, evaluations = _CALLBACKS.get("step", 0), _CALLBACKS.get("evaluations", 0)

