@@ -1,5 +1,5 @@
-"""The command line's model commands: ``annotator train`` and ``annotator models`` (registered
-on the ``annotator`` group by :mod:`annotator.cli`)."""
+"""The command line's model commands: ``annotator train`` and ``annotator models`` (cli.py adds
+them to the ``annotator`` group)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Long work off the GUI thread, one runner for all of it (import, pre-annotation, merge,
-removal, agreement): a worker on its own thread with a progress bar and Cancel in the status
-bar; and long work on the GUI thread (tag all, undo of a large action) with a progress dialog."""
+"""Long work off the GUI thread, one runner for all of it (import, pre-annotation, training,
+merge, removal, agreement, export): a worker on its own thread with a progress bar and Cancel;
+and long work on the GUI thread (tag all, undo of a large action) with a progress dialog."""
 
 from __future__ import annotations
 
