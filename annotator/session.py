@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from annotator.domain import ANALYSIS, Span, span_order
+from annotator.store.rows import span_from_state
 
 #: Above this many changed spans at once (accept all, its undo) the order is rebuilt in one
 #: sort, and listeners are told of a reset, rather than of each row.
@@ -80,7 +81,7 @@ class OpenDocument:
                     or (state["annotator"] == annotator and state["status"] != "rejected")
                 )
             )
-            shown[span_id] = Span(layer=layer_of(state["label"]), **state) if seen else None
+            shown[span_id] = span_from_state(state, layer_of(state["label"])) if seen else None
         return shown
 
     def apply(self, changed: dict[int, Span | None]) -> list[Span]:

@@ -195,10 +195,7 @@ def train(
     base_name = base or store.schema.models.get(lang) or BLANK
     base_path = resolve(project, base_name) if base_name != BLANK else BLANK
     selection = training_selection(store, annotator, gold)
-    try:
-        labels = check_data(store, selection, base_labels(base_path))
-    except ExportError as e:
-        raise TrainingError(str(e)) from e
+    labels = check_data(store, selection, base_labels(base_path))
     steps = steps or STEPS["fast" if fast else "default"]
     version = next_version(project)
     folder = models_folder(project)
@@ -211,7 +208,7 @@ def train(
         try:
             FORMATS["spacy"].writer({"split": 1 - eval_split}).write(store, selection, work / "corpus", report)
         except ExportError as e:
-            raise TrainingError(str(e).replace("--annotator NAME or --gold", "--annotator NAME or --gold to train")) from e
+            raise TrainingError(str(e)) from e
         config = make_config(lang, base_path, work / "corpus" / "train.spacy", work / "corpus" / "dev.spacy", steps, seed)
         config.to_disk(work / "training.cfg")
         cancelled, done, evaluations = _run(work, steps, progress, should_stop)

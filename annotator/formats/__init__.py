@@ -23,7 +23,7 @@ class Format:
     """One format (a plain class rather than a dataclass: the command line builds this table at
     every start, the window's included)."""
 
-    __slots__ = ("name", "title", "extensions", "module", "readable", "writable", "folder", "renames")
+    __slots__ = ("name", "title", "extensions", "module", "readable", "writable", "folder", "renames", "_code")
 
     def __init__(
         self,
@@ -50,9 +50,13 @@ class Format:
         self.folder = folder
         #: Its reader takes a file's own names for the accepted keys (doccano's "column_data").
         self.renames = renames
+        self._code: ModuleType | None = None
 
     def code(self) -> ModuleType:
-        return import_module(f"annotator.formats.{self.module}")
+        """The format's module, loaded on first use (then kept: prepare runs once a record)."""
+        if self._code is None:
+            self._code = import_module(f"annotator.formats.{self.module}")
+        return self._code
 
     def read(self, path: Path, rename: dict[str, str] | None = None) -> Any:
         """The reader's stream for ``path`` (``rename`` for formats that take it)."""

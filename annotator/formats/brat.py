@@ -133,7 +133,6 @@ class BratExporter:
     """A folder: ``<id>.txt`` and ``<id>.ann`` per document (T spans, A attributes, R links,
     # AnnotatorNotes for notes and free-text attributes) and a generated ``annotation.conf``."""
 
-
     def write(
         self,
         store: Store,

@@ -94,7 +94,6 @@ class ConllExporter:
     ``-DOCSTART- -X- O O`` before each document (the delimiter spaCy's converter and conlleval
     readers know)."""
 
-
     def write(
         self,
         store: Store,

@@ -153,7 +153,6 @@ class JsonlExporter:
     indices, end inclusive as Prodigy has it) and answer; everything else of this tool under
     ``_annotator_tool`` (all spans with their layer, annotator, status, attributes; links)."""
 
-
     def write(
         self,
         store: Store,

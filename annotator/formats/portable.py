@@ -163,7 +163,6 @@ def indent(text: str, spaces: int) -> str:
 class JsonExporter:
     """One file: the schema and every document with its spans and links, indented, UTF-8."""
 
-
     def write(
         self,
         store: Store,

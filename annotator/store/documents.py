@@ -397,6 +397,7 @@ class Documents:
         return self.conn.execute(
             "DELETE FROM spans WHERE document_id = ? AND status = 'suggested' AND annotator_id != ? "
             "AND annotator_id IN (SELECT id FROM annotators WHERE kind = 'model') "
-            "AND id NOT IN (SELECT head_id FROM links UNION SELECT tail_id FROM links)",
+            "AND NOT EXISTS (SELECT 1 FROM links WHERE links.head_id = spans.id) "
+            "AND NOT EXISTS (SELECT 1 FROM links WHERE links.tail_id = spans.id)",
             (document_id, annotator_id),
         ).rowcount

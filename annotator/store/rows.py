@@ -110,6 +110,12 @@ def span_state(span: Span) -> dict[str, Any]:
     }
 
 
+def span_from_state(state: dict[str, Any], layer: str) -> Span:
+    """A span as the history recorded it (:func:`span_state`), in ``layer``: what an action
+    left, without reading it back."""
+    return Span(layer=layer, **state)
+
+
 def link_state(link: Link, document_id: int) -> dict[str, Any]:
     """What the history keeps of a link."""
     return {

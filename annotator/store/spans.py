@@ -44,10 +44,6 @@ class Spans:
             raise StoreError(f"no span with id {span_id}")
         return span_from_row(row)
 
-    def span_from_state(self, state: dict[str, Any]) -> Span:
-        """A span as the history recorded it (:func:`_span_state`), without reading it back."""
-        return Span(layer=self.schema.layer_of(state["label"]), **state)
-
     def spans_by_id(self, span_ids: Iterable[int]) -> dict[int, Span]:
         """The spans of these ids that exist, read in one query (an action's touched spans)."""
         rows = self.conn.execute(
