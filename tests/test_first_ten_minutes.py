@@ -54,15 +54,24 @@ def test_first_ten_minutes_as_the_readme_says(qtbot, tmp_path, spanish_pipeline)
     text = window.view.text
     assert text.startswith("Pionyang defiende el pacto")
 
-    # 2. Suggestions are there; KCNA is also suggested as a SOURCE with agency = KCNA; the
-    #    status bar counts the undecided.
-    kcna = text.index("KCNA")
-    sources = [s for s in window.view.spans.values() if s.start == kcna and s.label == "SOURCE"]
-    assert sources and sources[0].attributes == {"agency": "KCNA"}
+    # 2. Suggestions are there: the model's entities, and the rules' quotes with their speaker,
+    #    claims, and "según recogió la agencia estatal norcoreana KCNA" as a SOURCE with
+    #    agency = KCNA; the status bar counts the undecided.
+    phrase = "según recogió la agencia estatal norcoreana KCNA"
+    start = text.index(phrase)
+    sources = [s for s in window.view.spans.values() if s.start == start and s.label == "SOURCE"]
+    assert sources and text[sources[0].start : sources[0].end] == phrase
+    assert sources[0].attributes == {"agency": "KCNA"}
+    quotes = sorted(text[s.start : s.end] for s in window.view.spans.values() if s.label == "QUOTE")
+    assert quotes == [
+        "«Nadie podrá separar a nuestros pueblos»",
+        "«un escudo para la paz en la península»",
+        "«un escudo para la paz»",
+    ]
     assert window.undecided.text() == f"{window.view.undecided} undecided" and window.view.undecided > 10
 
     # 3. Tab walks the suggestions; a label key relabels and accepts; Enter accepts and moves
-    #    on; X rejects.
+    #    on; X rejects. A suggested quote shows its speaker in the side panel.
     press(qtbot, window, Qt.Key.Key_Tab)
     assert selected_text(window) == ("Pionyang", "PER", "suggested")
     press(qtbot, window, Qt.Key.Key_L)  # a place, not a person
@@ -70,6 +79,14 @@ def test_first_ten_minutes_as_the_readme_says(qtbot, tmp_path, spanish_pipeline)
     press(qtbot, window, Qt.Key.Key_Tab)
     assert selected_text(window) == ("Moscú", "LOC", "suggested")
     press(qtbot, window, Qt.Key.Key_Return)
+    assert selected_text(window) == ("«un escudo para la paz»", "QUOTE", "suggested")
+    side = window.side
+    shown = [side.links_list.item(i).text() for i in range(side.links_list.count())]
+    assert shown == ["→ speaker: PER «Kim Jong-un»"]
+    press(qtbot, window, Qt.Key.Key_Return)  # the headline's quote, said by Kim Jong-un
+    title_quote = next(
+        s for s in store.spans(first, annotator="ana") if text[s.start : s.end] == "«un escudo para la paz»"
+    )
     assert selected_text(window) == ("Seúl", "ORG", "suggested")
     press(qtbot, window, Qt.Key.Key_L)
     press(qtbot, window, Qt.Key.Key_Tab)
@@ -78,6 +95,10 @@ def test_first_ten_minutes_as_the_readme_says(qtbot, tmp_path, spanish_pipeline)
     assert selected_text(window) == ("Kim Jong-un", "PER", "suggested")
     press(qtbot, window, Qt.Key.Key_Return)  # Kim Jong-un (PER)
     kim = next(s for s in store.spans(first, annotator="ana") if text[s.start : s.end] == "Kim Jong-un")
+    #    the quote accepted first now points at the analyst's Kim Jong-un
+    assert [(k.tail_id, k.label, k.annotator) for k in store.links_of(title_quote.id)] == [
+        (kim.id, "speaker", "ana")
+    ]
 
     #    "Consejo de Seguridad" should include "ruso": Shift+Alt+Right grows its end by a token;
     #    Alt+Right moves its start past "El".
@@ -87,8 +108,8 @@ def test_first_ten_minutes_as_the_readme_says(qtbot, tmp_path, spanish_pipeline)
     press(qtbot, window, Qt.Key.Key_Right, ALT)
     assert selected_text(window) == ("Consejo de Seguridad ruso", "ORG", "accepted")
 
-    # 4. Select the words in «…» with Shift+arrows and press Q; in the side panel pick speaker
-    #    and "Kim Jong-un", then Link.
+    # 4. Select the words in «…» with Shift+arrows and press Q: the rules' quote there is
+    #    taken, with its speaker (and its source).
     quote_start = text.index("«un escudo para la paz en")  # in the body (the title has one too)
     quote_end = text.index("»", quote_start) + 1
     cursor = QTextCursor(window.view.document())
@@ -98,19 +119,26 @@ def test_first_ten_minutes_as_the_readme_says(qtbot, tmp_path, spanish_pipeline)
         press(qtbot, window, Qt.Key.Key_Right, SHIFT)
     press(qtbot, window, Qt.Key.Key_Q)
     quote = window.selected
-    assert (text[quote.start : quote.end], quote.label) == ("«un escudo para la paz en la península»", "QUOTE")
-    side = window.side
-    side.link_label_combo.setCurrentIndex(side.link_label_combo.findData("speaker"))
-    entries = [side.link_target_combo.itemText(i) for i in range(side.link_target_combo.count())]
-    kims = [entry for entry in entries if "Kim Jong-un" in entry]
-    assert len(kims) == len(set(kims)) >= 2  # two Kim Jong-un, told apart by place and context
-    side.link_target_combo.setCurrentIndex(side.link_target_combo.findData(kim.id))
-    assert "before" in side.link_target_combo.currentText()
-    qtbot.mouseClick(side.link_button, Qt.MouseButton.LeftButton)
+    assert (text[quote.start : quote.end], quote.label, quote.annotator) == (
+        "«un escudo para la paz en la península»",
+        "QUOTE",
+        "ana",
+    )
+    shown = [side.links_list.item(i).text() for i in range(side.links_list.count())]
+    assert "→ speaker: PER «Kim Jong-un»" in shown
 
-    #    Select "según recogió la agencia estatal norcoreana KCNA", press S, choose agency = KCNA.
-    phrase = "según recogió la agencia estatal norcoreana KCNA"
-    start = text.index(phrase)
+    #    A link by hand: the headline's quote is KCNA's report too. In the side panel pick
+    #    `source` and the KCNA phrase (listed with its place and context), then Link.
+    window.select_span(title_quote.id)
+    side.link_label_combo.setCurrentIndex(side.link_label_combo.findData("source"))
+    entries = [side.link_target_combo.itemText(i) for i in range(side.link_target_combo.count())]
+    assert any("según recogió" in entry and "after" in entry for entry in entries)
+    side.link_target_combo.setCurrentIndex(side.link_target_combo.findData(sources[0].id))
+    qtbot.mouseClick(side.link_button, Qt.MouseButton.LeftButton)
+    assert any(k.tail_id == sources[0].id and k.label == "source" for k in store.links_of(title_quote.id))
+
+    #    Select "según recogió la agencia estatal norcoreana KCNA" and press S: the suggestion
+    #    is taken with its agency; A opens the attribute menu (1 agency, 2 Yonhap: a slip).
     cursor = QTextCursor(window.view.document())
     cursor.setPosition(window.view.offsets.to_qt(start))
     cursor.setPosition(window.view.offsets.to_qt(start + len(phrase)), QTextCursor.MoveMode.KeepAnchor)
@@ -118,17 +146,18 @@ def test_first_ten_minutes_as_the_readme_says(qtbot, tmp_path, spanish_pipeline)
     window.view.setFocus()
     press(qtbot, window, Qt.Key.Key_S)
     source = window.selected
-    assert (text[source.start : source.end], source.label) == (phrase, "SOURCE")
-    answer_menu([Qt.Key.Key_1, Qt.Key.Key_1])  # attribute 1 (agency), value 1 (KCNA)
-    press(qtbot, window, Qt.Key.Key_A)
+    assert (text[source.start : source.end], source.label, source.annotator) == (phrase, "SOURCE", "ana")
     assert store.span(source.id).attributes == {"agency": "KCNA"}
+    answer_menu([Qt.Key.Key_1, Qt.Key.Key_2])  # attribute 1 (agency), value 2 (Yonhap)
+    press(qtbot, window, Qt.Key.Key_A)
+    assert store.span(source.id).attributes == {"agency": "Yonhap"}
 
-    # 5. A wrong move: Ctrl+Z, Ctrl+Z, Ctrl+Shift+Z. Nothing to save.
-    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the agency
-    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the SOURCE
+    # 5. The slip: Ctrl+Z, Ctrl+Z, Ctrl+Shift+Z. Nothing to save.
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the agency: KCNA again
+    assert store.span(source.id).attributes == {"agency": "KCNA"}
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # the SOURCE taken: a suggestion again
     assert not any(s.label == "SOURCE" and s.start == start for s in store.spans(first, annotator="ana"))
-    press(qtbot, window, Qt.Key.Key_Z, CTRL | SHIFT)  # the SOURCE again
-    press(qtbot, window, Qt.Key.Key_Z, CTRL | SHIFT)  # and its agency
+    press(qtbot, window, Qt.Key.Key_Z, CTRL | SHIFT)  # taken again, with its agency
     assert store.span(source.id).attributes == {"agency": "KCNA"}
     press(qtbot, window, Qt.Key.Key_S, CTRL)
     assert "saved" in window.message.text()
@@ -150,17 +179,25 @@ def test_first_ten_minutes_as_the_readme_says(qtbot, tmp_path, spanish_pipeline)
     said = {(text[s["start"] : s["end"]], s["label"]) for s in spans.values()}
     assert {("Pionyang", "LOC"), ("Moscú", "LOC"), ("Kim Jong-un", "PER")} <= said
     assert ("Consejo de Seguridad ruso", "ORG") in said and ("El líder norcoreano", "MISC") not in said
-    (link,) = [k for k in document["links"] if k["label"] == "speaker"]
-    assert spans[link["head"]]["label"] == "QUOTE"
-    assert (text[spans[link["tail"]]["start"] : spans[link["tail"]]["end"]], spans[link["tail"]]["label"]) == (
-        "Kim Jong-un",
-        "PER",
-    )
+    speakers = [k for k in document["links"] if k["label"] == "speaker"]
+    assert len(speakers) == 3  # the three quotes, each said by Kim Jong-un
+    for link in speakers:
+        assert spans[link["head"]]["label"] == "QUOTE"
+        tail = spans[link["tail"]]
+        assert (text[tail["start"] : tail["end"]], tail["label"]) == ("Kim Jong-un", "PER")
     (agency,) = [s for s in spans.values() if s["label"] == "SOURCE" and s["start"] == start]
     assert agency["attributes"] == {"agency": "KCNA"}
+    print("DBG", document["links"], title_quote.id, agency["id"], store.links_of(title_quote.id))
+    (headline,) = [i for i, s in spans.items() if text[s["start"] : s["end"]] == "«un escudo para la paz»"]
+    (title_source,) = [k for k in document["links"] if k["label"] == "source" and k["head"] == headline]
+    assert title_source["tail"] == agency["id"]
     table = tmp_path / "ana.csv"
     export(store, "csv", table, Selection(annotators=("ana",)))
     rows = [r for r in csv.DictReader(table.open(encoding="utf-8")) if r["label"] == "QUOTE"]
-    assert [json.loads(r["links"])[0]["tail_text"] for r in rows] == ["Kim Jong-un"]
+    assert len(rows) == 3
+    for row in rows:
+        assert {(k["label"], k["tail_text"]) for k in json.loads(row["links"]) if k["label"] == "speaker"} == {
+            ("speaker", "Kim Jong-un")
+        }
     window.close()
     store.close()

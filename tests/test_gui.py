@@ -409,7 +409,7 @@ def test_window_works_without_a_spacy_model(qtbot, project, settings):
     assert "not installed" in window.message.text()
     assert {(TEXT[s.start : s.end], s.label) for s in window.view.spans.values()} == {
         ("KCNA", "ORG"),
-        ("KCNA", "SOURCE"),
+        ("según recogió la agencia estatal norcoreana KCNA", "SOURCE"),
     }
 
 

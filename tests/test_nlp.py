@@ -37,15 +37,21 @@ def test_real_model_suggestions_on_token_boundaries(store, spanish_pipeline):
 
 def test_kcna_suggested_as_source_with_agency_and_as_org(store, spanish_pipeline):
     document_id = add_article(store)
+    bare = add_article(store, "Moscú negó todo ante TASS.")
     preannotate(store, pipelines={"es": spanish_pipeline})
     kcna = [s for s in suggestions(store, document_id) if ARTICLE[s.start : s.end] == "KCNA"]
-    assert sorted((s.label, s.layer, s.origin) for s in kcna) == [
-        ("ORG", "entities", "rule"),
-        ("SOURCE", "analysis", "rule"),
-    ]
-    source = next(s for s in kcna if s.label == "SOURCE")
-    assert source.attributes == {"agency": "KCNA"}
-    assert source.origin_detail == "patterns:KCNA"
+    assert [(s.label, s.layer, s.origin) for s in kcna] == [("ORG", "entities", "rule")]
+    # the source is the phrase that names it, with the gazetteer's agency (not KCNA alone)
+    (source,) = [s for s in suggestions(store, document_id) if s.label == "SOURCE"]
+    assert ARTICLE[source.start : source.end] == "según recogió la agencia estatal norcoreana KCNA"
+    assert (source.attributes, source.origin, source.origin_detail) == (
+        {"agency": "KCNA"},
+        "rule",
+        "attribution:source",
+    )
+    # where no phrase names it, the agency alone is the source
+    (tass,) = [s for s in suggestions(store, bare) if s.label == "SOURCE"]
+    assert (tass.attributes, tass.origin_detail) == ({"agency": "TASS"}, "patterns:TASS")
 
 
 def test_rerun_adds_nothing_and_keeps_every_decision(store, spanish_pipeline):
@@ -106,9 +112,11 @@ def test_rules_only_without_model(store):
     assert "not installed" in report.messages[0] and "rule suggestions only" in report.messages[0]
     found = suggestions(store, document_id)
     assert {(ARTICLE[s.start : s.end], s.label, s.origin) for s in found} == {
-        ("KCNA", "SOURCE", "rule"),
+        ("según recogió la agencia estatal norcoreana KCNA", "SOURCE", "rule"),
         ("KCNA", "ORG", "rule"),
+        ("el pacto es un escudo", "CLAIM", "rule"),  # no person found to say it: no link
     }
+    assert store.links(document_id) == []
     assert store.tokens(document_id) is not None
     assert {a["name"]: a["kind"] for a in store.annotators()}["rules-es"] == "rule"
 

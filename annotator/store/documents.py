@@ -392,12 +392,17 @@ class Documents:
 
     def replace_suggestions(self, document_id: int, annotator_id: int) -> int:
         """Remove the undecided suggestions of the other models in a document, before a newer
-        model's go in: a decision is never touched, nor a suggestion a link points at (an
-        analyst's work). Returns how many went. Call inside the pre-annotation's transaction."""
+        model's go in: a decision is never touched, nor a suggestion linked by a person or to a
+        person's decision (an analyst's work); the older pipeline's other links go with its
+        suggestions. Returns how many went. Call inside the pre-annotation's transaction."""
+        people = f"(SELECT id FROM annotators WHERE kind NOT IN {sql_list(MACHINES)})"
+        kept = (
+            "NOT EXISTS (SELECT 1 FROM links k JOIN spans o ON o.id = k.{other} WHERE k.{this} = spans.id "
+            f"AND (k.annotator_id IN {people} OR o.annotator_id IN {people}))"
+        )
         return self.conn.execute(
             "DELETE FROM spans WHERE document_id = ? AND status = 'suggested' AND annotator_id != ? "
             "AND annotator_id IN (SELECT id FROM annotators WHERE kind = 'model') "
-            "AND NOT EXISTS (SELECT 1 FROM links WHERE links.head_id = spans.id) "
-            "AND NOT EXISTS (SELECT 1 FROM links WHERE links.tail_id = spans.id)",
+            f"AND {kept.format(this='head_id', other='tail_id')} AND {kept.format(this='tail_id', other='head_id')}",
             (document_id, annotator_id),
         ).rowcount

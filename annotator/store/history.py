@@ -146,7 +146,7 @@ class History:
         self.conn.execute(
             "INSERT INTO links (id, head_id, tail_id, label, annotator_id, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET head_id = excluded.head_id, "
-            "tail_id = excluded.tail_id, label = excluded.label",
+            "tail_id = excluded.tail_id, label = excluded.label, annotator_id = excluded.annotator_id",
             (
                 link_id,
                 state["head_id"],

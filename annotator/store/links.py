@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
-from annotator.domain import Link
+from annotator.domain import DECIDERS, Link
 from annotator.errors import InvalidSpanError, StoreError
-from annotator.store.rows import link_state, now
+from annotator.store.rows import link_state, now, sql_list
+
+#: A span named by where it is: (start, end, label).
+SpanKey = tuple[int, int, str]
 
 
 class Links:
@@ -115,3 +119,34 @@ class Links:
             "INSERT OR IGNORE INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?)",
             (head_id, tail_id, label, annotator_id, now()),
         )
+
+    def link_suggestions(
+        self, document_id: int, annotator_id: int, links: Iterable[tuple[SpanKey, SpanKey, str]]
+    ) -> int:
+        """Links a pipeline proposes (head, tail, label), each end named by offsets and label:
+        the head is the pipeline's own undecided suggestion (a decided one is the analyst's
+        business); the tail is a person's live decision on those characters, else the
+        pipeline's suggestion. A link whose ends are not both there is not made. Returns how
+        many were added. Call inside the pre-annotation's transaction."""
+        added = 0
+        stamp = now()
+        for head, tail, label in links:
+            head_row = self.conn.execute(
+                'SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? '
+                "AND label = ? AND status = 'suggested'",
+                (document_id, annotator_id, *head),
+            ).fetchone()
+            tail_row = self.conn.execute(
+                'SELECT s.id FROM spans s JOIN annotators a ON a.id = s.annotator_id WHERE s.document_id = ? '
+                'AND s.start = ? AND s."end" = ? AND s.label = ? AND ((a.kind IN '
+                f"{sql_list(DECIDERS)} AND s.status = 'accepted') OR (s.annotator_id = ? AND s.status = 'suggested')) "
+                "ORDER BY s.annotator_id = ? LIMIT 1",
+                (document_id, *tail, annotator_id, annotator_id),
+            ).fetchone()
+            if head_row is None or tail_row is None:
+                continue
+            added += self.conn.execute(
+                "INSERT OR IGNORE INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                (head_row[0], tail_row[0], label, annotator_id, stamp),
+            ).rowcount
+        return added

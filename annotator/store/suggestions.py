@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from annotator.domain import Change, Link, Occupied, Span
+from annotator.domain import MACHINES, Change, Link, Occupied, Span
 from annotator.errors import StoreError
-from annotator.store.rows import link_state, now, span_state
+from annotator.store.rows import link_state, now, span_state, sql_list
 
 
 class Suggestions:
@@ -158,29 +158,52 @@ class Suggestions:
         self._touch_document(document_id, annotator)
 
     def _carry_links(self, moved: dict[int, int], document_id: int, annotator: str) -> None:
-        """The links ``annotator`` drew to suggestions follow the decisions that replace them
-        (``moved``: suggestion id -> decision id; accepted, relabelled, resized), each move
-        logged so that undo puts it back; a link the decision already has is not doubled (the
-        old one is removed, logged)."""
+        """The links drawn to suggestions follow the decisions that replace them (``moved``:
+        suggestion id -> decision id; accepted, relabelled, resized): the analyst's own links,
+        and those a pipeline proposed (whose other end, if already accepted, goes to the
+        analyst's decision too), which become the analyst's once both ends are the analyst's
+        decisions. Each move is logged so that undo puts it back; a link the decision already
+        has is not doubled (the old one is removed, logged)."""
         rows = self.conn.execute(
             "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
             "FROM links JOIN annotators ON annotators.id = links.annotator_id "
             "WHERE (head_id IN (SELECT value FROM json_each(?1)) OR tail_id IN (SELECT value FROM json_each(?1))) "
-            "AND annotators.name = ?2 ORDER BY links.id",
+            f"AND (annotators.name = ?2 OR annotators.kind IN {sql_list(MACHINES)}) ORDER BY links.id",
             (json.dumps(list(moved)), annotator),
         ).fetchall()
+        analyst_id = self.annotator_id(annotator)
+
+        def decided(span_id: int) -> tuple[int, bool]:
+            """The analyst's decision that stands for a span, and whether there is one."""
+            if span_id in moved:
+                return moved[span_id], True
+            decision = self.conn.execute(
+                "SELECT id FROM spans WHERE suggestion_id = ? AND annotator_id = ? AND status = 'accepted'",
+                (span_id, analyst_id),
+            ).fetchone()
+            if decision is not None:
+                return decision[0], True
+            own = self.conn.execute(
+                "SELECT 1 FROM spans WHERE id = ? AND annotator_id = ? AND status = 'accepted'", (span_id, analyst_id)
+            ).fetchone()
+            return span_id, own is not None
+
         for row in rows:
             link = Link(*row)
-            head, tail = moved.get(link.head_id, link.head_id), moved.get(link.tail_id, link.tail_id)
+            (head, head_decided), (tail, tail_decided) = decided(link.head_id), decided(link.tail_id)
+            owner = annotator if link.annotator == annotator or (head_decided and tail_decided) else link.annotator
             taken = self.conn.execute(
-                "SELECT 1 FROM links WHERE head_id = ? AND tail_id = ? AND label = ?",
-                (head, tail, link.label),
+                "SELECT 1 FROM links WHERE head_id = ? AND tail_id = ? AND label = ? AND id != ?",
+                (head, tail, link.label, link.id),
             ).fetchone()
             if taken:
                 self.delete_link(link.id, annotator)
                 continue
-            self.conn.execute("UPDATE links SET head_id = ?, tail_id = ? WHERE id = ?", (head, tail, link.id))
-            after = Link(link.id, head, tail, link.label, link.annotator, link.created_at)
+            self.conn.execute(
+                "UPDATE links SET head_id = ?, tail_id = ?, annotator_id = ? WHERE id = ?",
+                (head, tail, self.annotator_id(owner), link.id),
+            )
+            after = Link(link.id, head, tail, link.label, owner, link.created_at)
             self._log(
                 "move link",
                 document_id,
@@ -194,13 +217,16 @@ class Suggestions:
 
     def reject_suggestion(self, suggestion_id: int, annotator: str) -> Span:
         """The analyst refuses a suggestion: its fate is kept, and the links the analyst drew
-        to it go (logged, so that undo brings them back): a link never points at a span its
-        author no longer sees."""
+        to it, or a pipeline proposed, go (logged, so that undo brings them back): a link never
+        points at a span its author no longer sees."""
         with self.transaction():
             suggestion = self.span(suggestion_id)
             if suggestion.status != "suggested":
                 raise StoreError(f"span {suggestion_id} is not an undecided suggestion")
+            machines = {
+                name for name, kind in self.conn.execute("SELECT name, kind FROM annotators") if kind in MACHINES
+            }
             for link in self.links_of(suggestion_id):
-                if link.annotator == annotator:
+                if link.annotator == annotator or link.annotator in machines:
                     self.delete_link(link.id, annotator)
             return self.update_span(suggestion_id, annotator, status="rejected")
