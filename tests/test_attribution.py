@@ -8,7 +8,7 @@ import pytest
 
 from annotator.attribution import attribute, load_cues, quotations, sentences
 from annotator.editing import Editor
-from annotator.errors import ModelError
+from annotator.errors import InvalidSpanError, ModelError
 from annotator.nlp import preannotate
 from tests.conftest import SAMPLES
 
@@ -227,3 +227,16 @@ def test_a_newer_model_replaces_the_proposed_links_but_not_the_analysts(store, s
         any(k.label == "source" and k.annotator == "es_trained-1.0.0" for k in store.links_of(s.id))
         for s in fresh
     )
+
+
+def test_drawing_a_proposed_link_by_hand_makes_it_the_analysts(store, spanish_pipeline):
+    document_id = seed(store, spanish_pipeline)
+    editor = Editor(store, "ana")
+    quote = suggestion(store, document_id, "«Nadie podrá separar a nuestros pueblos»", "QUOTE")
+    (speaker,) = [k for k in store.links_of(quote.id) if k.label == "speaker"]
+    editor.link(quote.id, speaker.tail_id, "speaker")  # the same link: taken, not doubled
+    assert [(k.id, k.annotator) for k in store.links_of(quote.id) if k.label == "speaker"] == [(speaker.id, "ana")]
+    with pytest.raises(InvalidSpanError, match="already linked as speaker"):
+        editor.link(quote.id, speaker.tail_id, "speaker")
+    editor.undo()
+    assert [k.annotator for k in store.links_of(quote.id) if k.label == "speaker"] == [spanish_pipeline.name]

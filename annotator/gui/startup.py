@@ -164,9 +164,12 @@ def _finish_screenshot(window: MainWindow, path: Path, app: QApplication) -> Non
         quote_start = text.find("«un escudo para la paz en")
         if quote_start >= 0:
             quote_end = text.index("»", quote_start) + 1
+            # the rules' quote is taken with its speaker; linked by hand where it has none
             quote = window.perform(lambda: editor.create_span(document_id, quote_start, quote_end, "QUOTE"))
             if quote is not None and speaker is not None:
-                window.link(quote.id, speaker, "speaker")
+                if not any(k.label == "speaker" for k in window.store.links_of(quote.id)):
+                    window.link(quote.id, speaker, "speaker")
+                window.select_span(quote.id)
     window._list_timer.stop()
     window._refresh_list_rows()  # the list's counts, without waiting for the keys to pause
     app.processEvents()  # widgets added to the side panel are shown by a queued call

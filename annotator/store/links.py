@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from annotator.domain import DECIDERS, Link
+from annotator.domain import DECIDERS, MACHINES, Link
 from annotator.errors import InvalidSpanError, StoreError
 from annotator.store.rows import link_state, now, sql_list
 
@@ -34,6 +34,33 @@ class Links:
                 raise InvalidSpanError(
                     f"a {label} link ends at {', '.join(link_label.tails)}, not {tail.label}"
                 )
+            existing = self.conn.execute(
+                "SELECT links.id, annotators.name, annotators.kind, links.created_at FROM links "
+                "JOIN annotators ON annotators.id = links.annotator_id "
+                "WHERE head_id = ? AND tail_id = ? AND label = ?",
+                (head_id, tail_id, label),
+            ).fetchone()
+            if existing is not None:
+                link_id, owner, kind, created = existing
+                if kind not in MACHINES:
+                    raise InvalidSpanError(f"these two spans are already linked as {label} (by {owner})")
+                # a link a pipeline proposed, drawn by the analyst: it becomes the analyst's
+                before = Link(link_id, head_id, tail_id, label, owner, created)
+                link = Link(link_id, head_id, tail_id, label, annotator, created)
+                self.conn.execute(
+                    "UPDATE links SET annotator_id = ? WHERE id = ?", (self.annotator_id(annotator), link_id)
+                )
+                self._log(
+                    "move link",
+                    head.document_id,
+                    head_id,
+                    link_state(before, head.document_id),
+                    link_state(link, head.document_id),
+                    actor or annotator,
+                    "link",
+                    link_id,
+                )
+                return link
             stamp = now()
             try:
                 link_id = self.conn.execute(
