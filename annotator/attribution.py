@@ -47,6 +47,9 @@ TITLE_REACH = 1200
 SPEAKERS = ("PER", "ORG")
 #: Reporting words that introduce their speaker after them and open no clause.
 ACCORDING = frozenset({"según", "according"})
+#: Words before the one spoken to ("dijo a EFE", "told Reuters" has none: a name right after
+#: "told" is still taken as its subject only when the quote comes first).
+TO = frozenset({"a", "al", "ante", "to"})
 #: Words that join a second reported clause ("y que", "y negó que").
 AND = frozenset({"y", "e", "and"})
 
@@ -54,6 +57,7 @@ WORD = re.compile(r"\w[\w'’-]*")
 #: Paired quotation marks; straight double quotes pair in order within a paragraph.
 OPENERS = {"«": "»", "“": "”"}
 STRAIGHT = '"'
+MARKS = re.compile('[«»“”"\n]')
 SENTENCE_END = re.compile(r"[.!?…]+[»”\"')\]]*(?=\s+[\"«“¿¡(\[]?[A-ZÁÉÍÓÚÑ0-9])|\n")
 
 Key = tuple[int, int, str]  # (start, end, label) of a span
@@ -150,7 +154,8 @@ def quotations(text: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     stack: list[tuple[str, int]] = []
     straight: int | None = None
-    for i, char in enumerate(text):
+    for mark in MARKS.finditer(text):
+        char, i = mark.group(), mark.start()
         if char == "\n":
             stack.clear()
             straight = None
@@ -195,8 +200,11 @@ class _Text:
         self.text = text
         self.quotes = quotes
         self.sentence_starts = sentences(text, quotes)
-        words = [(m.start(), m.end(), m.group().lower()) for m in WORD.finditer(text)]
-        self.words = [w for w in words if not self.quoted(w[0])]
+        self.words = []
+        position = 0
+        for start, end in [*quotes, (len(text), len(text))]:  # the words between quotations
+            self.words += [(m.start(), m.end(), m.group().lower()) for m in WORD.finditer(text, position, start)]
+            position = end
         self.word_starts = [w[0] for w in self.words]
 
     def quoted(self, position: int) -> bool:
@@ -267,14 +275,19 @@ class _Finder:
             self.result.spans.append(found)
             reach = found.end
 
-    def _after(self, end: int, last_word: int) -> Key | None:
-        """The first candidate within a few words after a cue, in the same clause."""
+    def _after(self, end: int, last_word: int, addressee: bool = False) -> Key | None:
+        """The first candidate within a few words after a cue, in the same clause; with
+        ``addressee``, one after "a"/"to" is passed over (the one spoken to: "dijo a EFE")."""
         limit = self.t.words[min(last_word + NEAR_WORDS, len(self.t.words) - 1)][1] if self.t.words else end
         for candidate in self.candidates:
             if candidate[0] < end:
                 continue
             if candidate[0] > limit or not self.t.plain_between(end, candidate[0]):
                 return None
+            if addressee:
+                word = self.t.word_at(candidate[0]) - 1
+                if word >= 0 and self.t.words[word][0] >= end and self.t.words[word][2] in TO:
+                    continue
             return candidate
         return None
 
@@ -295,24 +308,57 @@ class _Finder:
                 return phrase.key
         return candidate
 
-    def speaker_of(self, verb: tuple[int, int, int, int], quote_first: bool) -> Key | None:
+    def speaker_of(self, verb: tuple[int, int, int, int]) -> Key | None:
         """Who a reporting word's statement is from (see the module's description)."""
         start, end, _first, last = verb
-        sentence_start, _ = self.t.sentence(start)
-        after = self._after(end, last)
-        before = self._before(start, sentence_start)
         if self._is_according(verb):
-            chosen = after
-        elif quote_first or before is None:
-            chosen = after or (None if self._title_near(last) else before)
-        else:
-            chosen = before
+            return self._target(self._after(end, last))
+        chosen = self._subject(verb)
         if chosen is None and self._title_near(last, verb[2]):
             person = [
                 c for c in self.candidates if c[2] == "PER" and start - TITLE_REACH <= c[0] and c[1] <= start
             ]
             chosen = person[-1] if person else None
-        return self._as_target(chosen) if chosen is not None else None
+        if chosen is None:  # "Añadió que …": the subject of the statements before goes on
+            chosen = self._previous_subject(start)
+        return self._target(chosen)
+
+    def _quote_first(self, verb: tuple[int, int, int, int]) -> bool:
+        """Whether a quotation ends just before the reporting word ("«…», dijo")."""
+        q = bisect.bisect_left(self.t.quotes, (verb[0], 0)) - 1
+        return q >= 0 and not self.t.text[self.t.quotes[q][1] : verb[0]].strip(" ,")
+
+    def _subject(self, verb: tuple[int, int, int, int]) -> Key | None:
+        """The subject of a reporting word, where its own sentence names it: the candidate
+        before it in its clause; the one after it when the quotation comes first, or when
+        nothing is before it and that one comes before what was said ("aseguró el ministro
+        Acebes que …"); none when a title follows a quote-first word ("dijo el dirigente")."""
+        start, end, _first, last = verb
+        before = self._before(start, self.t.sentence(start)[0])
+        after = self._after(end, last, addressee=True)
+        if self._quote_first(verb):
+            return after or (None if self._title_near(last) else before)
+        if before is not None or after is None:
+            return before
+        _, sentence_end = self.t.sentence(start)
+        said = [q[0] for q in self.t.quotes if end <= q[0] < sentence_end]
+        said += [w[0] for w in self.t.words if end <= w[0] < sentence_end and w[2] in self.cues.that][:1]
+        return after if not said or after[1] <= min(said) else None
+
+    def _previous_subject(self, position: int) -> Key | None:
+        """The subject of the nearest reporting word before ``position`` that has one."""
+        for verb in reversed(self.reporting):
+            if verb[0] >= position or self._is_according(verb):
+                continue
+            if verb[0] < position - TITLE_REACH:
+                return None
+            subject = self._subject(verb)
+            if subject is not None:
+                return subject
+        return None
+
+    def _target(self, candidate: Key | None) -> Key | None:
+        return self._as_target(candidate) if candidate is not None else None
 
     def _is_according(self, verb: tuple[int, int, int, int]) -> bool:
         return self.t.words[verb[2]][2] in ACCORDING
@@ -325,9 +371,8 @@ class _Finder:
             spots = [*spots, *range(max(first_word - 3, 0), first_word)]
         return any(words[i][2] in self.cues.titles for i in spots)
 
-    def nearest_verb(self, start: int, end: int) -> tuple[tuple[int, int, int, int], bool] | None:
-        """The reporting word nearest a quotation in its sentence, else in the sentence before;
-        and whether the quotation comes first."""
+    def nearest_verb(self, start: int, end: int) -> tuple[int, int, int, int] | None:
+        """The reporting word nearest a quotation in its sentence, else in the sentence before."""
         sentence_start, sentence_end = self.t.sentence(start)
         previous_start, _ = self.t.sentence(max(sentence_start - 1, 0))
         for low, high in ((sentence_start, sentence_end), (previous_start, sentence_start)):
@@ -335,8 +380,7 @@ class _Finder:
             verbs = [v for v in near if not self._is_according(v)]
             near = verbs or near  # "según" speaks for the quote only where no verb does
             if near:
-                verb = min(near, key=lambda v: start - v[1] if v[1] <= start else v[0] - end)
-                return verb, verb[0] >= end
+                return min(near, key=lambda v: start - v[1] if v[1] <= start else v[0] - end)
         return None
 
     # quotes
@@ -347,8 +391,8 @@ class _Finder:
             if len(WORD.findall(inner)) < MIN_QUOTE_WORDS:
                 continue
             found = Found(start, end, "QUOTE", "attribution:quote", {"kind": "direct"})
-            near = self.nearest_verb(start, end)
-            speaker = self.speaker_of(*near) if near is not None else None
+            verb = self.nearest_verb(start, end)
+            speaker = self.speaker_of(verb) if verb is not None else None
             spoken.append((found, speaker))
             self.result.spans.append(found)
         for found, speaker in spoken:
@@ -376,7 +420,7 @@ class _Finder:
             )
             if opener is None or not self.t.plain_between(verb[1], words[opener][0]):
                 continue
-            speaker = self.speaker_of(verb, quote_first=False)
+            speaker = self.speaker_of(verb)
             for claim_start, claim_end in self._clauses(words[opener][1]):
                 found = Found(claim_start, claim_end, "CLAIM", "attribution:claim")
                 self.result.spans.append(found)

@@ -262,12 +262,13 @@ def preannotate(
     return report
 
 
-def _texts(store: Store, ids: list[int], chunk: int = 256) -> Iterator[tuple[str, int]]:
+def _texts(store: Store, ids: list[int], chunk: int = 256) -> Iterator[tuple[str, tuple[int, str]]]:
+    """(text, (id, text)): the text goes along so that it is not rebuilt from the tokens."""
     for begin in range(0, len(ids), chunk):
         part = ids[begin : begin + chunk]
         texts = store.document_texts(part)
         for document_id in part:
-            yield texts[document_id], document_id
+            yield texts[document_id], (document_id, texts[document_id])
 
 
 def _run_pipeline(
@@ -284,18 +285,18 @@ def _run_pipeline(
     annotator_id = store.annotator_id(pipeline.name, "model" if pipeline.has_model else "rule")
     layers = {name: label.layer for name, label in schema.labels.items()}
     docs = pipeline.nlp.pipe(_texts(store, ids), as_tuples=True, batch_size=batch_size, n_process=n_process)
-    batch: list[tuple[Any, int]] = []
+    batch: list[tuple[Any, tuple[int, str]]] = []
 
     def flush() -> None:
-        batch_ids = [document_id for _, document_id in batch]
+        batch_ids = [document_id for _, (document_id, _) in batch]
         decided = store.decided_ranges(batch_ids)
         with store.transaction():
             added = replaced = linked = 0
-            for doc, document_id in batch:
+            for doc, (document_id, text) in batch:
                 if pipeline.has_model:  # the model run last is the one the analyst sees
                     replaced += store.replace_suggestions(document_id, annotator_id)
                 rows = []
-                suggestions, ties = with_attribution(doc.text, suggestions_from_doc(doc, schema), schema, pipeline.cues)
+                suggestions, ties = with_attribution(text, suggestions_from_doc(doc, schema), schema, pipeline.cues)
                 for suggestion in suggestions:
                     layer = layers[suggestion[2]]
                     if _keep(suggestion, layer, decided.get((document_id, layer), [])):

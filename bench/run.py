@@ -603,6 +603,12 @@ def _training():  # noqa: ANN202 - a module
     return importlib.import_module("bench.training")
 
 
+def _quotes(rounds: int) -> dict:
+    import importlib
+
+    return importlib.import_module("bench.quotes").bench_quotes(rounds)
+
+
 def _scale(name: str) -> Callable[[int], dict]:
     def run(rounds: int) -> dict:
         import importlib
@@ -627,6 +633,7 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "merge": bench_merge,
     "train_quality": lambda rounds: _training().bench_train_quality(rounds),
     "train_time": lambda rounds: _training().bench_train_time(rounds),
+    "quotes": _quotes,
     # on the generated 100,000-article project (bench/generate.py, built once into bench/.cache)
     "list_open": _scale("list_open"),
     "list_filter": _scale("list_filter"),
