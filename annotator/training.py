@@ -2,10 +2,13 @@
 spaCy's own training (its config system, ``init_nlp`` and its training loop), kept beside the
 project as a new version (:mod:`annotator.models`).
 
-What it learns from: the entities of complete documents (status done or reviewed), or those of
+What it learns from: the decisions of complete documents (status done or reviewed), or those of
 one annotator (``annotator``) or of the gold set (``gold``) in the documents they annotated.
-Rejected suggestions and undecided ones are never positives. By default the installed model's
-``ner`` is fine-tuned (``base``); ``base="blank"`` trains one from scratch. A tenth of the
+Rejected suggestions and undecided ones are never positives. Entities train ``ner``: by default
+the installed model's is fine-tuned (``base``); ``base="blank"`` trains one from scratch. The
+analysis layer (CLAIM, QUOTE, SOURCE...) trains a ``spancat`` of its own, on spaCy's embedding,
+over the candidates of the clause suggester (:func:`annotator.models.clause_spans`), when there
+are at least :data:`MIN_ANALYSIS_SPANS` of its spans. A tenth of the
 documents (``eval_split``) is held out to score each evaluation; the best one is kept, also when
 the training is stopped. A failed or stopped training with nothing to keep leaves no version.
 """
@@ -22,16 +25,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import ENTITIES, Selection
+from annotator.domain import ANALYSIS, ENTITIES, Selection
 from annotator.errors import AnnotatorError, Cancelled
 from annotator.formats import FORMATS
 from annotator.formats.writing import ExportError, ExportReport
 from annotator.models import (
+    MAX_CLAUSE_TOKENS,
     ModelInfo,
     load_for_ner,
     models_folder,
     next_version,
     pipeline_name,
+    register_components,
     resolve,
     write_info,
 )
@@ -40,6 +45,8 @@ from annotator.store import Store
 #: Training steps (batches) by preset, and how often the dev part is scored.
 STEPS = {"default": 3000, "fast": 1000}
 EVAL_EVERY = 200
+#: Fewer spans of the analysis layer than this, and it is left out of a training (said so).
+MIN_ANALYSIS_SPANS = 10
 #: spaCy's name of the installed Spanish model: the base the project's schema names by default.
 BLANK = "blank"
 
@@ -103,13 +110,19 @@ def training_selection(store: Store, annotator: str | None = None, gold: bool = 
             whose = f"{annotator!r}" if annotator else "the gold set"
             raise TrainingError(f"{whose} has no decisions to learn from")
         return Selection(
-            annotators=(annotator,) if annotator else (), gold=gold, layers=(ENTITIES,), document_ids=tuple(sorted(ids))
+            annotators=(annotator,) if annotator else (),
+            gold=gold,
+            layers=(ENTITIES, ANALYSIS),
+            document_ids=tuple(sorted(ids)),
         )
-    return Selection(layers=(ENTITIES,), document_statuses=("done", "reviewed"))
+    return Selection(layers=(ENTITIES, ANALYSIS), document_statuses=("done", "reviewed"))
 
 
-def check_data(store: Store, selection: Selection, base_labels: set[str] | None) -> Counter[str]:
-    """The entity labels the selection holds, or TrainingError saying what is wrong with it."""
+def check_data(
+    store: Store, selection: Selection, base_labels: set[str] | None
+) -> tuple[Counter[str], Counter[str]]:
+    """The entity labels and the analysis labels the selection holds, or TrainingError saying
+    what is wrong with it."""
     documents = store.count_selected_documents(selection)
     if documents < 2:
         raise TrainingError(
@@ -117,7 +130,10 @@ def check_data(store: Store, selection: Selection, base_labels: set[str] | None)
             "Mark the articles you finished as done (Ctrl+Return in the window), or train on one annotator's "
             "work with --annotator NAME, or on the gold set with --gold"
         )
-    labels = Counter(span.label for span in store.selected_spans(selection))
+    labels: Counter[str] = Counter()
+    analysis: Counter[str] = Counter()
+    for span in store.selected_spans(selection):
+        (analysis if span.layer == ANALYSIS else labels)[span.label] += 1
     if not labels:
         raise TrainingError(f"the {documents} complete documents hold no accepted entities to learn from")
     if len(labels) < 2:
@@ -133,19 +149,33 @@ def check_data(store: Store, selection: Selection, base_labels: set[str] | None)
                 f"label(s) {', '.join(unknown)} are not among the base model's ({', '.join(sorted(base_labels))}): "
                 "train from scratch with --from blank to learn them"
             )
-    return labels
+    return labels, analysis
 
 
-def make_config(lang: str, base: str, train: Path, dev: Path, steps: int, seed: int = 0) -> Any:
-    """spaCy's own default config for an ``ner`` pipeline (``init_config``), its ``ner``
-    sourced from ``base`` when fine-tuning; the corpus paths and steps filled in."""
+def make_config(
+    lang: str, base: str, train: Path, dev: Path, steps: int, seed: int = 0, spancat: bool = False
+) -> Any:
+    """spaCy's own default config for an ``ner`` pipeline (``init_config``), with a
+    ``spancat`` for the analysis layer when asked (its candidates from the clause suggester);
+    ``ner`` sourced from ``base`` when fine-tuning; the corpus paths and steps filled in."""
     from spacy.cli.init_config import init_config
 
-    config = init_config(lang=lang, pipeline=["ner"], optimize="efficiency")
+    config = init_config(lang=lang, pipeline=["ner", "spancat"] if spancat else ["ner"], optimize="efficiency")
     if base != BLANK:
         # the base's ner has its own embedding: fine-tuned alone, the rest of the base stays out
-        config["components"] = {"ner": {"source": base}}
-        config["nlp"]["pipeline"] = ["ner"]
+        # (the generated tok2vec stays for the spancat)
+        if spancat:
+            config["components"]["ner"] = {"source": base}
+        else:
+            config["components"] = {"ner": {"source": base}}
+            config["nlp"]["pipeline"] = ["ner"]
+    if spancat:
+        config["components"]["spancat"]["suggester"] = {
+            "@misc": "annotator.clause_suggester.v1",
+            "max_tokens": MAX_CLAUSE_TOKENS,
+        }
+        # scored per label too (a weight of None: reported, not counted in the best model's choice)
+        config["training"]["score_weights"]["spans_sc_per_type"] = None
     config["paths"]["train"] = str(train)
     config["paths"]["dev"] = str(dev)
     config["system"]["seed"] = seed
@@ -154,6 +184,27 @@ def make_config(lang: str, base: str, train: Path, dev: Path, steps: int, seed: 
     config["training"]["eval_frequency"] = min(EVAL_EVERY, max(steps // 2, 1))
     config["training"]["patience"] = max(steps, 1600)
     return config
+
+
+def unreachable(corpus: Path) -> tuple[int, int]:
+    """How many analysis spans of the exported corpus are not among the clause suggester's
+    candidates (:func:`annotator.models.clause_spans`), of how many."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    from annotator.models import clause_spans
+
+    vocab = spacy.blank("xx").vocab
+    missed = total = 0
+    for name in ("train.spacy", "dev.spacy"):
+        for doc in DocBin().from_disk(corpus / name).get_docs(vocab):
+            group = doc.spans.get("sc", [])
+            if not group:
+                continue
+            candidates = set(clause_spans([t.text for t in doc], [t.is_punct for t in doc]))
+            total += len(group)
+            missed += sum((span.start, span.end) not in candidates for span in group)
+    return missed, total
 
 
 def base_labels(base: str) -> set[str] | None:
@@ -195,7 +246,8 @@ def train(
     base_name = base or store.schema.models.get(lang) or BLANK
     base_path = resolve(project, base_name) if base_name != BLANK else BLANK
     selection = training_selection(store, annotator, gold)
-    labels = check_data(store, selection, base_labels(base_path))
+    labels, analysis = check_data(store, selection, base_labels(base_path))
+    spancat = sum(analysis.values()) >= MIN_ANALYSIS_SPANS
     steps = steps or STEPS["fast" if fast else "default"]
     version = next_version(project)
     folder = models_folder(project)
@@ -209,7 +261,8 @@ def train(
             FORMATS["spacy"].writer({"split": 1 - eval_split}).write(store, selection, work / "corpus", report)
         except ExportError as e:
             raise TrainingError(str(e)) from e
-        config = make_config(lang, base_path, work / "corpus" / "train.spacy", work / "corpus" / "dev.spacy", steps, seed)
+        corpus = work / "corpus"
+        config = make_config(lang, base_path, corpus / "train.spacy", corpus / "dev.spacy", steps, seed, spancat)
         config.to_disk(work / "training.cfg")
         cancelled, done, evaluations = _run(work, steps, progress, should_stop)
         best = work / "output" / "model-best"
@@ -219,7 +272,19 @@ def train(
         target = folder / f"v{version}"
         best.rename(target)
         shutil.move(str(work / "training.cfg"), target / "training.cfg")
-        info = _info(target, version, base_name, lang, work, report, labels, done, started, cancelled)
+        info = _info(target, version, base_name, lang, work, report, labels + analysis, done, started, cancelled)
+        if not spancat and analysis:
+            info.notes.append(
+                f"analysis layer left out: {sum(analysis.values())} span(s), at least {MIN_ANALYSIS_SPANS} are needed"
+            )
+        if spancat:
+            missed, total = unreachable(corpus)
+            info.data["analysis_unreachable"] = missed
+            if missed:
+                info.notes.append(
+                    f"{missed} of {total} analysis span(s) do not start and end at a clause boundary: "
+                    "the spancat cannot suggest those"
+                )
         write_info(info)
         return info
     finally:
@@ -236,6 +301,7 @@ def _run(
     from spacy.training.loop import train as train_loop
 
     _register_logger()
+    register_components()
     with _LOCK:
         _CALLBACKS.clear()
         _CALLBACKS.update(progress=progress, should_stop=should_stop, steps=steps)
@@ -275,7 +341,7 @@ def _info(
     meta["name"], meta["version"] = pipeline_name(lang, version).split("_", 1)[1].split("-")
     meta_path.write_text(json.dumps(meta, indent=2), encoding="utf-8")
     performance = meta.get("performance", {})
-    per_type = performance.get("ents_per_type") or {}
+    per_type = {**(performance.get("ents_per_type") or {}), **(performance.get("spans_sc_per_type") or {})}
     from spacy.tokens import DocBin
 
     def count(path: Path) -> int:
@@ -297,6 +363,15 @@ def _info(
             "p": round(performance.get("ents_p") or 0.0, 4),
             "r": round(performance.get("ents_r") or 0.0, 4),
             "f": round(performance.get("ents_f") or 0.0, 4),
+            **(
+                {
+                    "analysis_p": round(performance.get("spans_sc_p") or 0.0, 4),
+                    "analysis_r": round(performance.get("spans_sc_r") or 0.0, 4),
+                    "analysis_f": round(performance.get("spans_sc_f") or 0.0, 4),
+                }
+                if "spans_sc_f" in performance
+                else {}
+            ),
         },
         per_label={
             label: {key: round(value, 4) for key, value in scores.items()} for label, scores in per_type.items()

