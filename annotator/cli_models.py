@@ -48,7 +48,8 @@ def train(
 ) -> None:
     """Train a new version of the project's model on the analysts' decisions.
 
-    It learns the entities of the documents marked done or reviewed (or of one annotator, or of
+    It learns the entities (ner) and the analysis layer (spancat: claims, quotes, sources, once
+    there are ten of them) of the documents marked done or reviewed (or of one annotator, or of
     the gold set), with spaCy's own training; the config it generates is kept with the model.
     The model goes beside the project (PROJECT.models/vN) and pre-annotation uses the newest one.
     Ctrl-C stops early and keeps the best model so far.

@@ -145,6 +145,13 @@ class Actions:
         self.act_snap = self._action("&Snap selections to tokens", lambda: None)
         self.act_snap.setCheckable(True)
         self.act_snap.setChecked(True)
+        self.act_all_links = self._action(
+            "Show all &links",
+            lambda: self.show_arcs(),
+            "Ctrl+Shift+L",
+            tip="Draw every link of the article as an arc (otherwise the selected span's only)",
+        )
+        self.act_all_links.setCheckable(True)
         self.act_suggestions_first = self._action("&Tab visits undecided suggestions first", lambda: None)
         self.act_suggestions_first.setCheckable(True)
         self.act_suggestions_first.setChecked(True)
@@ -247,6 +254,7 @@ class Actions:
             None,
             self.act_snap,
             self.act_suggestions_first,
+            self.act_all_links,
         ):
             view_menu.addSeparator() if action is None else view_menu.addAction(action)
         help_menu = menus.addMenu("&Help")

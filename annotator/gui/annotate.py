@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from annotator.domain import Span, span_order
+from annotator.domain import Link, Span, span_order
 from annotator.editing import Edit
 from annotator.errors import AnnotatorError, Cancelled
+from annotator.gui.arcs import Arc
 
 T = TypeVar("T")
 
@@ -36,6 +37,7 @@ class Annotate:
             document.text, document.status, document.note, self.store.schema, document.tags
         )
         self.side.show_span(None, [])
+        self.show_arcs([])
         self._update_counts()
         if self.documents.current_id() != document_id:
             self.documents.select(document_id, emit=False)
@@ -55,6 +57,19 @@ class Annotate:
         links = self.store.links_of(span.id) if span is not None and self.document_id is not None else []
         self.side.show_span(span, links)
         self.side.select_in_list(span_id)
+        self.show_arcs(links)
+
+    def show_arcs(self, selected_links: list[Link] | None = None) -> None:
+        """The links drawn in the article: the selected span's, or all the article's (View >
+        Show all links)."""
+        if self.act_all_links.isChecked() and self.document_id is not None:
+            links = self.store.links(self.document_id)
+        elif selected_links is not None:
+            links = selected_links
+        else:
+            span = self.selected
+            links = self.store.links_of(span.id) if span is not None else []
+        self.view.set_arcs([Arc(k.head_id, k.tail_id, k.label) for k in links])
 
     @property
     def selected(self) -> Span | None:

@@ -235,6 +235,7 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         self.act_suggestions_first.setChecked(
             self.settings.value("view/suggestions_first", "true") in (True, "true")
         )
+        self.act_all_links.setChecked(self.settings.value("view/all_links", "false") in (True, "true"))
 
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -246,6 +247,7 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         self.settings.setValue("view/snap", self.act_snap.isChecked())
         self.settings.setValue("list/columns", ",".join(self.documents.shown))
         self.settings.setValue("view/suggestions_first", self.act_suggestions_first.isChecked())
+        self.settings.setValue("view/all_links", self.act_all_links.isChecked())
         if self.document_id is not None:
             self.settings.setValue(f"documents/{self.store.path}", self.document_id)
         self.settings.sync()

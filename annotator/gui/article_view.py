@@ -7,6 +7,7 @@
   where they overlap) and a bracket in the left margin, so that they stay visible over
   entities and over each other.
 - The selected span has a solid outline.
+- Links: arcs from head to tail (:mod:`annotator.gui.arcs`), the selected span's or all.
 
 Spans are painted, not stored as character formats in Qt's document: a format change makes Qt
 lay the paragraph out again (6 ms for a dense one), while painting costs only what is on
@@ -39,6 +40,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QPlainTextEdit, QToolTip, QWidget
 
 from annotator.domain import ANALYSIS, Label, Span, assign_lanes, utf16_positions
+from annotator.gui.arcs import Arc, paint_arcs
 from annotator.gui.text import plain_tooltip
 from annotator.session import MANY_CHANGES, OpenDocument
 
@@ -126,6 +128,8 @@ class ArticleView(QPlainTextEdit):
         self.review_marks: dict[int, str] = {}
         self.review_sides: dict[int, str] = {}
         self.review_colours: dict[str, str] = {}
+        #: The links drawn as arcs (the window sets them: the selected span's, or all).
+        self.arcs: list[Arc] = []
         self._lines_key: tuple = ()
         self._lines: list[ScreenLine] = []
         self._line_ends: list[int] = []
@@ -389,7 +393,17 @@ class ArticleView(QPlainTextEdit):
                 offset = 0 if self.review_sides.get(span.id) == "A" else 3
                 for rect in segments[span.id]:
                     painter.fillRect(QRectF(rect.left(), rect.bottom() - 3 - offset, rect.width(), 2.5), bar)
+        if self.arcs:
+            paint_arcs(self, painter, self.arcs)
         painter.end()
+
+    def set_arcs(self, arcs: list[Arc]) -> None:
+        """Draw these links (those whose two spans the article shows); the whole text is
+        repainted only when they change, since an arc crosses lines."""
+        arcs = [arc for arc in arcs if arc.head_id in self.spans and arc.tail_id in self.spans]
+        if arcs != self.arcs:
+            self.arcs = arcs
+            self.viewport().update()
 
     def _pale(self, span: Span) -> bool:
         """Drawn pale with a dashed outline: an undecided suggestion, or B's span in a review."""
