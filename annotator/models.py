@@ -131,7 +131,7 @@ class ModelInfo:
         text = (
             f"{self.name} ({self.created[:16].replace('T', ' ')}): from {self.base}, "
             f"{self.data.get('train_documents', 0)} + {self.data.get('dev_documents', 0)} documents, "
-            f"dev F1 {f1:.3f} (P {self.scores.get('p', 0.0):.3f}, R {self.scores.get('r', 0.0):.3f})"
+            f"dev entity F1 {f1:.3f} (P {self.scores.get('p', 0.0):.3f}, R {self.scores.get('r', 0.0):.3f})"
         )
         if "analysis_f" in self.scores:
             text += f", analysis layer F1 {self.scores['analysis_f']:.3f}"
