@@ -66,10 +66,12 @@ def article_texts(count: int) -> tuple[list[str], str]:
     return texts, "resources/samples repeated"
 
 
-def bench_preannotate(rounds: int) -> dict:
+def bench_preannotate(rounds: int, model: str | None = None, name: str = "preannotate") -> dict:
+    """Pre-annotation of 200 articles (model, gazetteer, attribution rules, the store) against
+    bare ``nlp.pipe`` of the same pipeline; ``model``: another pipeline than the stock one."""
     texts, source = article_texts(200)
     schema = load_schema()
-    pipeline = load_pipeline("es", schema)
+    pipeline = load_pipeline("es", schema, model)
     if not pipeline.has_model:
         print(f"preannotate: {pipeline.message}", file=sys.stderr)
     characters = sum(map(len, texts))
@@ -99,7 +101,7 @@ def bench_preannotate(rounds: int) -> dict:
     bare_time, project_time = median_times(rounds, bare, project)
     shutil.rmtree(workdir, ignore_errors=True)
     return report(
-        "preannotate",
+        name,
         project_time / bare_time,
         1.15,
         documents=len(texts),
@@ -609,6 +611,26 @@ def _quotes(rounds: int) -> dict:
     return importlib.import_module("bench.quotes").bench_quotes(rounds)
 
 
+def bench_preannotate_trained(rounds: int) -> dict:
+    """As ``preannotate``, with a model the project trained: tok2vec, ner and a spancat (a few
+    steps on the samples with their rules' quotes, claims and sources accepted: its speed is
+    that of its shape, whatever its quality)."""
+    from annotator.training import train
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-trained-"))
+    with Store(workdir / "samples.db") as store:
+        import_paths(store, [SAMPLES])
+        preannotate(store)
+        for document_id in store.document_ids():
+            store.accept_all_suggestions(document_id, "ana")
+            store.set_document_status(document_id, "done", "ana")
+        info = train(store, steps=100)
+    try:
+        return bench_preannotate(rounds, info.path, "preannotate_trained")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def _scale(name: str) -> Callable[[int], dict]:
     def run(rounds: int) -> dict:
         import importlib
@@ -620,6 +642,7 @@ def _scale(name: str) -> Callable[[int], dict]:
 
 BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "preannotate": bench_preannotate,
+    "preannotate_trained": bench_preannotate_trained,
     "import": bench_import,
     "open_document": _gui("open_document"),
     "label_keystroke": _gui("label_keystroke"),
