@@ -31,7 +31,7 @@ from annotator.domain import (
 )
 from annotator.errors import InputFileError, InvalidSpanError
 from annotator.formats import FORMATS, READABLE, by_extension
-from annotator.formats.reading import SKIPPED, LineError, Record, guess_language
+from annotator.formats.reading import SKIPPED, LineError, Record, compose, guess_language
 from annotator.store import SpanRow, Store, dump_json
 
 #: How many rejected lines a file reports one by one before summing up the rest.
@@ -63,6 +63,8 @@ class FileResult:
     rejected_count: int = 0
     #: What was imported with a change, said plainly (e.g. spans left out of a duplicate text).
     warnings: list[str] = field(default_factory=list)
+    #: Texts brought to Unicode's composed form (NFC), their offsets moved along.
+    composed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -208,6 +210,8 @@ def _import_file(
             if isinstance(item, LineError):
                 _reject(result, line, str(item))
                 continue
+            if compose(item):
+                result.composed += 1
             try:
                 if item.full_spans is not None:
                     read.prepare(item, store.schema)
@@ -260,6 +264,11 @@ def _import_file(
         if result.rejected_count:
             raise _Rejected()  # rolls the whole file back
         result.spans_added += store.insert_spans(pending)
+        if result.composed:
+            result.warnings.append(
+                f"{result.composed} text(s) brought to Unicode's composed form (NFC, e.g. e + ◌́ as é); "
+                "their spans moved with them"
+            )
         store.log(
             "import",
             name,

@@ -742,3 +742,44 @@ def test_review_dock_takes_room_from_the_list_and_side_panel_not_the_article(
     again.show()
     qtbot.waitExposed(again)
     assert again.splitter.sizes() == before
+
+
+def test_tagging_after_emoji_hangul_and_a_combining_accent_keeps_offsets(qtbot, project, settings, tmp_path):
+    """Python counts code points, Qt UTF-16 units and moves by graphemes: spans tagged by keys
+    after an emoji, Hangul and a combining accent (x̂ has no composed form) are stored and
+    exported at the characters the analyst saw."""
+    from annotator.domain import Selection
+    from annotator.exporting import export
+
+    text = "Alerta 😀 en Seúl: 김정은 dijo x\u0302 según KCNA."
+    document_id, _ = project.add_document(text, "Unicode")
+    window = MainWindow(project, "ana", settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.open_document(document_id)
+    window.view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.view)
+    for words, label_key, label in (
+        ("김정은", Qt.Key.Key_P, "PER"),
+        ("x\u0302", Qt.Key.Key_M, "MISC"),
+        ("KCNA", Qt.Key.Key_O, "ORG"),
+    ):
+        start = text.index(words)
+        cursor = QTextCursor(window.view.document())
+        cursor.setPosition(window.view.offsets.to_qt(start))
+        window.view.setTextCursor(cursor)
+        graphemes = 1 if words == "x\u0302" else len(words)  # Shift+Right moves a grapheme
+        for _ in range(graphemes):
+            key(qtbot, window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+        key(qtbot, window, label_key)
+        assert mine(project, document_id)[-1:] == [(start, start + len(words), label)], window.message.text()
+    out = tmp_path / "u.jsonl"
+    export(project, "jsonl", out, Selection(annotators=("ana",)))
+    record = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert [(record["text"][s["start"] : s["end"]], s["label"]) for s in record["spans"]] == [
+        ("김정은", "PER"),
+        ("x\u0302", "MISC"),
+        ("KCNA", "ORG"),
+    ]

@@ -555,3 +555,45 @@ def test_field_option_on_the_command_line(db_path, tmp_path):
     assert ok.exit_code == 0 and "1 span(s) added" in ok.output
     bad = runner.invoke(cli, ["--db", str(db_path), "import", "--field", "column_data", str(path)])
     assert bad.exit_code == 2 and "expected FILE_KEY=OUR_KEY" in bad.output
+
+
+def test_decomposed_text_is_composed_and_its_spans_move_with_it(tmp_path, store):
+    """NFD text (as macOS file names and some feeds write it): stored in NFC, every offset
+    moved, and the import says so."""
+    import unicodedata
+
+    composed = "José Martí habló en Seúl con 김정은 😀 según KCNA."
+    text = unicodedata.normalize("NFD", composed)
+    assert len(text) > len(composed)
+    spans = [
+        {"start": 0, "end": text.index(" "), "label": "PER"},
+        {"start": text.index("KCNA"), "end": text.index("KCNA") + 4, "label": "ORG"},
+        {"start": text.index("Se"), "end": text.index(" con"), "label": "LOC"},
+    ]
+    path = tmp_path / "nfd.jsonl"
+    path.write_text(json.dumps({"text": text, "spans": spans}, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = import_paths(store, [path])
+    (result,) = report.files
+    assert result.composed == 1 and "composed form (NFC" in result.warnings[0]
+    document = store.document(store.document_ids()[0])
+    assert document.text == composed
+    assert sorted((document.text[s.start : s.end], s.label) for s in store.spans(document.id)) == [
+        ("José", "PER"),
+        ("KCNA", "ORG"),
+        ("Seúl", "LOC"),
+    ]
+    # the same file again: the same document, nothing added twice
+    again = import_paths(store, [path])
+    assert again.files[0].documents_existing == 1 and again.files[0].spans_added == 0
+
+
+def test_an_offset_inside_a_composing_sequence_lands_after_it():
+    from annotator.formats.reading import Record, compose
+
+    record = Record(text="Cafe\u0301 y te\u0301", spans=[(0, 4, "MISC", {}), (8, 10, "MISC", {})])
+    record.tokens = ([0, 6, 8], [5, 7, 10])
+    assert compose(record)
+    assert record.text == "Café y té"
+    assert [(record.text[s:e]) for s, e, *_ in record.spans] == ["Café", "té"]
+    assert record.tokens == ([0, 5, 7], [4, 6, 9])
+    assert not compose(record)  # already composed: nothing to do

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,6 +157,47 @@ def check_text(text: Any) -> str:
     except UnicodeEncodeError as e:
         raise LineError(f"text contains an unpaired surrogate at offset {e.start}") from e
     return text
+
+
+def nfc_offsets(text: str, offsets: list[int]) -> tuple[str, dict[int, int]]:
+    """``text`` in Unicode's composed form (NFC: "e" + U+0301 becomes "é"), and where each of
+    ``offsets`` (characters of ``text``) lands in it. An offset inside a sequence that
+    composes lands after it."""
+    normal = unicodedata.normalize("NFC", text)
+    moved: dict[int, int] = {}
+    position = done = 0
+    for offset in sorted(set(offsets)):
+        done += len(unicodedata.normalize("NFC", text[position:offset]))
+        moved[offset] = done
+        position = offset
+    done += len(unicodedata.normalize("NFC", text[position:]))
+    if done != len(normal):  # a cut split a composing sequence: measure each prefix whole
+        moved = {o: len(unicodedata.normalize("NFC", text[:o])) for o in moved}
+    return normal, {o: min(n, len(normal)) for o, n in moved.items()}
+
+
+def compose(record: Record) -> bool:
+    """Bring a record to NFC, its text and title, with every offset it holds (spans, full
+    spans, tokens) moved along; whether anything changed (the import says so)."""
+    if unicodedata.is_normalized("NFC", record.text) and unicodedata.is_normalized("NFC", record.title):
+        return False
+    offsets = [o for start, end, *_ in record.spans for o in (start, end) if isinstance(o, int)]
+    for span in record.full_spans or []:
+        offsets += [o for o in (span.get("start"), span.get("end")) if isinstance(o, int)]
+    if record.tokens is not None:
+        offsets += [*record.tokens[0], *record.tokens[1]]
+    valid = [o for o in offsets if 0 <= o <= len(record.text)]  # the rest are refused later as they are
+    record.text, moved = nfc_offsets(record.text, valid)
+    record.title = unicodedata.normalize("NFC", record.title)
+    at = lambda o: moved.get(o, o) if isinstance(o, int) else o  # noqa: E731
+    record.spans = [(at(start), at(end), *rest) for start, end, *rest in record.spans]
+    for span in record.full_spans or []:
+        for key in ("start", "end"):
+            if key in span:
+                span[key] = at(span[key])
+    if record.tokens is not None:
+        record.tokens = ([at(o) for o in record.tokens[0]], [at(o) for o in record.tokens[1]])
+    return True
 
 
 def title_from_text(text: str, limit: int = 200) -> str:
