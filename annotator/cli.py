@@ -12,6 +12,7 @@ import click
 
 from annotator import __version__
 from annotator.cli_models import models, train
+from annotator.cli_work import echo_work, history
 from annotator.errors import AnnotatorError
 from annotator.formats import READABLE, WRITABLE
 from annotator.store import Store, default_db_path
@@ -758,14 +759,20 @@ def agreement(obj: Context, a: str, b: str, layer: str | None, as_json: bool) ->
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def stats(obj: Context, as_json: bool) -> None:
-    """Documents by status; spans by layer, label, annotator, origin and status.
+    """Documents by status; spans by layer, label, annotator, origin and status; each
+    person's active time, actions and actions per hour (from the history).
 
     \b
     Examples:
       annotator stats
       annotator --db colleague.db stats --json
     """
-    figures = obj.store().stats()
+    from annotator.worktime import work_time
+
+    store = obj.store()
+    figures = store.stats()
+    work = work_time(store.activity())
+    figures["work"] = {name: person.as_dict() for name, person in work.items()}
     if as_json:
         click.echo(json.dumps(figures, indent=2, ensure_ascii=False))
         return
@@ -780,6 +787,7 @@ def stats(obj: Context, as_json: bool) -> None:
         click.echo(f"  by {key}:")
         for name, count in spans[f"by_{key}"].items():
             click.echo(f"    {name:<28} {count:>8}")
+    echo_work(work)
 
 
 @cli.command()
@@ -817,6 +825,7 @@ def labels(obj: Context, as_json: bool) -> None:
 
 
 cli.add_command(train)
+cli.add_command(history)
 cli.add_command(models)
 
 

@@ -60,6 +60,9 @@ class Actions:
             tip="Fine-tune the model on the entities of the documents marked done; pre-annotation then uses it",
         )
         self.act_models = self._action("&Models of this project…", self.show_models)
+        self.act_work = self._action(
+            "&Time spent…", self.show_work, tip="Active time per person and on this article, from the history"
+        )
         self.act_merge = self._action("&Merge colleague's project…", self.merge_project, icon_name="merge")
         self.act_quit = self._action("&Quit", self.close, keys.StandardKey.Quit)
         self.act_save = self._action("&Save", self.save, keys.StandardKey.Save, "save")
@@ -244,6 +247,8 @@ class Actions:
             self.act_previous_difference,
             None,
             *self.review_choice_actions,
+            None,
+            self.act_work,
         ):
             review_menu.addSeparator() if action is None else review_menu.addAction(action)
         view_menu = menus.addMenu("&View")

@@ -75,6 +75,7 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         self.review_dock: Any = None
         #: The Search / Segments dock, made when first asked for.
         self.find_panel: Any = None
+        self.work_dialog: Any = None
         self.find_dock: Any = None
         #: Long work off the GUI thread, one worker at a time (its progress in the status bar).
         self.runner = Runner(self)

@@ -295,6 +295,15 @@ class ProjectFlows:
         else:
             self.say(trained)
 
+    def show_work(self) -> None:
+        """Review > Time spent: active time per person and on the open article."""
+        from annotator.gui.work_dialog import WorkDialog
+        from annotator.worktime import work_time
+
+        title = self.store.document(self.document_id).title if self.document_id is not None else ""
+        self.work_dialog = WorkDialog(work_time(self.store.activity()), self.document_id, title, self)
+        self.work_dialog.show()
+
     def show_models(self) -> None:
         """The project's models, newest last, with their scores per label."""
         from PySide6.QtWidgets import QMessageBox

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from annotator.domain import Change, checkpoint
+from annotator.domain import DECIDERS, Change, checkpoint
 from annotator.errors import StoreError
-from annotator.store.rows import dump_json, link_state, now, span_state
+from annotator.store.rows import dump_json, link_state, now, span_state, sql_list
 
 
 class History:
@@ -183,6 +183,16 @@ class History:
                 reference = change.after or change.before or {}
                 states.append({key: fields[key] for key in reference if key in fields})
         return states
+
+    def activity(self, annotator: str | None = None) -> list[tuple[str, str, int | None, int]]:
+        """(at, annotator, document id, history id) of every change people made (not the
+        pipelines' nor the imports'), of one ``annotator`` if given."""
+        where, params = ("AND h.annotator = ?", (annotator,)) if annotator else ("", ())
+        return self.conn.execute(
+            "SELECT h.at, h.annotator, h.document_id, h.id FROM history h JOIN annotators a ON a.name = h.annotator "
+            f"WHERE a.kind IN {sql_list(DECIDERS)} {where} ORDER BY h.id",
+            params,
+        ).fetchall()
 
     def history(self, document_id: int | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])
