@@ -631,6 +631,78 @@ def bench_preannotate_trained(rounds: int) -> dict:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def bench_import_web(rounds: int) -> dict:
+    """Import of saved web pages and PDFs (120 of each) against the bare extractors
+    (trafilatura's extraction, pypdf's text) on the same bytes. Target: ratio <= 1.3. The
+    pages are the sample articles inside what a saved news page carries (about 60 KB: menus,
+    a sidebar of links, inline script and style, a footer); the PDFs, six-page reports."""
+    import io
+
+    import trafilatura
+    from pypdf import PdfReader
+
+    from tests.pdfmaker import make_pdf
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    pages = workdir / "pages"
+    pages.mkdir()
+    samples = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
+    for i in range(120):
+        title, *paragraphs = [line for line in samples[i % len(samples)].splitlines() if line.strip()]
+        body = "".join(f"<p>{line} ({i})</p>" for line in paragraphs)
+        menu = "".join(f"<li><a href='/seccion/{k}'>Sección {k}</a></li>" for k in range(150))
+        sidebar = "".join(f"<li><a href='/noticia/{i}-{k}'>Otro titular número {k} del día</a></li>" for k in range(200))
+        script = "var config = {" + ",".join(f"'k{k}': {k}" for k in range(1500)) + "};"
+        style = "".join(f".c{k} {{ margin: {k % 9}px; color: #{k:06x}; }}" for k in range(600))
+        page = (
+            f"<html><head><title>{title} | Diario</title><style>{style}</style><script>{script}</script></head>"
+            f"<body><nav><ul>{menu}</ul></nav><main><article><h1>{title}</h1>{body}</article>"
+            f"<aside><h2>Lo más leído</h2><ul>{sidebar}</ul></aside></main>"
+            "<footer>© Diario · Aviso legal · Cookies</footer></body></html>"
+        )
+        (pages / f"{i:03d}.html").write_text(page, encoding="utf-8")
+        text = "\n".join(paragraphs)
+        latin = text.encode("cp1252", "replace").decode("cp1252")
+        (pages / f"{i:03d}.pdf").write_bytes(make_pdf([f"{title} ({i})", *[latin] * 5], title=title))
+    files = sorted(pages.iterdir())
+    data = [(path.suffix, path.read_bytes()) for path in files]
+    megabytes = sum(len(b) for _, b in data) / 1e6
+
+    def bare() -> float:
+        started = time.perf_counter()
+        for suffix, content in data:
+            if suffix == ".html":
+                trafilatura.bare_extraction(trafilatura.load_html(content), with_metadata=True)
+            else:
+                [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+        return time.perf_counter() - started
+
+    counter = iter(range(1000))
+
+    def project() -> float:
+        with Store(workdir / f"p{next(counter)}.db") as store:
+            started = time.perf_counter()
+            report = import_paths(store, [pages])
+            elapsed = time.perf_counter() - started
+            assert report.total("documents_new") == len(files) and not report.rejected_files
+        return elapsed
+
+    project()  # warm-up: the extractors' first imports
+    bare_time, project_time = median_times(rounds, bare, project)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report(
+        "import_web",
+        project_time / bare_time,
+        1.3,
+        files=len(files),
+        megabytes=round(megabytes, 2),
+        bare_s=round(bare_time, 3),
+        project_s=round(project_time, 3),
+        mb_per_s=round(megabytes / project_time, 2),
+        rounds=rounds,
+    )
+
+
 def _scale(name: str) -> Callable[[int], dict]:
     def run(rounds: int) -> dict:
         import importlib
@@ -644,6 +716,7 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "preannotate": bench_preannotate,
     "preannotate_trained": bench_preannotate_trained,
     "import": bench_import,
+    "import_web": bench_import_web,
     "open_document": _gui("open_document"),
     "label_keystroke": _gui("label_keystroke"),
     "accept_all": _gui("accept_all"),

@@ -98,11 +98,11 @@ def test_same_text_twice_is_one_document_and_summary_says_so(store, tmp_path):
 
 
 def test_unknown_extension_and_missing_file_named(store, tmp_path):
-    (tmp_path / "x.pdf").write_bytes(b"%PDF")
-    report = import_paths(store, [tmp_path / "x.pdf", tmp_path / "missing.txt"])
+    (tmp_path / "x.docx").write_bytes(b"PK\x03\x04")  # PDF and HTML are known since issue 16
+    report = import_paths(store, [tmp_path / "x.docx", tmp_path / "missing.txt"])
     messages = [str(r.rejections[0]) for r in report.rejected_files]
     assert messages[0].endswith(
-        "unknown format (extension .pdf); use --format csv|json|jsonl|spacy|conll|brat|txt"
+        "unknown format (extension .docx); use --format csv|json|jsonl|spacy|conll|brat|txt|html|pdf"
     )
     assert messages[1].endswith("missing.txt: no such file")
 

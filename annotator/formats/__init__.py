@@ -83,6 +83,8 @@ FORMATS: dict[str, Format] = {
         Format("conll", "CoNLL (IOB2)", (".conll", ".conll2002", ".iob", ".bio"), "conll"),
         Format("brat", "brat standoff (folder)", (), "brat", folder=True),
         Format("txt", "Plain text", (".txt",), "txt", writable=False),
+        Format("html", "Saved web page (the article)", (".html", ".htm"), "web", writable=False),
+        Format("pdf", "PDF (its text)", (".pdf",), "pdf", writable=False),
     )
 }
 #: What can be read, and what can be written, by name.
