@@ -12,7 +12,7 @@ import click
 
 from annotator import __version__
 from annotator.cli_models import models, train
-from annotator.cli_work import echo_work, history
+from annotator.cli_work import echo_work, history, report
 from annotator.errors import AnnotatorError
 from annotator.formats import READABLE, WRITABLE
 from annotator.store import Store, default_db_path
@@ -826,6 +826,7 @@ def labels(obj: Context, as_json: bool) -> None:
 
 cli.add_command(train)
 cli.add_command(history)
+cli.add_command(report)
 cli.add_command(models)
 
 

@@ -67,3 +67,81 @@ def history(obj: Any, who: str | None, out: Path | None, raw: bool) -> None:
             handle.close()
     if out is not None:
         click.echo(f"{len(rows)} change(s) written to {out}", err=True)
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["cooccurrence", "frequencies"]))
+@click.option(
+    "--by",
+    default="month",
+    show_default=True,
+    help="frequencies: month, year, source, lang, status or meta:KEY.",
+)
+@click.option("--annotator", "annotators", multiple=True, help="Whose decisions (default: every person's).")
+@click.option("--gold", is_flag=True, help="The adjudicated gold set.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write CSV (or JSON) here."
+)
+@click.pass_obj
+def report(
+    obj: Any, kind: str, by: str, annotators: tuple[str, ...], gold: bool, as_json: bool, out: Path | None
+) -> None:
+    """Label reports: which labels overlap in the text or share articles (cooccurrence), and
+    how often each label occurs by a document attribute (frequencies).
+
+    \b
+    Examples:
+      annotator report cooccurrence
+      annotator report frequencies --by month --out per-month.csv
+      annotator report frequencies --by source --json
+      annotator report frequencies --by meta:section --annotator ana
+    """
+    from annotator.domain import Selection
+    from annotator.reports import cooccurrence, frequencies
+
+    store = obj.store()
+    selection = Selection(annotators=annotators, gold=gold)
+    if kind == "cooccurrence":
+        table = cooccurrence(store, selection)
+        data: Any = table.as_dict()
+        tables = {"overlap": table.rows("overlap"), "documents": table.rows("documents")}
+    else:
+        try:
+            counts = frequencies(store, by, selection)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--by") from e
+        labels = sorted({label for row in counts.values() for label in row})
+        data = {"by": by, "labels": labels, "groups": {group: dict(row) for group, row in counts.items()}}
+        tables = {
+            by: [
+                [by, *labels, "total"],
+                *([g, *(row[x] for x in labels), sum(row.values())] for g, row in counts.items()),
+            ]
+        }
+    if as_json:
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if out is not None:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            click.echo(text)
+        return
+    if out is not None:
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            for name, rows in tables.items():
+                if len(tables) > 1:
+                    writer.writerow([csv_cell(f"# {name}")])
+                writer.writerows([[csv_cell(cell) for cell in row] for row in rows])
+        click.echo(f"{kind} written to {out}", err=True)
+        return
+    for name, rows in tables.items():
+        click.echo(f"{name}:")
+        width = max(len(str(cell)) for row in rows for cell in row) + 2
+        for row in rows:
+            click.echo(
+                "  "
+                + "".join(
+                    str(cell).rjust(width) if i else str(cell).ljust(width) for i, cell in enumerate(row)
+                )
+            )

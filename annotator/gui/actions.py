@@ -60,6 +60,9 @@ class Actions:
             tip="Fine-tune the model on the entities of the documents marked done; pre-annotation then uses it",
         )
         self.act_models = self._action("&Models of this project…", self.show_models)
+        self.act_report = self._action(
+            "&Label report…", self.show_report, tip="Labels overlapping or sharing articles; frequencies by month, source"
+        )
         self.act_work = self._action(
             "&Time spent…", self.show_work, tip="Active time per person and on this article, from the history"
         )
@@ -248,6 +251,7 @@ class Actions:
             None,
             *self.review_choice_actions,
             None,
+            self.act_report,
             self.act_work,
         ):
             review_menu.addSeparator() if action is None else review_menu.addAction(action)

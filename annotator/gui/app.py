@@ -76,6 +76,7 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         #: The Search / Segments dock, made when first asked for.
         self.find_panel: Any = None
         self.work_dialog: Any = None
+        self.report_dialog: Any = None
         self.find_dock: Any = None
         #: Long work off the GUI thread, one worker at a time (its progress in the status bar).
         self.runner = Runner(self)

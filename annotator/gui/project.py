@@ -295,6 +295,13 @@ class ProjectFlows:
         else:
             self.say(trained)
 
+    def show_report(self) -> None:
+        """Review > Label report: co-occurrence and frequencies."""
+        from annotator.gui.report_dialog import ReportDialog
+
+        self.report_dialog = ReportDialog(self.store, self)
+        self.report_dialog.show()
+
     def show_work(self) -> None:
         """Review > Time spent: active time per person and on the open article."""
         from annotator.gui.work_dialog import WorkDialog
