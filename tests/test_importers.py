@@ -102,7 +102,7 @@ def test_unknown_extension_and_missing_file_named(store, tmp_path):
     report = import_paths(store, [tmp_path / "x.docx", tmp_path / "missing.txt"])
     messages = [str(r.rejections[0]) for r in report.rejected_files]
     assert messages[0].endswith(
-        "unknown format (extension .docx); use --format csv|json|jsonl|spacy|conll|brat|txt|html|pdf"
+        "unknown format (extension .docx); use --format csv|json|jsonl|spacy|conll|brat|qdpx|txt|html|pdf"
     )
     assert messages[1].endswith("missing.txt: no such file")
 

@@ -82,6 +82,7 @@ FORMATS: dict[str, Format] = {
         Format("spacy", "spaCy DocBin (.spacy)", (".spacy",), "docbin"),
         Format("conll", "CoNLL (IOB2)", (".conll", ".conll2002", ".iob", ".bio"), "conll"),
         Format("brat", "brat standoff (folder)", (), "brat", folder=True),
+        Format("qdpx", "REFI-QDA project (MAXQDA, NVivo, ATLAS.ti, QualCoder)", (".qdpx", ".qde"), "qdpx"),
         Format("txt", "Plain text", (".txt",), "txt", writable=False),
         Format("html", "Saved web page (the article)", (".html", ".htm"), "web", writable=False),
         Format("pdf", "PDF (its text)", (".pdf",), "pdf", writable=False),
