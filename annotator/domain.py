@@ -66,6 +66,17 @@ class Label:
 
 
 @dataclass(frozen=True)
+class DocumentLabel:
+    """A label of the whole article (stance, reliability, topics): one of ``values``, or
+    several when ``multiple``."""
+
+    name: str
+    values: tuple[str, ...]
+    multiple: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class LinkLabel:
     """A relation from a span of one of ``heads`` to a span of one of ``tails``."""
 
@@ -90,6 +101,8 @@ class Schema:
     rule_entities: dict[str, str] = field(default_factory=dict)
     #: analysis label -> attribute that receives the pattern's id (SOURCE -> agency).
     rule_id_attribute: dict[str, str] = field(default_factory=dict)
+    #: Labels of whole articles, by name, in the schema's order.
+    document_labels: dict[str, DocumentLabel] = field(default_factory=dict)
 
     def layer_of(self, label: str) -> str:
         return self.labels[label].layer
@@ -119,6 +132,8 @@ class Document:
     created_at: str = ""
     updated_at: str = ""
     tags: list[str] = field(default_factory=list)
+    #: Document labels: annotator -> label -> value (filled by exports, not by every read).
+    labels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

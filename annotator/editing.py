@@ -314,6 +314,14 @@ class Editor:
             lambda: self.store.set_document_status(document_id, status, self.annotator),
         )
 
+    def set_document_label(self, document_id: int, name: str, value: Any) -> None:
+        """One of the schema's document labels (None clears it), undoable."""
+        self._run(
+            f"document {name}",
+            document_id,
+            lambda: self.store.set_document_label(document_id, name, value, self.annotator),
+        )
+
     def set_document_note(self, document_id: int, note: str) -> None:
         self._run(
             "document note",

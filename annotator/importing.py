@@ -29,7 +29,7 @@ from annotator.domain import (
     clashes,
     text_sha256,
 )
-from annotator.errors import InputFileError, InvalidSpanError
+from annotator.errors import InputFileError, InvalidSpanError, StoreError
 from annotator.formats import FORMATS, READABLE, by_extension
 from annotator.formats.reading import SKIPPED, LineError, Record, compose, guess_language
 from annotator.store import SpanRow, Store, dump_json
@@ -218,6 +218,7 @@ def _import_file(
                     full_rows = _full_rows(store, item, add_labels, annotator)
                 else:
                     rows = _span_rows(store, item, add_labels)
+                document_labels = _document_label_rows(store, item, annotator)
             except (LineError, InvalidSpanError) as e:
                 _reject(result, line, str(e))
                 continue
@@ -241,6 +242,10 @@ def _import_file(
                     store.set_tokens(document_id, *item.tokens, "import")
             else:
                 result.documents_existing += 1
+            for owner, label, value in document_labels:
+                kind = item.annotator_kinds.get(owner, "human")
+                store.annotator_id(owner, kind if kind in ANNOTATOR_KINDS else "human")
+                store.write_document_label(document_id, owner, label, value)
             if item.full_spans is not None:
                 if not created:
                     full_rows = _full_for_duplicate(store, document_id, item, full_rows, result, line)
@@ -320,6 +325,21 @@ def _span_rows(store: Store, record: Record, add_labels: bool) -> list[tuple[int
         rows.append((start, end, mapped, dump_json(attributes)))
     for layer, ranges in by_layer.items():
         check_no_overlap(ranges, layer)
+    return rows
+
+
+def _document_label_rows(store: Store, record: Record, annotator: str | None) -> list[tuple[str, str, Any]]:
+    """A record's document labels as (annotator, label, value), checked against the schema
+    (an unknown label or value refuses the line, as a span's would)."""
+    rows = []
+    for owner, labels in record.document_labels.items():
+        for name, value in labels.items():
+            try:
+                checked = store.checked_document_label(name, value)
+            except StoreError as e:
+                raise LineError(f"document label: {e}") from e
+            if checked is not None:
+                rows.append((annotator or owner, name, checked))
     return rows
 
 

@@ -28,6 +28,7 @@ class MergeReport:
     documents_matched: int = 0
     spans_added: dict[str, int] = field(default_factory=dict)
     links_added: int = 0
+    document_labels_added: int = 0
     statuses_added: int = 0
     conflicts: list[str] = field(default_factory=list)
     skipped_models: list[str] = field(default_factory=list)
@@ -43,6 +44,8 @@ class MergeReport:
                 " (" + ", ".join(f"{name} {count}" for name, count in sorted(self.spans_added.items())) + ")"
             )
         text += f", {self.links_added} link(s)"
+        if self.document_labels_added:
+            text += f", {self.document_labels_added} document label(s)"
         if self.skipped_models:
             text += f"; model suggestions not merged ({', '.join(self.skipped_models)})"
         if self.conflicts:

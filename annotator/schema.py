@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import LAYERS, AttributeDef, Label, LinkLabel, Schema
+from annotator.domain import LAYERS, AttributeDef, DocumentLabel, Label, LinkLabel, Schema
 from annotator.errors import SchemaError
 
 if sys.version_info >= (3, 11):
@@ -30,7 +30,8 @@ def default_schema_path() -> Path:
     return resources_dir() / "schema.toml"
 
 
-_TOP_KEYS = {"default_language", "models", "label_map", "labels", "links", "rules"}
+_TOP_KEYS = {"default_language", "models", "label_map", "labels", "links", "rules", "document_labels"}
+_DOCUMENT_LABEL_KEYS = {"values", "multiple", "description"}
 _LABEL_KEYS = {"layer", "colour", "shortcut", "description", "attributes"}
 _ATTRIBUTE_KEYS = {"values", "description"}
 _LINK_KEYS = {"heads", "tails", "description"}
@@ -133,7 +134,17 @@ def schema_from_dict(data: dict, where: str = "schema") -> Schema:
     for label, target in rules.get("entity_for", {}).items():
         if target not in labels:
             raise SchemaError(f"{where}: rules.entity_for.{label} names unknown label {target!r}")
+    document_labels = {}
+    for name, spec in data.get("document_labels", {}).items():
+        spec = _check_keys(f"{where}: document_labels.{name}", spec, _DOCUMENT_LABEL_KEYS)
+        values = tuple(str(v) for v in spec.get("values", ()))
+        if not values:
+            raise SchemaError(f"{where}: document_labels.{name} needs values")
+        document_labels[name] = DocumentLabel(
+            name, values, bool(spec.get("multiple", False)), str(spec.get("description", ""))
+        )
     return Schema(
+        document_labels=document_labels,
         labels=labels,
         link_labels=link_labels,
         label_map={str(k): str(v) for k, v in data.get("label_map", {}).items()},
@@ -167,4 +178,8 @@ def schema_to_dict(schema: Schema) -> dict:
             for link in schema.link_labels.values()
         },
         "rules": {"entity_for": dict(schema.rule_entities), "id_attribute": dict(schema.rule_id_attribute)},
+        "document_labels": {
+            d.name: {"values": list(d.values), "multiple": d.multiple, "description": d.description}
+            for d in schema.document_labels.values()
+        },
     }

@@ -112,6 +112,7 @@ def spacy_doc(
     cache: dict[str, Any],
     report: ExportReport,
     tokens: tuple[list[int], list[int]] | None = None,
+    schema_labels: dict[str, Any] | None = None,
 ) -> Any:
     """A spaCy Doc: entities as ``doc.ents``, analysis spans in ``doc.spans[span_key]``,
     what else the tool knows in ``doc.user_data``. Its tokens are the stored ones when the
@@ -147,7 +148,24 @@ def spacy_doc(
     portable = portable_document(document, spans, [])
     del portable["text"]
     doc.user_data["annotator"] = portable
+    doc.cats.update(document_cats(document, schema_labels))
     return doc
+
+
+def document_cats(document: Document, labels: dict[str, Any] | None) -> dict[str, float]:
+    """spaCy's ``doc.cats`` from a document's labels (one annotator's: a DocBin holds one
+    set): ``stance:critical`` 1.0, the label's other values 0.0, for textcat to learn."""
+    if not document.labels or not labels:
+        return {}
+    given = next(iter(document.labels.values()), {})
+    cats = {}
+    for name, value in given.items():
+        definition = labels.get(name)
+        if definition is None:
+            continue
+        chosen = set(value) if isinstance(value, list) else {value}
+        cats.update({f"{name}:{option}": float(option in chosen) for option in definition.values})
+    return cats
 
 
 #: What a DocBin keeps of each token: what the export sets (words, entities, sentence starts).
@@ -228,7 +246,7 @@ class SpacyExporter:
             bins = [new_bin(), new_bin()]
             part_of = [0 if index in train else 1 for index in range(total)]
         for index, (document, spans, _links, tokens) in enumerate(walk(store, selection, report, progress)):
-            doc = spacy_doc(document, spans, self.span_key, cache, report, tokens)
+            doc = spacy_doc(document, spans, self.span_key, cache, report, tokens, store.schema.document_labels)
             bins[0 if part_of is None else part_of[index]].add(doc)
             report.spans += len(spans)
         # the pipeline and its vocabulary go before the DocBins are serialised: the peak is

@@ -39,8 +39,8 @@ def portable_document(
     links refer to them, so that the same content always gives the same bytes. ``kinds``:
     annotator name -> kind (human, model, gold...), for the annotators of these spans."""
     local = {span.id: number for number, span in enumerate(spans, 1)}
-    names = sorted({span.annotator for span in spans} | {link.annotator for link in links})
-    return {
+    names = sorted({span.annotator for span in spans} | {link.annotator for link in links} | set(document.labels))
+    entry = {
         "id": portable_id(document),
         "title": document.title,
         "text": document.text,
@@ -79,6 +79,9 @@ def portable_document(
         ],
         "annotators": {name: (kinds or {}).get(name, "human") for name in names},
     }
+    if document.labels:  # only when there are: earlier exports keep their bytes
+        entry["document_labels"] = document.labels
+    return entry
 
 
 def record_from_portable(data: Any) -> Record:
@@ -120,7 +123,11 @@ def record_from_portable(data: Any) -> Record:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise LineError("'tags' must be a list of strings")
     kinds = data.get("annotators") or {}
+    labels = data.get("document_labels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, dict) for v in labels.values()):
+        raise LineError("'document_labels' must be an object: annotator -> {label: value}")
     return Record(
+        document_labels=labels,
         text=text,
         title=string_field(data, "title") or title_from_text(text),
         external_id=string_field(data, "id"),

@@ -61,6 +61,8 @@ class Record:
     annotator_kinds: dict[str, str] = field(default_factory=dict)
     #: Token boundaries the file gives (Prodigy's "tokens"), kept for snapping and re-export.
     tokens: tuple[list[int], list[int]] | None = None
+    #: Document labels: annotator -> label -> value (this tool's JSON and JSONL).
+    document_labels: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class LineError(Exception):

@@ -21,7 +21,7 @@ from annotator.formats.reading import (
     read_bytes,
     title_from_text,
 )
-from annotator.formats.writing import ExportReport, Progress, csv_cell, links_among_ids
+from annotator.formats.writing import ExportReport, Progress, csv_cell, label_owners, links_among_ids
 from annotator.store import Store
 
 CSV_COLUMNS = {"text", "title", "id", "url", "date", "lang", "source"}
@@ -177,12 +177,28 @@ class CsvExporter:
         if self.documents:
             target = getattr(self, "target", out)
             path = target.with_name(target.stem + ".documents.csv")
+            names = list(store.schema.document_labels)
+            labels = store.all_document_labels(label_owners(store, selection))
             with open(path, "w", encoding=self.encoding, newline="") as f:
                 writer = csv.writer(f)
-                writer.writerow(store.DOCUMENT_TABLE_COLUMNS)
+                writer.writerow([*store.DOCUMENT_TABLE_COLUMNS, *names])
                 for row in store.document_table(selection):
-                    writer.writerow([csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in row])
+                    extra = [label_cell(labels.get(row[0], {}), name) for name in names]
+                    writer.writerow([csv_cell(cell, raw) if isinstance(cell, str) else cell for cell in (*row, *extra)])
             report.paths.append(path)
+
+
+def label_cell(by_annotator: dict[str, dict[str, Any]], name: str) -> str:
+    """A document label in one cell: its value ("a; b" for several); with several people's,
+    each named ("ana: critical | bea: neutral")."""
+
+    def shown(value: Any) -> str:
+        return "; ".join(value) if isinstance(value, list) else str(value)
+
+    given = {who: labels[name] for who, labels in by_annotator.items() if name in labels}
+    if len(given) == 1:
+        return shown(next(iter(given.values())))
+    return " | ".join(f"{who}: {shown(value)}" for who, value in given.items())
 
 
 def writer(options: dict[str, Any]) -> Any:

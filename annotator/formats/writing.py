@@ -11,7 +11,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import Document, Link, Selection, Span
+from annotator.domain import PEOPLE, Document, Link, Selection, Span
 from annotator.errors import AnnotatorError
 from annotator.store import Store
 
@@ -57,13 +57,15 @@ def csv_cell(value: Any, raw: bool = False) -> str:
 def iter_documents(
     store: Store, selection: Selection
 ) -> Iterator[tuple[Document, list[Span], list[Link], tuple[list[int], list[int]] | None]]:
-    """Each selected document with its selected spans, the links among them and its stored
-    token boundaries, in id order: two streams merged by document id, so that memory stays
+    """Each selected document (with its document labels, of the selection's annotators) with
+    its selected spans, the links among them and its stored token boundaries, in id order: two streams merged by document id, so that memory stays
     that of one document whatever the size of the project."""
     grouped = groupby(store.selected_spans(selection), key=lambda span: span.document_id)
     pending = next(grouped, None)
     links_by_document = store.links_by_document()
+    labels = store.all_document_labels(label_owners(store, selection))
     for document, tokens in store.selected_documents(selection):
+        document.labels = labels.get(document.id, {})
         document_spans: list[Span] = []
         while pending is not None and pending[0] < document.id:
             pending = next(grouped, None)
@@ -71,6 +73,16 @@ def iter_documents(
             document_spans = list(pending[1])
             pending = next(grouped, None)
         yield document, document_spans, links_among(document_spans, links_by_document.get(document.id, [])), tokens
+
+
+def label_owners(store: Store, selection: Selection) -> list[str]:
+    """Whose document labels an export takes: the selection's annotators, the gold set's, or
+    every person's (a cheap lookup: no pass over the spans)."""
+    if selection.annotators:
+        return list(selection.annotators)
+    kinds = {a["name"]: a["kind"] for a in store.annotators()}
+    wanted = ("gold",) if selection.gold else PEOPLE
+    return [name for name, kind in kinds.items() if kind in wanted]
 
 
 def links_among(spans: list[Span], links: list[Link]) -> list[Link]:

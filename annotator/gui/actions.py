@@ -109,6 +109,13 @@ class Actions:
             on_view=True,
             tip="The selected span's attributes by key: a number picks the attribute, a number or letter its value",
         )
+        self.act_document_label = self._action(
+            "Set a &document label…",
+            self.choose_document_label,
+            "D",
+            on_view=True,
+            tip="The article's labels by key: a number picks the label (stance, reliability...), a number its value",
+        )
         self.act_name = self._action("Your &name…", self.change_annotator)
         self.act_next_document = self._action(
             "&Next document", lambda: self.step_document(+1), [keys("Ctrl+PgDown"), keys("Alt+Down")], "next"
@@ -217,6 +224,7 @@ class Actions:
             None,
             self.act_link,
             self.act_attributes,
+            self.act_document_label,
             self.act_escape,
             None,
             self.act_name,
@@ -325,6 +333,7 @@ class Actions:
         # A is the attribute menu's key unless the schema gives it to a label
         taken = {label.shortcut.lower() for label in self.store.schema.labels.values() if label.shortcut}
         self.act_attributes.setShortcut(QKeySequence("Alt+Shift+A" if "a" in taken else "A"))
+        self.act_document_label.setShortcut(QKeySequence("Alt+Shift+D" if "d" in taken else "D"))
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """Every key of the window, from the schema and the actions themselves."""

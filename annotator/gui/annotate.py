@@ -36,6 +36,7 @@ class Annotate:
         self.side.set_document(
             document.text, document.status, document.note, self.store.schema, document.tags
         )
+        self.show_document_labels()
         self.side.show_span(None, [])
         self.show_arcs([])
         self._update_counts()
@@ -99,6 +100,7 @@ class Annotate:
                 self.side.set_document(
                     document.text, document.status, document.note, self.store.schema, document.tags
                 )
+                self.show_document_labels()
             # the side panel follows the selected span's changes; the article does not scroll
             # back to it (it may be far from where the action happened)
             self.select_span(self.view.selected_id, reveal=False)
@@ -368,6 +370,46 @@ class Annotate:
         rect = self.view.cursorRect()
         chosen = menu.exec(self.view.viewport().mapToGlobal(rect.bottomLeft()))
         return chosen.text() if chosen is not None else None
+
+    def show_document_labels(self) -> None:
+        """The analyst's document labels of the open article, in the side panel."""
+        annotator = self.editor.annotator
+        values = self.store.document_labels(self.document_id, annotator).get(annotator, {}) if self.document_id else {}
+        self.side.set_document_labels(self.store.schema, values)
+
+    def choose_document_label(self) -> None:
+        """Set a document label from the keyboard (D): a number picks the label, then a number
+        its value (toggled, for a label of several values; 0 clears)."""
+        from PySide6.QtWidgets import QMenu
+
+        labels = list(self.store.schema.document_labels.values())
+        if self.document_id is None or not labels:
+            self.say("This project's schema has no document labels" if labels == [] else "Open an article first")
+            return
+        annotator = self.editor.annotator
+        current = self.store.document_labels(self.document_id, annotator).get(annotator, {})
+        keys = "0123456789abcdefghijklmnopqrstuvwxyz"
+        menu = QMenu(self)
+        for number, label in enumerate(labels, 1):
+            value = current.get(label.name)
+            shown = ", ".join(value) if isinstance(value, list) else value or ""
+            choices = menu.addMenu(f"&{keys[number]} {label.name}" + (f" = {shown}" if shown else ""))
+            for index, option in enumerate(["", *label.values]):
+                action = choices.addAction(f"&{keys[index]} {option or '— (none)'}")
+                action.setCheckable(bool(option))
+                action.setChecked(option in (value or []) if label.multiple else option == value)
+                action.setData((label.name, option))
+        chosen = menu.exec(self.view.viewport().mapToGlobal(self.view.cursorRect().bottomLeft()))
+        menu.deleteLater()
+        if chosen is not None and chosen.data() is not None:
+            name, option = chosen.data()
+            label = self.store.schema.document_labels[name]
+            value: Any = option or None
+            if label.multiple and option:
+                have = list(current.get(name) or [])
+                value = [v for v in have if v != option] if option in have else [*have, option]
+            self.perform(lambda: self.editor.set_document_label(self.document_id, name, value))
+        self.view.setFocus()
 
     def attribute_menu(self, span: Span) -> Any:
         """The selected span's attributes as a keyboard menu: ``1``… picks an attribute, then

@@ -204,6 +204,12 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
                 and self.perform(lambda: self.editor.set_document_tags(self.document_id, tags))
             )
         )
+        self.side.document_label_changed.connect(
+            lambda name, value: (
+                self.document_id
+                and self.perform(lambda: self.editor.set_document_label(self.document_id, name, value))
+            )
+        )
         self.side.document_note_changed.connect(
             lambda note: (
                 self.document_id

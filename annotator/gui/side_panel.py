@@ -17,8 +17,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
+    QSizePolicy,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -124,6 +127,7 @@ class SidePanel(QWidget):
     status_changed = Signal(str)
     document_note_changed = Signal(str)
     document_tags_changed = Signal(list)
+    document_label_changed = Signal(str, object)
 
     def __init__(self, document: OpenDocument | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,6 +156,10 @@ class SidePanel(QWidget):
         document_form.addRow("Status", self.status_combo)
         document_form.addRow("Tags", self.document_tags)
         document_form.addRow("Note", self.document_note)
+        self.document_form = document_form
+        #: The schema's document labels: a combo each, or a row of toggles for several values.
+        self.document_label_widgets: dict[str, Any] = {}
+        self._document_labels_shape: tuple = ()
         layout.addWidget(document_box)
 
         self.span_model = SpanListModel(self.document, self._count, self)
@@ -248,6 +256,64 @@ class SidePanel(QWidget):
                 f"{label.name}  [{label.shortcut}]" if label.shortcut else label.name, label.name
             )
         self._updating = False
+
+    def set_document_labels(self, schema: Schema, values: dict[str, Any]) -> None:
+        """Show the article's document labels (the analyst's ``values``); the widgets are made
+        once per schema, then only their values change."""
+        shape = tuple((d.name, d.values, d.multiple) for d in schema.document_labels.values())
+        if shape != self._document_labels_shape:
+            self._build_document_labels(schema)
+            self._document_labels_shape = shape
+        self._updating = True
+        for name, widget in self.document_label_widgets.items():
+            value = values.get(name)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(value or "")))
+            else:
+                for action in widget.menu().actions():
+                    action.setChecked(action.text() in (value or []))
+                widget.setText(", ".join(value or []) or "—")
+        self._updating = False
+
+    def _build_document_labels(self, schema: Schema) -> None:
+        for _ in range(len(self.document_label_widgets)):  # the rows after Status, Tags and Note
+            self.document_form.removeRow(self.document_form.rowCount() - 1)
+        self.document_label_widgets = {}
+        for number, label in enumerate(schema.document_labels.values(), 1):
+            if label.multiple:
+                # a button whose menu ticks values: as narrow as a combo, whatever their number
+                widget = QToolButton()
+                widget.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+                widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+                choices = QMenu(widget)
+                for value in label.values:
+                    action = choices.addAction(value)
+                    action.setCheckable(True)
+                    action.toggled.connect(lambda _on, name=label.name, box=widget: self._on_document_toggles(name, box))
+                widget.setMenu(choices)
+                widget.setText("—")
+            else:
+                widget = QComboBox()
+                widget.addItem("—", "")
+                for value in label.values:
+                    widget.addItem(value, value)
+                widget.currentIndexChanged.connect(
+                    lambda _index, name=label.name, box=widget: self._on_document_label(name, box.currentData())
+                )
+            tip = f"By keys from the article: D, then {number}, then the value's number"
+            widget.setToolTip(f"{label.description}\n{tip}" if label.description else tip)
+            self.document_label_widgets[label.name] = widget
+            self.document_form.addRow(plain_label(f"{label.name}  [D {number}]"), widget)
+
+    def _on_document_label(self, name: str, value: str) -> None:
+        if not self._updating:
+            self.document_label_changed.emit(name, value or None)
+
+    def _on_document_toggles(self, name: str, box: QToolButton) -> None:
+        if not self._updating:
+            values = [action.text() for action in box.menu().actions() if action.isChecked()]
+            box.setText(", ".join(values) or "—")
+            self.document_label_changed.emit(name, values)
 
     @property
     def spans(self) -> dict[int, Span]:

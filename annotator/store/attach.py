@@ -3,6 +3,7 @@ store.untrusted)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,23 @@ class Attach:
             + " "
             + identity.format(n=2)
         ).rowcount
+        # their document labels (each person's own, as spans are), and the definitions of
+        # those our schema lacks
+        theirs = conn.execute("SELECT value FROM other.settings WHERE key = 'document_labels'").fetchone()
+        ours = self._document_label_settings()
+        missing = {k: v for k, v in (json.loads(theirs[0]) if theirs else {}).items() if k not in ours}
+        if missing:
+            conn.execute(
+                "INSERT OR REPLACE INTO main.settings (key, value) VALUES ('document_labels', ?)",
+                (json.dumps({**ours, **missing}),),
+            )
+            self.reload_schema()
+        report.document_labels_added = conn.execute(
+            "INSERT OR IGNORE INTO main.document_labels (document_id, annotator_id, name, value, updated_at) "
+            "SELECT d.main_id, p.main_id, o.name, o.value, o.updated_at FROM other.document_labels o "
+            "JOIN temp.merge_documents d ON d.other_id = o.document_id "
+            "JOIN temp.merge_people p ON p.other_id = o.annotator_id"
+        ).rowcount
         # the colleague's document statuses and notes, under the name of the person who did
         # most of the work in that file (the file's owner)
         owner = conn.execute(
@@ -141,10 +159,15 @@ class Attach:
                 "documents_new": report.documents_new,
                 "spans_added": report.spans_added,
                 "links_added": report.links_added,
+                "document_labels_added": report.document_labels_added,
                 "conflicts": report.conflicts,
             },
             annotator,
         )
+
+    def _document_label_settings(self) -> dict:
+        row = self.conn.execute("SELECT value FROM main.settings WHERE key = 'document_labels'").fetchone()
+        return json.loads(row[0]) if row else {}
 
     def _merge_conflict(self, other_id: int, name: str) -> str | None:
         """The same name with different work on both sides: this project holds spans under

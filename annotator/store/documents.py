@@ -285,6 +285,84 @@ class Documents:
                 document_id,
             )
 
+    def document_labels(self, document_id: int, annotator: str | None = None) -> dict[str, dict[str, Any]]:
+        """Annotator -> label name -> value (a string, or a list for a label of several) of a
+        document's labels; one annotator's if given."""
+        where, params = ("AND a.name = ?", (document_id, annotator)) if annotator else ("", (document_id,))
+        found: dict[str, dict[str, Any]] = {}
+        for name, label, value in self.conn.execute(
+            "SELECT a.name, d.name, d.value FROM document_labels d JOIN annotators a ON a.id = d.annotator_id "
+            f"WHERE d.document_id = ? {where} ORDER BY a.name, d.name",
+            params,
+        ):
+            found.setdefault(name, {})[label] = json.loads(value)
+        return found
+
+    def all_document_labels(self, annotators: Iterable[str] | None = None) -> dict[int, dict[str, dict[str, Any]]]:
+        """Document id -> annotator -> label -> value, for every document (of ``annotators``
+        only, if given): one query, for exports."""
+        wanted = set(annotators) if annotators is not None else None
+        found: dict[int, dict[str, dict[str, Any]]] = {}
+        for document_id, name, label, value in self.conn.execute(
+            "SELECT d.document_id, a.name, d.name, d.value FROM document_labels d "
+            "JOIN annotators a ON a.id = d.annotator_id ORDER BY d.document_id, a.name, d.name"
+        ):
+            if wanted is None or name in wanted:
+                found.setdefault(document_id, {}).setdefault(name, {})[label] = json.loads(value)
+        return found
+
+    def set_document_label(self, document_id: int, name: str, value: Any, annotator: str) -> None:
+        """Set (or with None, "" or [] clear) one of the schema's document labels for
+        ``annotator``; a value outside the label's values is refused."""
+        value = self.checked_document_label(name, value)
+        with self.transaction():
+            self.document(document_id)  # raises for an unknown document
+            before = self.document_labels(document_id, annotator).get(annotator, {}).get(name)
+            self.write_document_label(document_id, annotator, name, value)
+            self._log(
+                "set document label",
+                document_id,
+                None,
+                {"label": {"annotator": annotator, "name": name, "value": before}},
+                {"label": {"annotator": annotator, "name": name, "value": value}},
+                annotator,
+                "document",
+                document_id,
+            )
+
+    def checked_document_label(self, name: str, value: Any) -> Any:
+        """A document label's value as stored (None: cleared), or StoreError saying why not."""
+        label = self.schema.document_labels.get(name)
+        if label is None:
+            known = ", ".join(self.schema.document_labels) or "none"
+            raise StoreError(f"unknown document label {name!r} (this project's: {known})")
+        values = [value] if isinstance(value, str) else list(value or [])
+        values = [v for v in values if v]
+        wrong = [v for v in values if v not in label.values]
+        if wrong:
+            raise StoreError(f"{name} cannot be {wrong[0]!r} (one of: {', '.join(label.values)})")
+        if not label.multiple and len(values) > 1:
+            raise StoreError(f"{name} takes one value, not {len(values)}")
+        if not values:
+            return None
+        return [v for v in label.values if v in values] if label.multiple else values[0]
+
+    def write_document_label(self, document_id: int, annotator: str, name: str, value: Any) -> None:
+        """Store a checked value (None clears it) without a history entry of its own: for undo,
+        which logs its own, and for an import, which is one entry."""
+        annotator_id = self.annotator_id(annotator)
+        if value in (None, "", []):
+            self.conn.execute(
+                "DELETE FROM document_labels WHERE document_id = ? AND annotator_id = ? AND name = ?",
+                (document_id, annotator_id, name),
+            )
+            return
+        self.conn.execute(
+            "INSERT OR REPLACE INTO document_labels (document_id, annotator_id, name, value, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (document_id, annotator_id, name, dump_json(value), now()),
+        )
+
     def restore_document_fields(self, document_id: int, status: str, note: str, tags: list[str]) -> None:
         """Status, note and tags of a document an import created (from a file that has them)."""
         if status not in DOCUMENT_STATUSES:

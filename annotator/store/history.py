@@ -158,6 +158,9 @@ class History:
         )
 
     def _set_document_state(self, document_id: int, state: dict[str, Any]) -> None:
+        if "label" in state:
+            label = state["label"]
+            self.write_document_label(document_id, label["annotator"], label["name"], label["value"])
         for column in ("status", "note", "tags"):
             if column in state:
                 value = dump_json(state[column]) if column == "tags" else state[column]
@@ -181,7 +184,12 @@ class History:
                 document = self.document(change.row_id)
                 fields = {"status": document.status, "note": document.note, "tags": document.tags}
                 reference = change.after or change.before or {}
-                states.append({key: fields[key] for key in reference if key in fields})
+                state = {key: fields[key] for key in reference if key in fields}
+                if "label" in reference:
+                    label = reference["label"]
+                    current = self.document_labels(change.row_id, label["annotator"]).get(label["annotator"], {})
+                    state["label"] = {**label, "value": current.get(label["name"])}
+                states.append(state)
         return states
 
     def activity(self, annotator: str | None = None) -> list[tuple[str, str, int | None, int]]:

@@ -173,6 +173,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX documents_published ON documents(published);
     CREATE INDEX spans_label ON spans(label, status, document_id, start);
     """,
+    # 8: document-level labels (stance, reliability, topics...), each person's own: value is
+    # a JSON string, or a JSON list for a label of several values.
+    """
+    CREATE TABLE document_labels (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (document_id, annotator_id, name)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

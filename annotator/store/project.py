@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from annotator.domain import ANNOTATOR_KINDS, AttributeDef, Label, LinkLabel, Schema
+from annotator.domain import ANNOTATOR_KINDS, AttributeDef, DocumentLabel, Label, LinkLabel, Schema
 from annotator.errors import StoreError
 from annotator.store.rows import dump_json, now
 
@@ -27,6 +27,10 @@ class Project:
             "label_map": schema.label_map,
             "models": schema.models,
             "default_language": schema.default_language,
+            "document_labels": {
+                d.name: {"values": list(d.values), "multiple": d.multiple, "description": d.description}
+                for d in schema.document_labels.values()
+            },
             "rule_entities": schema.rule_entities,
             "rule_id_attribute": schema.rule_id_attribute,
         }
@@ -101,6 +105,10 @@ class Project:
             default_language=settings.get("default_language", "es"),
             rule_entities=settings.get("rule_entities", {}),
             rule_id_attribute=settings.get("rule_id_attribute", {}),
+            document_labels={
+                name: DocumentLabel(name, tuple(spec["values"]), bool(spec.get("multiple")), spec.get("description", ""))
+                for name, spec in settings.get("document_labels", {}).items()
+            },
         )
 
     def add_label(self, name: str, layer: str, colour: str = "#8c8c8c") -> Label:
