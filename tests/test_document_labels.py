@@ -121,3 +121,30 @@ def test_a_colleagues_document_labels_come_in_with_a_merge(tmp_path):
         assert report.document_labels_added == 1 and "1 document label(s)" in report.summary()
         assert ours.document_labels(mine) == {"ana": {"stance": "critical"}, "bea": {"stance": "neutral"}}
         assert merge(ours, tmp_path / "bea.db").document_labels_added == 0  # again: nothing twice
+
+
+def test_agreement_per_document_label(tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    path = tmp_path / "p.db"
+    with Store(path) as store:
+        ana, bea = Editor(store, "ana"), Editor(store, "bea")
+        for number, (mine, theirs) in enumerate(
+            (("critical", "critical"), ("neutral", "critical"), ("neutral", "neutral"))
+        ):
+            document_id, _ = store.add_document(f"{TEXT} ({number})", f"Kim {number}")
+            ana.create_span(document_id, 0, 11, "PER")
+            bea.create_span(document_id, 0, 11, "PER")
+            ana.set_document_label(document_id, "stance", mine)
+            bea.set_document_label(document_id, "stance", theirs)
+        ana.set_document_label(document_id, "reliability", "B")  # bea never graded: not compared
+    result = CliRunner().invoke(cli, ["--db", str(path), "agreement", "--a", "ana", "--b", "bea", "--json"])
+    assert result.exit_code == 0, result.output
+    stance = json.loads(result.output)["document_labels"]
+    assert list(stance) == ["stance"]
+    assert stance["stance"]["documents"] == 3 and abs(stance["stance"]["agreement"] - 2 / 3) < 1e-6
+    assert 0 < stance["stance"]["kappa"] < 1
+    shown = CliRunner().invoke(cli, ["--db", str(path), "agreement", "--a", "ana", "--b", "bea"])
+    assert "document label stance: 3 article(s), same choice 67%" in shown.output
