@@ -148,3 +148,23 @@ def test_agreement_per_document_label(tmp_path):
     assert 0 < stance["stance"]["kappa"] < 1
     shown = CliRunner().invoke(cli, ["--db", str(path), "agreement", "--a", "ana", "--b", "bea"])
     assert "document label stance: 3 article(s), same choice 67%" in shown.output
+
+
+def test_the_list_filters_by_a_document_labels_choice(qtbot, tmp_path):
+    store = Store(tmp_path / "p.db")
+    critical, _ = store.add_document(TEXT, "Crítico")
+    neutral, _ = store.add_document(TEXT + " (2)", "Neutral")
+    topical, _ = store.add_document(TEXT + " (3)", "Temas")
+    ana = Editor(store, "ana")
+    ana.set_document_label(critical, "stance", "critical")
+    ana.set_document_label(neutral, "stance", "neutral")
+    ana.set_document_label(topical, "topic", ["economy", "cyber"])
+    assert store.document_ids_where(label="stance = critical") == [critical]
+    assert store.document_ids_where(label="topic = cyber") == [topical]
+    window = shown_window(qtbot, store, tmp_path / "s.ini", document_id=critical)
+    documents = window.documents
+    documents.fill_filters()
+    documents.label_filter.setCurrentIndex(documents.label_filter.findData("stance = neutral"))
+    qtbot.waitUntil(lambda: [r["id"] for r in documents.model.rows] == [neutral])
+    window.close()
+    store.close()

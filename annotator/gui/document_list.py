@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from annotator.domain import DOCUMENT_STATUSES
 from annotator.gui.text import plain_tooltip
-from annotator.store import Store
+from annotator.store import DOCUMENT_LABEL_CHOICE, Store
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
@@ -473,8 +473,13 @@ class DocumentList(QWidget):
     def fill_filters(self) -> None:
         """(Re)list labels and annotators in the filters, keeping the current choices."""
         store = self.model.store
+        choices = [
+            f"{name}{DOCUMENT_LABEL_CHOICE}{value}"
+            for name, label in store.schema.document_labels.items()
+            for value in label.values
+        ]
         for combo, everything, values in (
-            (self.label_filter, "Label", list(store.schema.labels)),
+            (self.label_filter, "Label", [*store.schema.labels, *choices]),
             (self.annotator_filter, "Annotator", [a["name"] for a in store.annotators()]),
         ):
             refill_combo(combo, everything, values)

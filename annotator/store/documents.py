@@ -20,6 +20,9 @@ from annotator.store.rows import (
     unpack_offsets,
 )
 
+#: How the list's label filter writes a document label's choice ("stance = critical").
+DOCUMENT_LABEL_CHOICE = " = "
+
 
 class Documents:
     """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
@@ -189,17 +192,25 @@ class Documents:
             row["key"] = (row.pop("sort_value"), row["id"])
         return rows
 
-    @staticmethod
     def _document_filter(
-        status: str | None, label: str | None, annotator: str | None, text: str | None
+        self, status: str | None, label: str | None, annotator: str | None, text: str | None
     ) -> tuple[list[str], list[Any]]:
-        """SQL conditions over documents d for the list's filters (each an indexed lookup)."""
+        """SQL conditions over documents d for the list's filters (each an indexed lookup).
+        ``label`` is a span label, or a document label's choice written ``stance = critical``
+        (documents where someone chose it)."""
         clauses: list[str] = []
         params: list[Any] = []
         if status:
             clauses.append("d.status = ?")
             params.append(status)
-        if label:
+        name, _, value = (label or "").partition(DOCUMENT_LABEL_CHOICE)
+        if value and name in self.schema.document_labels:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM document_labels x, json_each(x.value) v "
+                "WHERE x.document_id = d.id AND x.name = ? AND v.value = ?)"
+            )
+            params += [name, value]
+        elif label:
             clauses.append(
                 "EXISTS (SELECT 1 FROM spans x WHERE x.label = ? AND x.status IN ('suggested', 'accepted') AND x.document_id = d.id)"
             )
