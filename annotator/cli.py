@@ -451,14 +451,23 @@ def review(obj: Context, a: str, b: str, gold: str, show_all: bool) -> None:
         if store.annotator_kind(name) is None:
             raise click.ClickException(f"no annotator named {name!r} in {store.path}")
     total = open_count = 0
+    labels = store.all_document_labels((a, b, gold))
     for document_id in store.document_ids():
         found = differences(store.review_spans(document_id, a), store.review_spans(document_id, b))
         shown = [d for d in found if show_all or d.kind != "agreed"]
-        if not shown:
+        by = labels.get(document_id, {})
+        mine, theirs, settled_labels = by.get(a, {}), by.get(b, {}), by.get(gold, {})
+        label_differences = [n for n in store.schema.document_labels if mine.get(n) != theirs.get(n)]
+        if not shown and not label_differences:
             continue
         document = store.document(document_id)
         gold_spans = store.spans(document_id, annotator=gold)
         click.echo(f"{document_id}: {document.title}")
+        for name in label_differences:
+            mark = " [settled]" if name in settled_labels else ""
+            click.echo(f"  document label {name}: A {mine.get(name, '—')}, B {theirs.get(name, '—')}{mark}")
+            total += 1
+            open_count += not mark
         for difference in shown:
             mark = " [settled]" if settled(difference, gold_spans) else ""
             click.echo(

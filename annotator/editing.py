@@ -378,6 +378,15 @@ class Editor:
         document_id = spans[0].document_id if spans else None
         return self._run(description or f"gold: {len(spans)} span(s)", document_id, run)
 
+    def take_document_label(self, document_id: int, name: str, value: Any, gold: str = "gold") -> None:
+        """Settle a document label into the gold set (A's or B's choice), undoable."""
+        self.store.annotator_id(gold, "gold")
+        self._run(
+            f"gold: {name}",
+            document_id,
+            lambda: self.store.set_document_label(document_id, name, value, gold),
+        )
+
     def resolve(self, difference: Difference, choice: str, gold: str = "gold") -> list[Span]:
         """Settle one difference into gold: "a", "b", "both" or "neither" (recorded as rejected
         gold spans, so that the difference counts as decided)."""

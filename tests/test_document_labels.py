@@ -168,3 +168,48 @@ def test_the_list_filters_by_a_document_labels_choice(qtbot, tmp_path):
     qtbot.waitUntil(lambda: [r["id"] for r in documents.model.rows] == [neutral])
     window.close()
     store.close()
+
+
+def test_review_mode_takes_a_document_label_into_gold(qtbot, tmp_path):
+    store = Store(tmp_path / "p.db")
+    document_id, _ = store.add_document(TEXT, "Kim")
+    for name, stance in (("ana", "critical"), ("bea", "neutral")):
+        editor = Editor(store, name)
+        editor.create_span(document_id, 0, 11, "PER")
+        editor.set_document_label(document_id, "stance", stance)
+    window = shown_window(qtbot, store, tmp_path / "s.ini", annotator="rev", document_id=document_id)
+    window.act_review.trigger()
+    panel = window.review_panel
+    panel.a_combo.setCurrentIndex(panel.a_combo.findData("ana"))
+    panel.b_combo.setCurrentIndex(panel.b_combo.findData("bea"))
+    window.open_document(document_id)
+    row = panel.document_labels.itemAtPosition(0, 0).widget().text()
+    assert row == "≠ stance: A critical · B neutral · gold —"
+    take_b = panel.document_labels.itemAtPosition(0, 2).widget()
+    qtbot.mouseClick(take_b, Qt.MouseButton.LeftButton)
+    assert store.document_labels(document_id, "gold") == {"gold": {"stance": "neutral"}}
+    assert store.annotator_kind("gold") == "gold"
+    assert panel.document_labels.itemAtPosition(0, 0).widget().text().endswith("gold neutral")
+    qtbot.keyClick(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.document_labels(document_id, "gold") == {}
+    # the corpus agreement the review measures meanwhile, done before the project closes
+    qtbot.waitUntil(lambda: window.documents.model.columns[-1][0] == "agreement", timeout=10_000)
+    window.close()
+    store.close()
+
+
+def test_review_command_lists_document_label_differences(tmp_path):
+    from click.testing import CliRunner
+
+    from annotator.cli import cli
+
+    path = tmp_path / "p.db"
+    with Store(path) as store:
+        document_id, _ = store.add_document(TEXT, "Kim")
+        Editor(store, "ana").set_document_label(document_id, "stance", "critical")
+        Editor(store, "bea").set_document_label(document_id, "stance", "neutral")
+        Editor(store, "rev").take_document_label(document_id, "stance", "neutral")
+    result = CliRunner().invoke(cli, ["--db", str(path), "review", "--a", "ana", "--b", "bea"])
+    assert result.exit_code == 0, result.output
+    assert "document label stance: A critical, B neutral [settled]" in result.output
+    assert "1 difference(s), 0 not settled by gold" in result.output

@@ -41,6 +41,14 @@ class ReviewMode:
                     )
                 )
             )
+            panel.document_label_taken.connect(
+                lambda name, value: (
+                    self.document_id is not None
+                    and self.perform(
+                        lambda: self.editor.take_document_label(self.document_id, name, value, panel.gold)
+                    )
+                )
+            )
             panel.annotators_changed.connect(self._review_annotators_changed)
             panel.corpus_requested.connect(self.show_corpus_agreement)
             panel.comment_requested.connect(
@@ -188,6 +196,13 @@ class ReviewMode:
             [(s.start, s.end, s.label) for s in spans_a], [(s.start, s.end, s.label) for s in spans_b]
         ).f1
         panel.show_differences(document.text, found, done, f1)
+        labels = self.store.document_labels(document.id)
+        panel.show_document_labels(
+            list(self.store.schema.document_labels),
+            labels.get(panel.a or "", {}),
+            labels.get(panel.b or "", {}),
+            labels.get(panel.gold, {}),
+        )
         self._update_counts()
         if self.documents.current_id() != document.id:
             self.documents.select(document.id, emit=False)

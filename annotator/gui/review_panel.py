@@ -57,6 +57,7 @@ class ReviewPanel(QWidget):
     annotators_changed = Signal()
     corpus_requested = Signal()
     comment_requested = Signal(object, str)
+    document_label_taken = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +103,9 @@ class ReviewPanel(QWidget):
         self.comment.setPlaceholderText("Review comment on the settled difference (Enter)")
         self.comment.returnPressed.connect(self._on_comment)
         layout.addWidget(self.comment)
+        #: The article's document labels: A's and B's choices, gold's, a button to take each.
+        self.document_labels = QGridLayout()
+        layout.addLayout(self.document_labels)
         row = QHBoxLayout()
         self.accept_agreed = QPushButton("Accept all agreed")
         self.accept_agreed.clicked.connect(self.accept_agreed_requested.emit)
@@ -163,6 +167,33 @@ class ReviewPanel(QWidget):
         self.list.blockSignals(False)
         if self.differences:
             self.list.setCurrentRow(min(max(current, 0), len(self.differences) - 1))
+
+    def show_document_labels(self, names: list[str], a: dict, b: dict, gold: dict) -> None:
+        """One row per document label either A or B set: their choices, gold's, and Take A /
+        Take B (into gold) where they differ from gold's."""
+        while self.document_labels.count():
+            item = self.document_labels.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+
+        def shown(value: object) -> str:
+            return ", ".join(value) if isinstance(value, list) else str(value or "—")
+
+        row = 0
+        for name in names:
+            if name not in a and name not in b:
+                continue
+            agreed = a.get(name) == b.get(name)
+            text = f"{name}: A {shown(a.get(name))} · B {shown(b.get(name))} · gold {shown(gold.get(name))}"
+            label = plain_label(("= " if agreed else "≠ ") + text)
+            label.setWordWrap(True)
+            self.document_labels.addWidget(label, row, 0)
+            for column, (side, value) in enumerate((("A", a.get(name)), ("B", b.get(name))), 1):
+                button = QPushButton(f"Take {side}")
+                button.setEnabled(value is not None and value != gold.get(name))
+                button.clicked.connect(lambda _checked=False, n=name, v=value: self.document_label_taken.emit(n, v))
+                self.document_labels.addWidget(button, row, column)
+            row += 1
 
     def step(self, direction: int) -> None:
         if self.differences:
