@@ -8,7 +8,14 @@ import io
 import logging
 from pathlib import Path
 
-from annotator.formats.reading import LineError, ReadResult, Record, check_text, read_bytes, title_from_text
+from annotator.formats.reading import (
+    LineError,
+    ReadResult,
+    Record,
+    check_text,
+    title_from_text,
+    whole_file,
+)
 
 
 def pdf_record(data: bytes) -> Record:
@@ -46,10 +53,4 @@ def pdf_record(data: bytes) -> Record:
 
 
 def read(path: Path) -> ReadResult:
-    try:
-        record = pdf_record(read_bytes(path))
-    except LineError as e:
-        yield None, e
-        return
-    record.external_id, record.source = path.name, path.name
-    yield None, record
+    return whole_file(path, pdf_record)

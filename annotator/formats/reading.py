@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,6 +200,18 @@ def compose(record: Record) -> bool:
     if record.tokens is not None:
         record.tokens = ([at(o) for o in record.tokens[0]], [at(o) for o in record.tokens[1]])
     return True
+
+
+def whole_file(path: Path, make: Callable[[bytes], Record]) -> ReadResult:
+    """A reader for formats whose file is one document (a web page, a PDF): ``make`` turns the
+    file's bytes into its record, or raises LineError saying why it cannot."""
+    try:
+        record = make(read_bytes(path))
+    except LineError as e:
+        yield None, e
+        return
+    record.external_id, record.source = path.name, path.name
+    yield None, record
 
 
 def title_from_text(text: str, limit: int = 200) -> str:

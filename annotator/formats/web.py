@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from annotator.formats.reading import LineError, ReadResult, Record, check_text, read_bytes
+from annotator.formats.reading import LineError, ReadResult, Record, check_text, whole_file
 
 #: Fewer words than this is a page's navigation or a teaser, not an article.
 MIN_ARTICLE_WORDS = 25
@@ -52,10 +52,4 @@ def article(data: bytes) -> Record:
 
 
 def read(path: Path) -> ReadResult:
-    try:
-        record = article(read_bytes(path))
-    except LineError as e:
-        yield None, e
-        return
-    record.external_id, record.source = path.name, path.name
-    yield None, record
+    return whole_file(path, article)
