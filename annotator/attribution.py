@@ -42,6 +42,8 @@ MIN_QUOTE_WORDS = 3
 MIN_CLAIM_WORDS = 4
 #: How far (in words) a source or a speaker after its cue may be.
 NEAR_WORDS = 6
+#: How far (in characters) a repeated quotation looks for the fuller one it echoes.
+ECHO_REACH = 3000
 #: How far back (in characters) "el dirigente" looks for the person it names.
 TITLE_REACH = 1200
 SPEAKERS = ("PER", "ORG")
@@ -203,7 +205,9 @@ class _Text:
         self.words = []
         position = 0
         for start, end in [*quotes, (len(text), len(text))]:  # the words between quotations
-            self.words += [(m.start(), m.end(), m.group().lower()) for m in WORD.finditer(text, position, start)]
+            self.words += [
+                (m.start(), m.end(), m.group().lower()) for m in WORD.finditer(text, position, start)
+            ]
             position = end
         self.word_starts = [w[0] for w in self.words]
 
@@ -227,6 +231,12 @@ class _Text:
                     found.append((start, words[last][1], i, last))
                     break
         return found
+
+    def between(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """The words (outside quotations) that start in ``start:end``."""
+        return self.words[
+            bisect.bisect_left(self.word_starts, start) : bisect.bisect_left(self.word_starts, end)
+        ]
 
     def word_at(self, position: int) -> int:
         return bisect.bisect_left(self.word_starts, position)
@@ -255,8 +265,12 @@ class _Finder:
         )
         self.agencies = agencies
         self.reporting = self.t.matches(cues.reporting)
+        # starts, for bisect: every lookup below is a range, not a pass over the document
+        self.candidate_starts = [c[0] for c in self.candidates]
+        self.verb_starts = [v[0] for v in self.reporting]
         self.result = Attribution()
         self.phrases: list[Found] = []
+        self.phrase_starts: list[int] = []
 
     # sources: "según X"
     def find_sources(self) -> None:
@@ -272,6 +286,7 @@ class _Finder:
                 start, target[1], "SOURCE", "attribution:source", {"agency": agency} if agency else {}
             )
             self.phrases.append(found)
+            self.phrase_starts.append(found.start)
             self.result.spans.append(found)
             reach = found.end
 
@@ -279,9 +294,7 @@ class _Finder:
         """The first candidate within a few words after a cue, in the same clause; with
         ``addressee``, one after "a"/"to" is passed over (the one spoken to: "dijo a EFE")."""
         limit = self.t.words[min(last_word + NEAR_WORDS, len(self.t.words) - 1)][1] if self.t.words else end
-        for candidate in self.candidates:
-            if candidate[0] < end:
-                continue
+        for candidate in self.candidates[bisect.bisect_left(self.candidate_starts, end) :]:
             if candidate[0] > limit or not self.t.plain_between(end, candidate[0]):
                 return None
             if addressee:
@@ -293,19 +306,19 @@ class _Finder:
 
     def _before(self, start: int, floor: int) -> Key | None:
         """The nearest candidate ending before ``start`` and after ``floor`` (a clause's start)."""
-        best = None
-        for candidate in self.candidates:
-            if candidate[1] > start:
-                break
-            if candidate[0] >= floor:
-                best = candidate
-        return best
+        for index in range(bisect.bisect_left(self.candidate_starts, start) - 1, -1, -1):
+            candidate = self.candidates[index]
+            if candidate[0] < floor:
+                return None
+            if candidate[1] <= start:
+                return candidate
+        return None
 
     def _as_target(self, candidate: Key) -> Key:
         """An entity inside a source phrase is named by the phrase."""
-        for phrase in self.phrases:
-            if phrase.start <= candidate[0] and candidate[1] <= phrase.end:
-                return phrase.key
+        index = bisect.bisect_right(self.phrase_starts, candidate[0]) - 1
+        if index >= 0 and candidate[1] <= self.phrases[index].end:
+            return self.phrases[index].key
         return candidate
 
     def speaker_of(self, verb: tuple[int, int, int, int]) -> Key | None:
@@ -315,9 +328,12 @@ class _Finder:
             return self._target(self._after(end, last))
         chosen = self._subject(verb)
         if chosen is None and self._title_near(last, verb[2]):
-            person = [
-                c for c in self.candidates if c[2] == "PER" and start - TITLE_REACH <= c[0] and c[1] <= start
+            near = self.candidates[
+                bisect.bisect_left(self.candidate_starts, start - TITLE_REACH) : bisect.bisect_left(
+                    self.candidate_starts, start
+                )
             ]
+            person = [c for c in near if c[2] == "PER" and c[1] <= start]
             chosen = person[-1] if person else None
         if chosen is None:  # "Añadió que …": the subject of the statements before goes on
             chosen = self._previous_subject(start)
@@ -341,14 +357,17 @@ class _Finder:
         if before is not None or after is None:
             return before
         _, sentence_end = self.t.sentence(start)
-        said = [q[0] for q in self.t.quotes if end <= q[0] < sentence_end]
-        said += [w[0] for w in self.t.words if end <= w[0] < sentence_end and w[2] in self.cues.that][:1]
+        said = [
+            q[0] for q in self.t.quotes[bisect.bisect_left(self.t.quotes, (end, 0)) :] if q[0] < sentence_end
+        ][:1]
+        said += [w[0] for w in self.t.between(end, sentence_end) if w[2] in self.cues.that][:1]
         return after if not said or after[1] <= min(said) else None
 
     def _previous_subject(self, position: int) -> Key | None:
         """The subject of the nearest reporting word before ``position`` that has one."""
-        for verb in reversed(self.reporting):
-            if verb[0] >= position or self._is_according(verb):
+        for index in range(bisect.bisect_left(self.verb_starts, position) - 1, -1, -1):
+            verb = self.reporting[index]
+            if self._is_according(verb):
                 continue
             if verb[0] < position - TITLE_REACH:
                 return None
@@ -376,7 +395,9 @@ class _Finder:
         sentence_start, sentence_end = self.t.sentence(start)
         previous_start, _ = self.t.sentence(max(sentence_start - 1, 0))
         for low, high in ((sentence_start, sentence_end), (previous_start, sentence_start)):
-            near = [v for v in self.reporting if low <= v[0] < high]
+            near = self.reporting[
+                bisect.bisect_left(self.verb_starts, low) : bisect.bisect_left(self.verb_starts, high)
+            ]
             verbs = [v for v in near if not self._is_according(v)]
             near = verbs or near  # "según" speaks for the quote only where no verb does
             if near:
@@ -395,8 +416,9 @@ class _Finder:
             speaker = self.speaker_of(verb) if verb is not None else None
             spoken.append((found, speaker))
             self.result.spans.append(found)
+        spoken_starts = [found.start for found, _ in spoken]
         for found, speaker in spoken:
-            echo = _echoed(found, spoken, self.t.text)
+            echo = _echoed(found, spoken, spoken_starts, self.t.text)
             speaker = echo or speaker
             if speaker is not None:
                 self.result.links.append(Tie(found.key, speaker, "speaker"))
@@ -433,10 +455,13 @@ class _Finder:
         text = self.t.text
         _, sentence_end = self.t.sentence(begin)
         stop = sentence_end
-        for phrase in self.phrases:
-            if begin < phrase.start < stop:
-                stop = phrase.start
-        for verb in self.reporting:
+        starts = self.phrase_starts
+        following = bisect.bisect_right(starts, begin)
+        if following < len(starts) and starts[following] < stop:
+            stop = starts[following]
+        for verb in self.reporting[
+            bisect.bisect_right(self.verb_starts, begin) : bisect.bisect_left(self.verb_starts, stop)
+        ]:
             if begin < verb[0] < stop:
                 before = text[begin : verb[0]].rstrip()
                 if before.endswith(",") or before.lower().endswith(tuple(f" {w}" for w in AND)):
@@ -445,7 +470,7 @@ class _Finder:
         stop = semicolon if semicolon >= 0 else stop
         pieces = []
         piece_start = begin
-        words = [w for w in self.t.words if begin <= w[0] < stop]
+        words = self.t.between(begin, stop)
         for i in range(len(words) - 1):
             if words[i][2] in AND and words[i + 1][2] in self.cues.that:
                 pieces.append((piece_start, words[i][0]))
@@ -462,10 +487,15 @@ class _Finder:
         return clauses
 
 
-def _echoed(found: Found, spoken: list[tuple[Found, Key | None]], text: str) -> Key | None:
-    """The speaker of a fuller quotation this one repeats (a headline's quote echoes the lead)."""
+def _echoed(found: Found, spoken: list[tuple[Found, Key | None]], starts: list[int], text: str) -> Key | None:
+    """The speaker of a fuller quotation this one repeats nearby (a headline's quote echoes
+    the lead): those within :data:`ECHO_REACH` characters, so a long text costs no more per
+    quote than a short one (``spoken`` is in text order)."""
     inner = text[found.start + 1 : found.end - 1].strip().lower()
-    for other, speaker in spoken:
+    first = bisect.bisect_left(starts, found.start - ECHO_REACH)
+    for other, speaker in spoken[first:]:
+        if other.start > found.end + ECHO_REACH:
+            break
         if other is not found and speaker is not None and other.end - other.start > found.end - found.start:
             if inner in text[other.start + 1 : other.end - 1].lower():
                 return speaker
