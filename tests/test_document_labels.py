@@ -213,3 +213,27 @@ def test_review_command_lists_document_label_differences(tmp_path):
     assert result.exit_code == 0, result.output
     assert "document label stance: A critical, B neutral [settled]" in result.output
     assert "1 difference(s), 0 not settled by gold" in result.output
+
+
+def test_document_labels_as_list_columns_sorted_by_a_click(qtbot, tmp_path):
+    store = Store(tmp_path / "p.db")
+    ids = [store.add_document(f"{TEXT} ({n})", f"Artículo {n}")[0] for n in range(4)]
+    ana = Editor(store, "ana")
+    for document_id, stance in zip(ids, ["neutral", "critical", None, "pro-Russia"], strict=True):
+        if stance:
+            ana.set_document_label(document_id, "stance", stance)
+    window = shown_window(qtbot, store, tmp_path / "s.ini", document_id=ids[0])
+    documents, model = window.documents, window.documents.model
+    keys = [key for key, _ in model.columns]
+    assert "label:stance" in keys and "label:stance" in model.OPTIONAL
+    column = keys.index("label:stance")
+    assert documents.table.isColumnHidden(column)  # optional: shown from the header's menu
+    documents.show_columns([*documents.shown, "label:stance"])
+    assert not documents.table.isColumnHidden(column)
+    documents._on_header(column)  # a click on its header sorts by it
+    assert [model.data(model.index(r, column)) for r in range(4)] == ["", "critical", "neutral", "pro-Russia"]
+    assert [r["id"] for r in model.rows] == [ids[2], ids[1], ids[0], ids[3]]
+    documents._on_header(column)  # again: reversed
+    assert [r["id"] for r in model.rows][0] == ids[3]
+    window.close()
+    store.close()

@@ -339,6 +339,10 @@ def test_the_header_menu_lists_the_optional_columns(corpus, qtbot):
         ("Date of publication", False),
         ("Undecided suggestions (?)", True),
         ("Decisions of people (accepted spans) (✓)", True),
+        # the schema's document labels, hidden until chosen
+        ("Document label: stance", False),
+        ("Document label: reliability", False),
+        ("Document label: topic", False),
     ]
     menu.actions()[0].setChecked(True)  # the person ticks the date
     menu.actions()[1].setChecked(False)  # and unticks the undecided count

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from annotator.domain import DOCUMENT_STATUSES
 from annotator.gui.text import plain_tooltip
-from annotator.store import DOCUMENT_LABEL_CHOICE, Store
+from annotator.store import DOCUMENT_LABEL_CHOICE, DOCUMENT_LABEL_ORDER, Store
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMenu
@@ -88,10 +88,35 @@ class DocumentTableModel(QAbstractTableModel):
         self._more = False
         self.filters: dict[str, str | None] = {}
         self.order: tuple[str, bool] = ("id", False)
+        self._label_columns()
         self.columns = list(self.COLUMNS)
         #: Review mode: agreement (exact F1) per document; the list then starts with the worst.
         self.scores: dict[int, float] | None = None
         self._scored_ids: list[int] = []
+
+    def _label_columns(self) -> None:
+        """The schema's document labels as optional, sortable columns (this list's own copies
+        of the class's tables)."""
+        labels = [(f"{DOCUMENT_LABEL_ORDER}{name}", name) for name in self.store.schema.document_labels]
+        self.COLUMNS = (*type(self).COLUMNS, *labels)
+        self.OPTIONAL = (*type(self).OPTIONAL, *(key for key, _ in labels))
+        self.SORTABLE = {**type(self).SORTABLE, **{key: key for key, _ in labels}}
+        self.EXPLAINED = {**type(self).EXPLAINED, **{key: f"Document label: {name}" for key, name in labels}}
+
+    def set_store(self, store: Store) -> None:
+        """Another project: its document labels' columns; a label order it lacks goes back to
+        import order."""
+        self.beginResetModel()
+        self.store = store
+        self._label_columns()
+        self.columns = list(self.COLUMNS) + ([("agreement", "Agreement")] if self.scores is not None else [])
+        if self.order[0] not in ("id", *self.DOCUMENT_ORDERS_KNOWN) and self.order[0] not in self.SORTABLE:
+            self.order = ("id", False)
+        self.rows, self._row_of, self._more = [], {}, False
+        self.endResetModel()
+
+    #: Orders every project has.
+    DOCUMENT_ORDERS_KNOWN = ("title", "status", "published")
 
     def set_scores(self, scores: dict[int, float] | None) -> None:
         self.scores = scores
@@ -268,7 +293,7 @@ class DocumentTableModel(QAbstractTableModel):
             choose = "; right-click: choose the columns"
             if key in self.SORTABLE:
                 return f"Sort by {title.lower()} (click again: reversed, a third time: import order){choose}"
-            return f"{self.EXPLAINED.get(key, title)} (the list sorts by title, status or date){choose}"
+            return f"{self.EXPLAINED.get(key, title)} (the list sorts by title, status, date or a document label){choose}"
         return None
 
 

@@ -64,7 +64,8 @@ class ProjectFlows:
         self._save_history()
         self.editor = Editor(store, self.editor.annotator)
         self._load_history()
-        self.documents.model.store = store
+        self.documents.model.set_store(store)
+        self.documents.show_columns(self.documents.shown)
         self.document_id = None
         self._build_label_actions()
         self.documents.fill_filters()

@@ -21,7 +21,7 @@ from annotator.store.attach import Attach
 from annotator.store.comparison import Comparison
 from annotator.store.connection import Connection
 from annotator.store.corpus import Corpus
-from annotator.store.documents import DOCUMENT_LABEL_CHOICE, Documents
+from annotator.store.documents import DOCUMENT_LABEL_CHOICE, DOCUMENT_LABEL_ORDER, Documents
 from annotator.store.files import connect, default_db_path, read_only_uri
 from annotator.store.history import History
 from annotator.store.links import Links
@@ -52,6 +52,7 @@ class Store(
 __all__ = [
     "APPLICATION_ID",
     "DOCUMENT_LABEL_CHOICE",
+    "DOCUMENT_LABEL_ORDER",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "SpanRow",

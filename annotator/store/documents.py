@@ -22,6 +22,8 @@ from annotator.store.rows import (
 
 #: How the list's label filter writes a document label's choice ("stance = critical").
 DOCUMENT_LABEL_CHOICE = " = "
+#: A list column and order of a document label: ``label:stance``.
+DOCUMENT_LABEL_ORDER = "label:"
 
 
 class Documents:
@@ -148,7 +150,7 @@ class Documents:
         are computed for the rows returned only. ``ids`` restricts to these documents.
         ``keys_only`` returns only id and key (from the indexes, without reading documents).
         """
-        sort = self.DOCUMENT_ORDERS[order]
+        sort = self._order_expression(order)
         clauses, params = self._document_filter(status, label, annotator, text)
         if document_id is not None:
             clauses.append("d.id = ?")
@@ -172,13 +174,14 @@ class Documents:
             " LIMIT ?" if limit is not None else ""
         )
         params += [limit] if limit is not None else []
-        value = sort.split()[0]  # the sort column without its collation
+        value = sort if order.startswith(DOCUMENT_LABEL_ORDER) else sort.split()[0]  # without its collation
         if keys_only:
             query = f"SELECT d.id, {value} FROM documents d {tail}"
             return [{"id": i, "key": (v, i)} for i, v in self.conn.execute(query, params)]
         rows = self._dicts(
             f"""
                 SELECT d.id, d.title, d.published, d.status, d.lang, d.text_length, {value} AS sort_value,
+                       {self._document_label_columns()}
                        (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id)
                            AS suggested,
                        (SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id
@@ -191,6 +194,30 @@ class Documents:
         for row in rows:
             row["key"] = (row.pop("sort_value"), row["id"])
         return rows
+
+    def _document_label_value(self, name: str) -> str:
+        """SQL of a document's choices of a document label (every person's, distinct, joined
+        by commas; '' when none): a list column, and an order."""
+        literal = "'" + name.replace("'", "''") + "'"
+        return (
+            "COALESCE((SELECT group_concat(DISTINCT v.value) FROM document_labels x, json_each(x.value) v "
+            f"WHERE x.document_id = d.id AND x.name = {literal}), '')"
+        )
+
+    def _document_label_columns(self) -> str:
+        return "".join(
+            f'{self._document_label_value(name)} AS "{DOCUMENT_LABEL_ORDER}{name.replace(chr(34), "")}", '
+            for name in self.schema.document_labels
+        )
+
+    def _order_expression(self, order: str) -> str:
+        """The SQL a list order sorts by: a key of DOCUMENT_ORDERS, or ``label:NAME``."""
+        name = order[len(DOCUMENT_LABEL_ORDER) :] if order.startswith(DOCUMENT_LABEL_ORDER) else None
+        if name is not None:
+            if name not in self.schema.document_labels:
+                raise StoreError(f"no document label {name!r} to sort by")
+            return self._document_label_value(name)
+        return self.DOCUMENT_ORDERS[order]
 
     def _document_filter(
         self, status: str | None, label: str | None, annotator: str | None, text: str | None
