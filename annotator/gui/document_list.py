@@ -90,6 +90,8 @@ class DocumentTableModel(QAbstractTableModel):
         self.order: tuple[str, bool] = ("id", False)
         self._label_columns()
         self.columns = list(self.COLUMNS)
+        #: Document labels whose columns are shown: only their values are read with the rows.
+        self.shown_labels: list[str] = []
         #: Review mode: agreement (exact F1) per document; the list then starts with the worst.
         self.scores: dict[int, float] | None = None
         self._scored_ids: list[int] = []
@@ -154,7 +156,7 @@ class DocumentTableModel(QAbstractTableModel):
             self._more = stop < len(ids)
             if through is not None:
                 return [{"id": i, "key": (None, i), "agreement": self.scores.get(i)} for i in wanted]
-            found = {row["id"]: row for row in self.store.document_rows(ids=wanted)} if wanted else {}
+            found = {row["id"]: row for row in self.store.document_rows(ids=wanted, labels=self.shown_labels)} if wanted else {}
             rows = [found[i] for i in wanted if i in found]
             for row in rows:
                 row["agreement"] = self.scores.get(row["id"])
@@ -171,6 +173,7 @@ class DocumentTableModel(QAbstractTableModel):
             limit=limit,
             through=through,
             keys_only=through is not None,
+            labels=self.shown_labels,
         )
         if through is None:
             self._more = limit is not None and len(rows) == limit
@@ -209,7 +212,7 @@ class DocumentTableModel(QAbstractTableModel):
         row = self._row_of.get(document_id, -1)
         if row < 0:
             return
-        fresh = self.store.document_rows(document_id=document_id)
+        fresh = self.store.document_rows(document_id=document_id, labels=self.shown_labels)
         if fresh:
             fresh[0]["agreement"] = self.rows[row].get("agreement")
             fresh[0]["key"] = self.rows[row]["key"]  # where it sorts in this list, for the next page
@@ -220,7 +223,7 @@ class DocumentTableModel(QAbstractTableModel):
         """Read titles and counts of the key-only rows around ``row`` (a screen or two)."""
         begin, end = max(0, row - self.PAGE), min(len(self.rows), row + self.PAGE)
         wanted = {self.rows[r]["id"]: r for r in range(begin, end) if "title" not in self.rows[r]}
-        for fresh in self.store.document_rows(ids=list(wanted)):
+        for fresh in self.store.document_rows(ids=list(wanted), labels=self.shown_labels):
             old = self.rows[wanted[fresh["id"]]]
             fresh["key"] = old["key"]
             if "agreement" in old:
@@ -539,8 +542,13 @@ class DocumentList(QWidget):
             self.table.setColumnHidden(column, hidden or (reviewing and key in ("suggested", "decided")))
 
     def show_columns(self, keys: list[str]) -> None:
-        """Show these optional columns (of DocumentTableModel.OPTIONAL), hide the others."""
+        """Show these optional columns (of DocumentTableModel.OPTIONAL), hide the others; a
+        document label's column shown is read from then on (the list is read again)."""
         self.shown = [key for key in self.model.OPTIONAL if key in keys]
+        labels = [key[len(DOCUMENT_LABEL_ORDER) :] for key in self.shown if key.startswith(DOCUMENT_LABEL_ORDER)]
+        if labels != self.model.shown_labels:
+            self.model.shown_labels = labels
+            self.apply_filters()
         self._hide_columns()
 
     def _column_menu(self, position: QPoint) -> None:

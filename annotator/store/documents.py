@@ -135,6 +135,7 @@ class Documents:
         through: int | None = None,
         ids: Sequence[int] | None = None,
         keys_only: bool = False,
+        labels: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         """One row per document for lists: id, title, published, status, lang, text_length, ``suggested``
         (undecided suggestions), ``decided`` (accepted spans of people, not of models) and
@@ -149,6 +150,7 @@ class Documents:
         ``through=ID`` reads every row up to that document's (to reveal it in a list). Counts
         are computed for the rows returned only. ``ids`` restricts to these documents.
         ``keys_only`` returns only id and key (from the indexes, without reading documents).
+        ``labels``: document labels whose choices each row also gives (``label:NAME``).
         """
         sort = self._order_expression(order)
         clauses, params = self._document_filter(status, label, annotator, text)
@@ -181,7 +183,7 @@ class Documents:
         rows = self._dicts(
             f"""
                 SELECT d.id, d.title, d.published, d.status, d.lang, d.text_length, {value} AS sort_value,
-                       {self._document_label_columns()}
+                       {self._document_label_columns(labels)}
                        (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id)
                            AS suggested,
                        (SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id
@@ -204,10 +206,11 @@ class Documents:
             f"WHERE x.document_id = d.id AND x.name = {literal}), '')"
         )
 
-    def _document_label_columns(self) -> str:
+    def _document_label_columns(self, names: Sequence[str]) -> str:
         return "".join(
             f'{self._document_label_value(name)} AS "{DOCUMENT_LABEL_ORDER}{name.replace(chr(34), "")}", '
-            for name in self.schema.document_labels
+            for name in names
+            if name in self.schema.document_labels
         )
 
     def _order_expression(self, order: str) -> str:
