@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.domain import Selection
-from annotator.gui.work_dialog import BarChart
+from annotator.gui.charts import BarChart
 from annotator.reports import cooccurrence, frequencies
 from annotator.store import Store
 

@@ -5,8 +5,8 @@ undoable, logged transaction)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QPainter, QPaintEvent
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotator.gui.charts import BarChart
 from annotator.gui.text import plain_label, plain_tooltip
 from annotator.review import KINDS, Agreement, Difference
 
@@ -218,23 +219,10 @@ class ReviewPanel(QWidget):
             self.difference_selected.emit(self.differences[row])
 
 
-class Bars(QWidget):
-    """F1 per label as horizontal bars: people look rather than read."""
-
-    def __init__(self, agreement: Agreement, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows = sorted((label, counts.f1) for label, counts in agreement.by_label.items())
-        self.setMinimumHeight(24 * max(1, len(self.rows)) + 8)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        painter = QPainter(self)
-        width = self.width() - 150
-        for index, (label, f1) in enumerate(self.rows):
-            top = 4 + index * 24
-            painter.setPen(self.palette().text().color())
-            painter.drawText(QRectF(0, top, 70, 20), Qt.AlignmentFlag.AlignVCenter, label)
-            painter.fillRect(QRectF(72, top + 3, max(1.0, width * f1), 14), QColor("#2f7fd8"))
-            painter.drawText(QRectF(76 + width * f1, top, 70, 20), Qt.AlignmentFlag.AlignVCenter, f"{f1:.2f}")
+def f1_bars(agreement: Agreement) -> BarChart:
+    """F1 per label as horizontal bars (a full bar is 1.0): people look rather than read."""
+    rows = sorted((label, counts.f1) for label, counts in agreement.by_label.items())
+    return BarChart([(label, f1, f"{f1:.2f}") for label, f1 in rows], "#2f7fd8", largest=1.0)
 
 
 class CorpusDialog(QDialog):
@@ -254,7 +242,7 @@ class CorpusDialog(QDialog):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         layout.addWidget(QLabel("F1 per label"))
-        layout.addWidget(Bars(agreement))
+        layout.addWidget(f1_bars(agreement))
         layout.addWidget(plain_label(f"Tokens: {a}'s label (rows) against {b}'s (columns)"))
         confusion = agreement.confusion()
         labels = sorted({x for x, _ in confusion} | {y for _, y in confusion}, key=lambda v: (v == "O", v))
