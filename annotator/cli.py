@@ -12,10 +12,12 @@ import click
 
 from annotator import __version__
 from annotator.cli_models import models, train
+from annotator.cli_server import assign, next_, pull, push, server
 from annotator.cli_work import echo_work, history, report
-from annotator.errors import AnnotatorError
+from annotator.errors import AnnotatorError, StoreError
 from annotator.formats import READABLE, WRITABLE
 from annotator.store import Store, default_db_path
+from annotator.store.postgres import is_server_url
 
 
 def default_annotator() -> str:
@@ -52,7 +54,7 @@ class _Group(click.Group):
 
 
 class Context:
-    def __init__(self, db: Path, annotator: str | None, schema: Path | None, debug: bool) -> None:
+    def __init__(self, db: Path | str, annotator: str | None, schema: Path | None, debug: bool) -> None:
         self.db_path = db
         #: None when neither --annotator nor ANNOTATOR_NAME says: the window then asks once.
         self.explicit_annotator = annotator
@@ -69,6 +71,12 @@ class Context:
             self._store = Store(
                 self.db_path, schema, on_migrate=lambda message: click.echo(message, err=True)
             )
+            if self._store.server:
+                # on a server, a person's decisions are under the name they connect as (the
+                # server refuses any other)
+                if self.explicit_annotator is None:
+                    self.annotator = self._store.server_user
+                return self._store
             if not self._store.created:
                 from annotator.store.backups import daily_backup
 
@@ -81,9 +89,9 @@ class Context:
 )
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Project database file (default: $ANNOTATOR_DB, else default.db in your data folder).",
+    help="Project file, or a server project's postgresql://host/database URL "
+    "(default: $ANNOTATOR_DB, else default.db in your data folder).",
 )
 @click.option(
     "--annotator",
@@ -101,7 +109,7 @@ class Context:
 @click.version_option(__version__, prog_name="annotator")
 @click.pass_context
 def cli(
-    ctx: click.Context, db: Path | None, annotator_name: str | None, schema: Path | None, debug: bool
+    ctx: click.Context, db: str | None, annotator_name: str | None, schema: Path | None, debug: bool
 ) -> None:
     """Annotate news articles: correct spaCy's entities, tag claims, quotes and sources.
 
@@ -114,9 +122,11 @@ def cli(
       annotator --db ukraine.db import articles/  # import a folder of .txt files
       annotator --db ukraine.db preannotate       # add the model's suggestions
       annotator --db ukraine.db stats --json
+      annotator --db postgresql://db.example.org/ukraine   # a team's project on a server
     """
+    project: Path | str = default_db_path() if not db else db if is_server_url(db) else Path(db)
     ctx.obj = Context(
-        db or default_db_path(), annotator_name or os.environ.get("ANNOTATOR_NAME"), schema, debug
+        project, annotator_name or os.environ.get("ANNOTATOR_NAME"), schema, debug
     )
     if ctx.invoked_subcommand is None:
         ctx.invoke(gui)
@@ -629,6 +639,15 @@ def backup(obj: Context, show: bool) -> None:
     from annotator.store.backups import backup as make_backup
     from annotator.store.backups import backups
 
+    if isinstance(obj.db_path, str):  # a server project: a project file pulled from it
+        from annotator.store.team import backup_server, server_backup_folder
+
+        if show:
+            for path in sorted(server_backup_folder(obj.db_path).glob("*.db")):
+                click.echo(str(path))
+            return
+        click.echo(f"Backed up to {backup_server(obj.db_path)}")
+        return
     if show:
         for path in backups(obj.db_path):
             click.echo(str(path))
@@ -651,6 +670,11 @@ def restore(obj: Context, backup_file: Path, yes: bool) -> None:
     """
     from annotator.store.backups import restore as run_restore
 
+    if isinstance(obj.db_path, str):
+        raise StoreError(
+            "a server project is not replaced in place: create an empty one (annotator server init) "
+            f"and push the backup to it (annotator push {backup_file} URL)"
+        )
     if not yes and not click.confirm(f"Replace {obj.db_path} by {backup_file}?", default=False):
         raise click.ClickException("not restored")
     safety = run_restore(backup_file, obj.db_path)
@@ -683,7 +707,12 @@ def delete(obj: Context, document_ids: tuple[int, ...], yes: bool) -> None:
         f"Remove {len(known)} document(s) and their annotations?", default=False
     ):
         raise click.ClickException("nothing removed")
-    kept = backup(Path(obj.db_path), "pre-delete")  # SQLite's online backup: the project stays open
+    if isinstance(obj.db_path, str):
+        from annotator.store.team import backup_server
+
+        kept = backup_server(obj.db_path, "pre-delete")
+    else:
+        kept = backup(Path(obj.db_path), "pre-delete")  # SQLite's online backup: the project stays open
     removed = store.delete_documents(known, obj.annotator)
     click.echo(f"Removed {removed} document(s); the project before is kept in {kept}")
 
@@ -848,3 +877,8 @@ cli.add_command(models)
 
 def main() -> None:
     cli(prog_name="annotator")
+cli.add_command(server)
+cli.add_command(push)
+cli.add_command(pull)
+cli.add_command(assign)
+cli.add_command(next_)

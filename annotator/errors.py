@@ -39,3 +39,13 @@ class ModelError(AnnotatorError):
 
 class Cancelled(AnnotatorError):
     """The person stopped a long action before its end; nothing of it was kept."""
+
+
+class RefusedByServer(StoreError):
+    """The project's server refused a write this person's role does not allow (another's span,
+    gold without being a reviewer, the schema without being its admin)."""
+
+
+class ConnectionLost(StoreError):
+    """The project's server cannot be reached (down, restarting, the network): nothing of the
+    action under way was kept, and the connection is tried again on the next one."""

@@ -146,6 +146,13 @@ def pipeline_name(lang: str, version: int) -> str:
 
 
 def models_folder(project: str | Path) -> Path:
+    """Beside a project file; for a server project, in this machine's data folder."""
+    from annotator.store.postgres import is_server_url, local_name
+
+    if is_server_url(project):
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("annotator", appauthor=False)) / "server-models" / local_name(str(project))
     project = Path(project)
     return project.parent / f"{project.stem}.models"
 

@@ -712,6 +712,17 @@ def _scale(name: str) -> Callable[[int], dict]:
     return run
 
 
+def _server(name: str) -> Callable[[int], dict]:
+    """Server benchmarks start a PostgreSQL of their own (tests/postgres.py) only when they run."""
+
+    def run(rounds: int) -> dict:
+        import importlib
+
+        return getattr(importlib.import_module("bench.server"), f"bench_{name}")(rounds)
+
+    return run
+
+
 BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "preannotate": bench_preannotate,
     "preannotate_trained": bench_preannotate_trained,
@@ -731,6 +742,8 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     "train_time": lambda rounds: _training().bench_train_time(rounds),
     "quotes": _quotes,
     # on the generated 100,000-article project (bench/generate.py, built once into bench/.cache)
+    "server_import": _server("server_import"),
+    "server_export": _server("server_export"),
     "list_open": _scale("list_open"),
     "list_filter": _scale("list_filter"),
     "search": _scale("search"),

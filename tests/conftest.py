@@ -16,9 +16,46 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 SAMPLES = REPO / "resources" / "samples"
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for the whole run (see tests/postgres.py), and a template
+    database holding an empty project with the default schema, which each server project of
+    a test is copied from (CREATE DATABASE ... TEMPLATE: a few milliseconds)."""
+    from tests.postgres import Server
+
+    server = Server().start()  # its own directory under /tmp: the server's user must reach it
+    server.admin_execute("CREATE DATABASE project_template")
+    Store(server.url("project_template")).close()
+    server.databases = iter(range(1, 10**9))
+    yield server
+    server.destroy()
+
+
 @pytest.fixture
-def store():
-    """A fresh in-memory project with the default schema."""
+def server_url(pg_server):
+    """The URL of a fresh server project (the default schema), dropped after the test."""
+    name = f"project_{next(pg_server.databases)}"
+    pg_server.admin_execute(f"CREATE DATABASE {name} TEMPLATE project_template")
+    yield pg_server.url(name)
+    pg_server.admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request):
+    """A fresh project with the default schema, on each backend: in memory (SQLite), and a
+    database of a real PostgreSQL server."""
+    if request.param == "sqlite":
+        with Store(":memory:") as s:
+            yield s
+        return
+    url = request.getfixturevalue("server_url")
+    with Store(url) as s:
+        yield s
+
+
+@pytest.fixture
+def sqlite_store():
+    """A fresh in-memory project, for what only a project file has (its pragmas, its file)."""
     with Store(":memory:") as s:
         yield s
 

@@ -210,7 +210,8 @@ def test_older_schema_file_is_read_from_a_migrated_copy(ours, theirs, tmp_path):
     conn.executescript(
         "DROP TABLE documents_fts; DROP INDEX spans_annotator; DROP TABLE annotator_documents; "
         "DROP INDEX documents_status; DROP INDEX documents_id; DROP INDEX documents_title; DROP INDEX documents_published; "
-        "DROP INDEX spans_label; DROP TABLE document_labels; PRAGMA user_version = 3;"
+        "DROP INDEX spans_label; DROP TABLE document_labels; DROP TABLE assignments; DROP INDEX documents_assigned; "
+        "ALTER TABLE documents DROP COLUMN assigned; PRAGMA user_version = 3;"
     )
     conn.close()
     original = older.read_bytes()

@@ -47,6 +47,11 @@ class Actions:
         keys = QKeySequence
         self.act_new = self._action("&New project…", self.new_project, keys.StandardKey.New, "new")
         self.act_open = self._action("&Open project…", self.open_project, keys.StandardKey.Open, "open")
+        self.act_open_server = self._action(
+            "Open &server project…",
+            self.open_server_project,
+            tip="A team's project on a PostgreSQL server (postgresql://host/database)",
+        )
         self.act_import = self._action("&Import files…", self.import_files, "Ctrl+I", "import")
         self.act_import_folder = self._action("Import &folder…", self.import_folder, "Ctrl+Shift+I")
         self.act_preannotate = self._action(
@@ -126,6 +131,12 @@ class Actions:
             [keys("Ctrl+PgUp"), keys("Alt+Up")],
             "previous",
         )
+        self.act_next_assigned = self._action(
+            "Next &assigned article",
+            self.open_next_assignment,
+            "Ctrl+Shift+N",
+            tip="Your unfinished article, else a new one given to you (annotator assign --overlap K)",
+        )
         self.act_done_next = self._action(
             "Mark &done and go to next", self.done_and_next, "Ctrl+Return", "done_next"
         )
@@ -189,7 +200,7 @@ class Actions:
 
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
-        for action in (self.act_new, self.act_open):
+        for action in (self.act_new, self.act_open, self.act_open_server):
             file_menu.addAction(action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         file_menu.addSeparator()
@@ -238,6 +249,7 @@ class Actions:
             self.act_previous_document,
             self.act_next_document,
             self.act_done_next,
+            self.act_next_assigned,
             None,
             self.act_find,
             self.act_find_corpus,

@@ -29,12 +29,13 @@ from annotator.gui.icons import apply_icons
 from annotator.gui.project import ProjectFlows
 from annotator.gui.review_mode import ReviewMode
 from annotator.gui.side_panel import SidePanel
+from annotator.gui.team import TeamFlows
 from annotator.gui.text import plain_label
 from annotator.session import OpenDocument
 from annotator.store import Store
 
 
-class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainWindow):
+class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, TeamFlows, Background, QMainWindow):
     """The window: its layout, docks, status bar and settings; the parts it is composed of hold
     its actions (actions.py), annotating (annotate.py), review mode (review_mode.py), the
     project's flows (project.py) and long work (background.py)."""
@@ -120,6 +121,7 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         if not defer_open:
             self.open_last_document()
         self.view.setFocus()
+        self.start_listening()
         if restored:
             self.say(f"Ctrl+Z can undo {restored} action(s) of your last session on this project")
             self._update_counts()
@@ -261,6 +263,13 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         self.settings.sync()
 
     def _set_title(self) -> None:
+        if self.store.server:
+            from annotator.store.postgres import redacted, title
+
+            self.setWindowTitle(f"{title(self.store.path)} — annotator")
+            self.who.setText(f"{self.editor.annotator} · {title(self.store.path)}")
+            self.who.setToolTip(redacted(self.store.path))
+            return
         self.setWindowTitle(f"{Path(self.store.path).name} — annotator")
         self.who.setText(f"{self.editor.annotator} · {self.store.path}")
 
@@ -288,5 +297,6 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, Background, QMainW
         self._list_timer.stop()
         self.documents.stop_timers()
         self.stop_background_work()
+        self.stop_listening()
         self._save_settings()
         super().closeEvent(event)

@@ -37,13 +37,39 @@ class ProjectFlows:
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Open project",
-            str(Path(self.store.path).parent),
+            str(Path.home() if self.store.server else Path(self.store.path).parent),
             "Annotator projects (*.db);;All files (*)",
         )
         if path:
             self.switch_project(Path(path))
 
-    def switch_project(self, path: Path) -> bool:
+    def open_server_project(self) -> None:
+        """A team's project on a PostgreSQL server, by its URL (the password comes from
+        ~/.pgpass or PGPASSFILE, as for PostgreSQL's own tools: it is never asked or kept here)."""
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        from annotator.store.postgres import is_server_url
+
+        recent = [p for p in self.settings.value("projects/recent", []) or [] if is_server_url(p)]
+        url, ok = QInputDialog.getText(
+            self,
+            "Open server project",
+            "The project's URL, postgresql://[you@]host[:port]/database\n"
+            "(your password is read from ~/.pgpass, as PostgreSQL's own tools do):",
+            QLineEdit.EchoMode.Normal,
+            recent[0] if recent else "postgresql://localhost/",
+        )
+        url = url.strip()
+        if not ok or not url:
+            return
+        if not is_server_url(url):
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(self, "Cannot open project", f"{url!r} is not a postgresql:// URL")
+            return
+        self.switch_project(url)
+
+    def switch_project(self, path: Path | str) -> bool:
         from PySide6.QtWidgets import QMessageBox
 
         try:
@@ -52,6 +78,7 @@ class ProjectFlows:
             QMessageBox.critical(self, "Cannot open project", str(e))
             return False
         self.stop_background_work()
+        self.stop_listening()
         self._save_settings()
         if self.reviewing:  # its annotators belong to the other project
             self.act_review.setChecked(False)
@@ -62,7 +89,8 @@ class ProjectFlows:
         if self.find_panel is not None:
             self.find_panel.set_store(store)
         self._save_history()
-        self.editor = Editor(store, self.editor.annotator)
+        # on a server, decisions are under the name one connects as (the server refuses others)
+        self.editor = Editor(store, store.server_user if store.server else self.editor.annotator)
         self._load_history()
         self.documents.model.set_store(store)
         self.documents.show_columns(self.documents.shown)
@@ -73,13 +101,20 @@ class ProjectFlows:
         self.view.set_document("", [], store.schema.labels)
         self.open_or_first(None)
         old.close()
+        self.start_listening()
         self._remember_recent(path)
         self._set_title()
         self._update_counts()
-        self.say(f"Opened {path}")
+        self.say(f"Opened {self._project_name(path)}")
         return True
 
-    def _remember_recent(self, path: Path) -> None:
+    @staticmethod
+    def _project_name(path: Path | str) -> str:
+        from annotator.store.postgres import is_server_url, redacted
+
+        return redacted(path) if is_server_url(path) else str(path)
+
+    def _remember_recent(self, path: Path | str) -> None:
         recent = [p for p in self.settings.value("projects/recent", []) or [] if p != str(path)]
         self.settings.setValue("projects/recent", [str(path), *recent][:MAX_RECENT])
         self._update_recent_menu()
@@ -91,13 +126,15 @@ class ProjectFlows:
             recent = [recent]
         for path in recent:
             action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.switch_project(Path(p)))
+            action.triggered.connect(lambda _checked=False, p=path: self.switch_project(project_location(p)))
         self.recent_menu.setEnabled(bool(recent))
 
     def export_folder(self) -> Path:
         """exports/ beside where the tool was started (the repository's), else beside the project."""
         here = Path.cwd() / "exports"
-        return here if here.is_dir() else Path(self.store.path).resolve().parent / "exports"
+        if here.is_dir() or self.store.server:
+            return here
+        return Path(self.store.path).resolve().parent / "exports"
 
     def show_export(self) -> Any:
         from annotator.gui.export_dialog import ExportDialog
@@ -356,7 +393,14 @@ class ProjectFlows:
         self.preannotation_done.emit(summary)
 
 
-def open_store(path: Path, parent: Any = None) -> Store:
+def project_location(value: str) -> Path | str:
+    """A project file's path, or a server project's URL as it is."""
+    from annotator.store.postgres import is_server_url
+
+    return value if is_server_url(value) else Path(value)
+
+
+def open_store(path: Path | str, parent: Any = None) -> Store:
     """A project opened from the window. Bringing an older file up to date can take a while on
     a large project: it is announced on screen, not a silent freeze."""
     notice: Any = None

@@ -81,7 +81,7 @@ def login_name() -> str:
         return "analyst"
 
 
-def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: Path | None = None) -> int:
+def run(db_path: Path | str, annotator: str | None, samples: bool = True, screenshot: Path | None = None) -> int:
     """Open the window; with ``screenshot``, wait for suggestions, save the window as PNG, quit.
 
     ``annotator`` None means: the name kept from last time, else asked (default: login name).
@@ -102,11 +102,13 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
         if not annotator:  # asked once, over the window (which is there first), login name proposed
             annotator, ask_name = login_name(), screenshot is None
             settings.setValue("annotator/name", annotator)
-    store = open_store(Path(db_path))
-    if samples and store.created:
+    store = open_store(db_path)
+    if store.server:  # decisions are under the name one connects as: nothing to ask
+        annotator, ask_name = store.server_user, False
+    elif samples and store.created:
         seed_samples(store)
     window = MainWindow(store, str(annotator), settings, defer_icons=True, defer_open=True)
-    window._remember_recent(Path(db_path))
+    window._remember_recent(db_path)
     window.show()
     QTimer.singleShot(0, window.open_last_document)
     QTimer.singleShot(0, window.apply_icons)
@@ -125,7 +127,8 @@ def run(db_path: Path, annotator: str | None, samples: bool = True, screenshot: 
         # Background work starts once the window is drawn: its imports and queries (the NLP
         # module, the importers, the count of documents to do) must not delay the first paint.
         QTimer.singleShot(100, window.start_preannotation)
-        QTimer.singleShot(3000, lambda: _daily_backup_in_background(Path(db_path)))
+        if not store.server:  # a server project's backups are its admin's (annotator backup)
+            QTimer.singleShot(3000, lambda: _daily_backup_in_background(Path(db_path)))
     code = app.exec()
     window.stop_background_work()
     return code

@@ -17,6 +17,7 @@ file itself.
 
 from __future__ import annotations
 
+from annotator.store.assignments import Assignments
 from annotator.store.attach import Attach
 from annotator.store.comparison import Comparison
 from annotator.store.connection import Connection
@@ -40,7 +41,18 @@ from annotator.store.suggestions import Suggestions
 
 
 class Store(
-    Connection, Project, Documents, Spans, Suggestions, Links, History, Corpus, Selections, Comparison, Attach
+    Connection,
+    Project,
+    Documents,
+    Spans,
+    Suggestions,
+    Links,
+    History,
+    Corpus,
+    Selections,
+    Comparison,
+    Attach,
+    Assignments,
 ):
     """A project database. Open with ``Store(path)``; ``":memory:"`` gives a throwaway one.
 

@@ -20,20 +20,55 @@ class Attach:
         by text hash, the spans and links of its people under their names, their document
         statuses and notes. This project's rows are never changed. Fills ``report``."""
         conn = self.conn
-        conn.execute("ATTACH DATABASE ? AS other", (read_only_uri(path),))
-        try:
+        if self.server:
             with self.transaction():
+                self._copy_to_server(path)
                 self._merge(report, annotator)
-        finally:
-            conn.execute("DETACH DATABASE other")
+        else:
+            conn.execute("ATTACH DATABASE ? AS other", (read_only_uri(path),))
+            try:
+                with self.transaction():
+                    self._merge(report, annotator)
+            finally:
+                conn.execute("DETACH DATABASE other")
         self._schema = None
         self._annotator_ids.clear()
 
+    #: The colleague's tables the merge reads.
+    MERGED_TABLES = (
+        "labels", "label_attributes", "link_labels", "settings", "documents", "annotators", "spans", "links",
+        "document_labels",
+    )  # fmt: skip
+
+    def _copy_to_server(self, path: Path) -> None:
+        """A server cannot attach a file: the colleague's tables are copied into temporary
+        tables of this session (``pg_temp.other_spans``...), dropped at the transaction's end."""
+        import sqlite3
+
+        source = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            for table in self.MERGED_TABLES:
+                self.conn.execute(
+                    f"CREATE TEMP TABLE other_{table} (LIKE public.{table}) ON COMMIT DROP"
+                )
+                cursor = source.execute(f'SELECT * FROM "{table}"')
+                columns = ", ".join(f'"{c[0]}"' for c in cursor.description)
+                self.conn.copy_rows(f"pg_temp.other_{table}", columns, cursor)
+        finally:
+            source.close()
+
+    def _merge_sql(self, sql: str) -> str:
+        """The merge's SQL for this backend: ``main.``, ``other.`` and ``temp.`` name this
+        project's tables, the colleague's, and the merge's own."""
+        if not self.server:
+            return sql
+        return sql.replace("main.", "public.").replace("other.", "pg_temp.other_").replace("temp.", "pg_temp.")
+
     def _merge(self, report: Any, annotator: str) -> None:
-        conn = self.conn
-        conn.execute("INSERT OR IGNORE INTO main.labels SELECT * FROM other.labels")
-        conn.execute("INSERT OR IGNORE INTO main.label_attributes SELECT * FROM other.label_attributes")
-        conn.execute("INSERT OR IGNORE INTO main.link_labels SELECT * FROM other.link_labels")
+        conn = _Translating(self.conn, self._merge_sql)
+        conn.execute("INSERT INTO main.labels SELECT * FROM other.labels WHERE true ON CONFLICT DO NOTHING")
+        conn.execute("INSERT INTO main.label_attributes SELECT * FROM other.label_attributes WHERE true ON CONFLICT DO NOTHING")
+        conn.execute("INSERT INTO main.link_labels SELECT * FROM other.link_labels WHERE true ON CONFLICT DO NOTHING")
         report.documents_matched = conn.execute(
             "SELECT count(*) FROM other.documents o WHERE o.sha256 IN (SELECT sha256 FROM main.documents)"
         ).fetchone()[0]
@@ -43,11 +78,7 @@ class Attach:
             f"INSERT INTO main.documents ({columns}) SELECT {columns} FROM other.documents o "
             "WHERE o.sha256 NOT IN (SELECT sha256 FROM main.documents) ORDER BY o.id"
         ).rowcount
-        conn.execute(
-            "INSERT INTO main.documents_fts (rowid, title, text) SELECT id, title, text FROM main.documents "
-            "WHERE id > ?",
-            (last_id,),
-        )
+        self.sql.index_documents(self.conn, last_id)
         report.skipped_models = [
             row[0]
             for row in conn.execute(
@@ -86,12 +117,12 @@ class Attach:
             )
         }
         conn.execute(
-            'INSERT OR IGNORE INTO main.spans (document_id, start, "end", label, annotator_id, origin, origin_detail, '
+            'INSERT INTO main.spans (document_id, start, "end", label, annotator_id, origin, origin_detail, '
             "status, attributes, note, created_at, updated_at) "
             'SELECT d.main_id, s.start, s."end", s.label, p.main_id, s.origin, s.origin_detail, s.status, '
             "s.attributes, s.note, s.created_at, s.updated_at FROM other.spans s "
             "JOIN temp.merge_documents d ON d.other_id = s.document_id "
-            "JOIN temp.merge_people p ON p.other_id = s.annotator_id ORDER BY s.id"
+            "JOIN temp.merge_people p ON p.other_id = s.annotator_id WHERE true ORDER BY s.id ON CONFLICT DO NOTHING"
         )
         after = {
             name: count
@@ -110,13 +141,14 @@ class Attach:
             'AND m{n}.start = o{n}.start AND m{n}."end" = o{n}."end" AND m{n}.label = o{n}.label'
         )
         report.links_added = conn.execute(
-            "INSERT OR IGNORE INTO main.links (head_id, tail_id, label, annotator_id, created_at) "
+            "INSERT INTO main.links (head_id, tail_id, label, annotator_id, created_at) "
             "SELECT m1.id, m2.id, k.label, pk.main_id, k.created_at FROM other.links k "
             "JOIN other.spans o1 ON o1.id = k.head_id JOIN other.spans o2 ON o2.id = k.tail_id "
             "JOIN temp.merge_people pk ON pk.other_id = k.annotator_id "
             + identity.format(n=1)
             + " "
             + identity.format(n=2)
+            + " WHERE true ON CONFLICT DO NOTHING"
         ).rowcount
         # their document labels (each person's own, as spans are), and the definitions of
         # those our schema lacks
@@ -125,15 +157,16 @@ class Attach:
         missing = {k: v for k, v in (json.loads(theirs[0]) if theirs else {}).items() if k not in ours}
         if missing:
             conn.execute(
-                "INSERT OR REPLACE INTO main.settings (key, value) VALUES ('document_labels', ?)",
+                "INSERT INTO main.settings (key, value) VALUES ('document_labels', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (json.dumps({**ours, **missing}),),
             )
             self.reload_schema()
         report.document_labels_added = conn.execute(
-            "INSERT OR IGNORE INTO main.document_labels (document_id, annotator_id, name, value, updated_at) "
+            "INSERT INTO main.document_labels (document_id, annotator_id, name, value, updated_at) "
             "SELECT d.main_id, p.main_id, o.name, o.value, o.updated_at FROM other.document_labels o "
             "JOIN temp.merge_documents d ON d.other_id = o.document_id "
-            "JOIN temp.merge_people p ON p.other_id = o.annotator_id"
+            "JOIN temp.merge_people p ON p.other_id = o.annotator_id WHERE true ON CONFLICT DO NOTHING"
         ).rowcount
         # the colleague's document statuses and notes, under the name of the person who did
         # most of the work in that file (the file's owner)
@@ -144,9 +177,10 @@ class Attach:
         ).fetchone()
         if owner is not None:
             report.statuses_added = conn.execute(
-                "INSERT OR IGNORE INTO main.annotator_documents (document_id, annotator_id, status, note, tags, updated_at) "
+                "INSERT INTO main.annotator_documents (document_id, annotator_id, status, note, tags, updated_at) "
                 "SELECT d.main_id, ?, o.status, o.note, o.tags, o.updated_at FROM other.documents o "
-                "JOIN temp.merge_documents d ON d.other_id = o.id WHERE o.status != 'new' OR o.note != '' OR o.tags != '[]'",
+                "JOIN temp.merge_documents d ON d.other_id = o.id WHERE o.status != 'new' OR o.note != '' OR o.tags != '[]' "
+                "ON CONFLICT DO NOTHING",
                 (owner[0],),
             ).rowcount
         self._log(
@@ -166,25 +200,27 @@ class Attach:
         )
 
     def _document_label_settings(self) -> dict:
-        row = self.conn.execute("SELECT value FROM main.settings WHERE key = 'document_labels'").fetchone()
+        row = self.conn.execute(self._merge_sql("SELECT value FROM main.settings WHERE key = 'document_labels'")).fetchone()
         return json.loads(row[0]) if row else {}
 
     def _merge_conflict(self, other_id: int, name: str) -> str | None:
         """The same name with different work on both sides: this project holds spans under
         ``name`` that the colleague's file does not (two people of one name, or edits made
         here). Their work is then not merged, and the report says so."""
-        row = self.conn.execute("SELECT id FROM main.annotators WHERE name = ?", (name,)).fetchone()
+        row = self.conn.execute(self._merge_sql("SELECT id FROM main.annotators WHERE name = ?"), (name,)).fetchone()
         if row is None:
             return None
         ours_not_theirs = self.conn.execute(
-            """
+            self._merge_sql(
+                """
             SELECT count(*) FROM main.spans m JOIN main.documents md ON md.id = m.document_id
             WHERE m.annotator_id = ? AND NOT EXISTS (
                 SELECT 1 FROM other.spans o JOIN other.documents od ON od.id = o.document_id
                 WHERE o.annotator_id = ? AND od.sha256 = md.sha256 AND o.start = m.start AND o."end" = m."end"
                 AND o.label = m.label AND o.status = m.status
             )
-            """,
+            """
+            ),
             (row[0], other_id),
         ).fetchone()[0]
         if ours_not_theirs:
@@ -193,3 +229,13 @@ class Attach:
                 "the same name with different work on both sides"
             )
         return None
+
+
+class _Translating:
+    """A connection whose SQL passes through ``translate`` first (the merge's schema names)."""
+
+    def __init__(self, conn: Any, translate: Any) -> None:
+        self._conn, self._translate = conn, translate
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self._conn.execute(self._translate(sql), params)

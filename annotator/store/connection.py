@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.domain import Change, Schema
-from annotator.errors import NewerSchemaError, NotAProjectError, StoreError
+from annotator.errors import NewerSchemaError, NotAProjectError, RefusedByServer, StoreError
 from annotator.store.backups import pre_migration_backup
+from annotator.store.dialect import POSTGRESQL, SQLITE
 from annotator.store.files import connect
 from annotator.store.migrations import (
     APPLICATION_ID,
@@ -20,6 +21,7 @@ from annotator.store.migrations import (
     catalogue_problem,
     split_sql,
 )
+from annotator.store.postgres import is_server_url
 
 if TYPE_CHECKING:  # Python 3.11 has it at run time; annotations here are never evaluated
     from typing import Self
@@ -59,6 +61,15 @@ class Connection:
         self._on_migrate = on_migrate
         self._while_busy = while_busy
         self._before_migrate = before_migrate
+        self._db: Any = None
+        self._schema: Schema | None = None
+        self._annotator_ids: dict[str, int] = {}
+        self._recorder: list[Change] | None = None
+        if is_server_url(self.path):
+            self._open_server(schema)
+            return
+        self.sql = SQLITE
+        self.server = False
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -76,11 +87,55 @@ class Connection:
         except BaseException:
             self.conn.close()
             raise
-        self._db: Any = None
-        self._schema: Schema | None = None
-        self._annotator_ids: dict[str, int] = {}
-        self._recorder: list[Change] | None = None
         self.created = self._created
+
+    def _open_server(self, schema: Schema | None) -> None:
+        """A project on a PostgreSQL server: created by ``annotator server init`` (or here, when
+        the database is empty and this user may create tables), else brought up to date."""
+        from annotator.store.postgres import PgConnection, check_version, read_version
+
+        self.sql = POSTGRESQL
+        self.server = True
+        self.conn = PgConnection(self.path)
+        try:
+            version = read_version(self.conn, self.path)
+            check_version(version, SCHEMA_VERSION, self.path)
+            self._created = version == 0
+            if version < SCHEMA_VERSION:
+                self._migrate_server(version)
+            if self._created:
+                from annotator.schema import load_schema
+
+                with self.transaction():
+                    self._write_schema(schema or load_schema())
+        except BaseException:
+            self.conn.close()
+            raise
+        self.created = self._created
+
+    def _migrate_server(self, version: int) -> None:
+        from annotator.store.pg_schema import PG_MIGRATIONS
+
+        conn = self.conn
+        with self.transaction():
+            # one migrator at a time; another may have finished while this one waited
+            conn.execute("SELECT pg_advisory_xact_lock(4242)")
+            from annotator.store.postgres import read_version
+
+            current = read_version(conn, self.path)
+            while current < SCHEMA_VERSION:
+                target, script = PG_MIGRATIONS[current]
+                conn.execute(script)
+                conn.execute(
+                    "INSERT INTO annotator_meta (key, value) VALUES ('version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(target),),
+                )
+                current = target
+            from annotator.store.policies import apply_policies, has_roles
+
+            if has_roles(conn):  # the new tables get the team's rules at once
+                apply_policies(conn)
 
     @property
     def db(self) -> Any:
@@ -165,8 +220,27 @@ class Connection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _wrote_one(self, cursor: Any, what: str) -> None:
+        """An UPDATE or DELETE of one row by id changed it. On a server, row-level security hides
+        the rows a person may not write from their UPDATE and DELETE, which then change nothing
+        without an error: said here, so that nothing is taken as done that was not."""
+        if cursor.rowcount == 0:
+            raise RefusedByServer(
+                f"refused by the server: {what} is another person's (you may change only your own "
+                "work and the models' suggestions)"
+            )
+
+    @property
+    def server_user(self) -> str:
+        """The name this connection has on the server (a server project only)."""
+        return self.conn.raw.info.user
+
     @property
     def version(self) -> int:
+        if self.server:
+            from annotator.store.postgres import read_version
+
+            return read_version(self.conn, self.path)
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     @contextmanager
@@ -184,7 +258,7 @@ class Connection:
                 raise
             conn.execute("RELEASE nested")
             return
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(self.sql.begin)
         try:
             yield conn
         except BaseException:

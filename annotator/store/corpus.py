@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from annotator.domain import MACHINES, Span, checkpoint, find_whole, overlaps
-from annotator.store.rows import SpanRow, dump_json, fts_query, like_prefix, span_state, sql_list
+from annotator.store.rows import SpanRow, dump_json, like_prefix, span_state, sql_list
 
 
 class Corpus:
@@ -27,18 +27,13 @@ class Corpus:
         """Documents matching ``query`` (words, all of them; "quoted phrases"; accents ignored),
         best first, each with a snippet of context around the hits ([...] marks them).
         ``status``, ``label``, ``annotator``: only documents the list's filters let through."""
-        match = fts_query(query)
-        if not match:
-            return []
         clauses, params = self._document_filter(status, label, annotator, None)
         where = "".join(" AND " + clause for clause in clauses)
-        return self._dicts(
-            "SELECT f.rowid AS document_id, d.title, d.published, d.status, "
-            "snippet(documents_fts, 1, '[', ']', '…', 12) AS snippet "
-            f"FROM documents_fts f JOIN documents d ON d.id = f.rowid WHERE documents_fts MATCH ?{where} "
-            "ORDER BY bm25(documents_fts) LIMIT ? OFFSET ?",
-            (match, *params, limit, offset),
-        )
+        ranked = self.sql.search_ranked(query, where)
+        if ranked is None:
+            return []
+        sql, match = ranked
+        return self._dicts(sql, (*match, *params, limit, offset))
 
     TAG_ALL = "tag-all"
 
@@ -55,16 +50,11 @@ class Corpus:
         second-guessed). Candidates come from the full-text index, then are checked in the text,
         a thousand documents at a time: ``progress(done, total)`` after each, and None when
         ``should_stop()`` says so."""
-        match = fts_query(f'"{phrase}"')
-        if not match or label not in self.schema.labels:
+        match = self.sql.search_match(f'"{phrase}"')
+        if match is None or label not in self.schema.labels:
             return []
         layer = self.schema.layer_of(label)
-        candidates = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?", (match,)
-            )
-        ]
+        candidates = [r[0] for r in self.conn.execute(match[0], match[1])]
         found: list[tuple[int, int, int]] = []
         for begin in range(0, len(candidates), 1000):
             if progress is not None:
@@ -82,7 +72,7 @@ class Corpus:
             taken = set(
                 self.conn.execute(
                     'SELECT document_id, start, "end" FROM spans WHERE label = ? '
-                    "AND status IN ('suggested', 'accepted') AND document_id IN (SELECT value FROM json_each(?))",
+                    f"AND status IN ('suggested', 'accepted') AND document_id IN ({self.sql.ids})",
                     (label, documents),
                 )
             )
@@ -174,7 +164,7 @@ class Corpus:
             clauses.append("s.label = ?")
             params.append(label)
         for key, value in (attributes or {}).items():
-            clauses.append("json_extract(s.attributes, ?) = ?")
+            clauses.append(self.sql.json_path_equals("s.attributes"))
             params += ["$." + json.dumps(key), value]
         if link:
             clauses.append(
@@ -192,7 +182,7 @@ class Corpus:
             f"""
             SELECT s.document_id, d.title, d.published, s.id AS span_id, s.start, s."end", s.label,
                    a.name AS annotator, s.attributes,
-                   substr(d.text, max(1, s.start + 1 - ?), min(s.start, ?)) AS left_context,
+                   substr(d.text, {self.sql.greatest}(1, s.start + 1 - ?), {self.sql.least}(s.start, ?)) AS left_context,
                    substr(d.text, s.start + 1, s."end" - s.start) AS text,
                    substr(d.text, s."end" + 1, ?) AS right_context
             FROM spans s JOIN documents d ON d.id = s.document_id JOIN annotators a ON a.id = s.annotator_id

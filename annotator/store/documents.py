@@ -13,7 +13,6 @@ from annotator.store.rows import (
     DOCUMENT_COLUMNS,
     document_from_row,
     dump_json,
-    fts_query,
     now,
     pack_offsets,
     sql_list,
@@ -68,9 +67,7 @@ class Documents:
             ),
         ).fetchone()
         if row is not None:
-            self.conn.execute(
-                "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)", (row[0], title, text)
-            )
+            self.sql.index_document(self.conn, row[0], title, text)
             return row[0], True
         existing = self.conn.execute("SELECT id FROM documents WHERE sha256 = ?", (digest,)).fetchone()
         return existing[0], False
@@ -115,7 +112,7 @@ class Documents:
     #: How the document list sorts: each by an indexed column, ties broken by id.
     DOCUMENT_ORDERS = {
         "id": "d.id",
-        "title": "d.title COLLATE NOCASE",
+        "title": "{nocase}",
         "status": "d.status",
         "published": "d.published",
     }
@@ -158,7 +155,7 @@ class Documents:
             clauses.append("d.id = ?")
             params.append(document_id)
         if ids is not None:
-            clauses.append("d.id IN (SELECT value FROM json_each(?))")
+            clauses.append(f"d.id IN ({self.sql.ids})")
             params.append(json.dumps(list(ids)))
         later, earlier = (">", "<=") if not descending else ("<", ">=")
         if after is not None:
@@ -176,7 +173,8 @@ class Documents:
             " LIMIT ?" if limit is not None else ""
         )
         params += [limit] if limit is not None else []
-        value = sort if order.startswith(DOCUMENT_LABEL_ORDER) else sort.split()[0]  # without its collation
+        # the value of the key (without its collation)
+        value = sort if order.startswith(DOCUMENT_LABEL_ORDER) else sort.replace(" COLLATE NOCASE", "")
         if keys_only:
             query = f"SELECT d.id, {value} FROM documents d {tail}"
             return [{"id": i, "key": (v, i)} for i, v in self.conn.execute(query, params)]
@@ -202,7 +200,8 @@ class Documents:
         by commas; '' when none): a list column, and an order."""
         literal = "'" + name.replace("'", "''") + "'"
         return (
-            "COALESCE((SELECT group_concat(DISTINCT v.value) FROM document_labels x, json_each(x.value) v "
+            f"COALESCE((SELECT {self.sql.distinct_joined('v.value')} "
+            f"FROM document_labels x, {self.sql.json_values('x.value', 'v')} "
             f"WHERE x.document_id = d.id AND x.name = {literal}), '')"
         )
 
@@ -220,7 +219,7 @@ class Documents:
             if name not in self.schema.document_labels:
                 raise StoreError(f"no document label {name!r} to sort by")
             return self._document_label_value(name)
-        return self.DOCUMENT_ORDERS[order]
+        return self.DOCUMENT_ORDERS[order].format(nocase=self.sql.nocase.format("d.title"))
 
     def _document_filter(
         self, status: str | None, label: str | None, annotator: str | None, text: str | None
@@ -236,7 +235,7 @@ class Documents:
         name, _, value = (label or "").partition(DOCUMENT_LABEL_CHOICE)
         if value and name in self.schema.document_labels:
             clauses.append(
-                "EXISTS (SELECT 1 FROM document_labels x, json_each(x.value) v "
+                f"EXISTS (SELECT 1 FROM document_labels x, {self.sql.json_values('x.value', 'v')} "
                 "WHERE x.document_id = d.id AND x.name = ? AND v.value = ?)"
             )
             params += [name, value]
@@ -251,9 +250,10 @@ class Documents:
                 "AND x.annotator_id = (SELECT id FROM annotators WHERE name = ?))"
             )
             params.append(annotator)
-        if text and fts_query(text):
-            clauses.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
-            params.append(fts_query(text))
+        match = self.sql.search_match(text) if text else None
+        if match is not None:
+            clauses.append(f"d.id IN ({match[0]})")
+            params += match[1]
         return clauses, params
 
     def document_ids_where(
@@ -278,6 +278,7 @@ class Documents:
             self.conn.execute(
                 "UPDATE documents SET status = ?, updated_at = ? WHERE id = ?", (status, now(), document_id)
             )
+            self.finish_assignment(document_id, annotator, status in ("done", "reviewed"))
             self._log(
                 "set status",
                 document_id,
@@ -399,8 +400,9 @@ class Documents:
             )
             return
         self.conn.execute(
-            "INSERT OR REPLACE INTO document_labels (document_id, annotator_id, name, value, updated_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO document_labels (document_id, annotator_id, name, value, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (document_id, annotator_id, name) "
+            "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             (document_id, annotator_id, name, dump_json(value), now()),
         )
 
@@ -440,7 +442,7 @@ class Documents:
         found = {
             r[0]
             for r in self.conn.execute(
-                "SELECT id FROM documents WHERE id IN (SELECT value FROM json_each(?))",
+                f"SELECT id FROM documents WHERE id IN ({self.sql.ids})",
                 (json.dumps(list(document_ids)),),
             )
         }
@@ -457,10 +459,7 @@ class Documents:
                 ).fetchone()
                 if row is None:
                     continue
-                self.conn.execute(
-                    "INSERT INTO documents_fts (documents_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-                    (document_id, row[0], row[1]),
-                )
+                self.sql.unindex_document(self.conn, document_id, row[0], row[1])
                 spans = self.conn.execute("SELECT count(*) FROM spans WHERE document_id = ?", (document_id,))
                 self._log(
                     "delete document",
@@ -479,7 +478,8 @@ class Documents:
         self, document_id: int, starts: Sequence[int], ends: Sequence[int], tokenizer: str
     ) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO tokens (document_id, tokenizer, offsets) VALUES (?, ?, ?)",
+            "INSERT INTO tokens (document_id, tokenizer, offsets) VALUES (?, ?, ?) ON CONFLICT (document_id) "
+            "DO UPDATE SET tokenizer = excluded.tokenizer, offsets = excluded.offsets",
             (document_id, tokenizer, pack_offsets(starts, ends)),
         )
 
@@ -490,7 +490,8 @@ class Documents:
 
     def mark_preannotated(self, document_id: int, pipeline: str, suggestions: int) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO preannotations (document_id, pipeline, suggestions, at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO preannotations (document_id, pipeline, suggestions, at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (document_id, pipeline) DO UPDATE SET suggestions = excluded.suggestions, at = excluded.at",
             (document_id, pipeline, suggestions, now()),
         )
 

@@ -204,7 +204,7 @@ class History:
 
     def history(self, document_id: int | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])
-        rows = self.db.query(f"SELECT * FROM history {where} ORDER BY id", params)
+        rows = self._dicts(f"SELECT * FROM history {where} ORDER BY id", params)
         return [
             {
                 **row,

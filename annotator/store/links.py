@@ -47,8 +47,11 @@ class Links:
                 # a link a pipeline proposed, drawn by the analyst: it becomes the analyst's
                 before = Link(link_id, head_id, tail_id, label, owner, created)
                 link = Link(link_id, head_id, tail_id, label, annotator, created)
-                self.conn.execute(
-                    "UPDATE links SET annotator_id = ? WHERE id = ?", (self.annotator_id(annotator), link_id)
+                self._wrote_one(
+                    self.conn.execute(
+                        "UPDATE links SET annotator_id = ? WHERE id = ?", (self.annotator_id(annotator), link_id)
+                    ),
+                    f"link {link_id}",
                 )
                 self._log(
                     "move link",
@@ -89,7 +92,7 @@ class Links:
             if found is None:
                 raise StoreError(f"no link with id {link_id}")
             link, document_id = found
-            self.conn.execute("DELETE FROM links WHERE id = ?", (link_id,))
+            self._wrote_one(self.conn.execute("DELETE FROM links WHERE id = ?", (link_id,)), f"link {link_id} ({link.annotator}'s)")
             self._log(
                 "delete link",
                 document_id,
@@ -143,7 +146,8 @@ class Links:
     def insert_link(self, head_id: int, tail_id: int, label: str, annotator_id: int) -> None:
         """A link of an import (no history of its own: the import is one entry)."""
         self.conn.execute(
-            "INSERT OR IGNORE INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
             (head_id, tail_id, label, annotator_id, now()),
         )
 
@@ -173,7 +177,8 @@ class Links:
             if head_row is None or tail_row is None:
                 continue
             added += self.conn.execute(
-                "INSERT OR IGNORE INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
                 (head_row[0], tail_row[0], label, annotator_id, stamp),
             ).rowcount
         return added

@@ -185,6 +185,22 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (document_id, annotator_id, name)
     );
     """,
+    # 9: who annotates which article (a team's split, each article to K people), and when each
+    # finished it; documents.assigned counts the people an article is given to, so that "give
+    # me the next" is an indexed lookup on a hundred thousand articles.
+    """
+    CREATE TABLE assignments (
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        annotator_id INTEGER NOT NULL REFERENCES annotators(id),
+        assigned_at TEXT NOT NULL,
+        assigned_by TEXT NOT NULL DEFAULT '',
+        done_at TEXT,
+        PRIMARY KEY (document_id, annotator_id)
+    );
+    CREATE INDEX assignments_annotator ON assignments(annotator_id, done_at, document_id);
+    ALTER TABLE documents ADD COLUMN assigned INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX documents_assigned ON documents(assigned, id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -14,13 +14,18 @@ from annotator.store.rows import dump_json, now
 class Project:
     """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
 
+    SETTING_UPSERT = (
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+
     def _write_schema(self, schema: Schema) -> None:
         conn = self.conn
         for position, label in enumerate(schema.labels.values()):
             self._write_label(label, position)
         for link in schema.link_labels.values():
             conn.execute(
-                "INSERT OR REPLACE INTO link_labels (name, heads, tails, description) VALUES (?, ?, ?, ?)",
+                "INSERT INTO link_labels (name, heads, tails, description) VALUES (?, ?, ?, ?) ON CONFLICT (name) "
+                "DO UPDATE SET heads = excluded.heads, tails = excluded.tails, description = excluded.description",
                 (link.name, json.dumps(link.heads), json.dumps(link.tails), link.description),
             )
         settings = {
@@ -36,20 +41,23 @@ class Project:
         }
         for key, value in settings.items():
             conn.execute(
-                "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, json.dumps(value))
+                self.SETTING_UPSERT, (key, json.dumps(value))
             )
         self._schema = None
 
     def _write_label(self, label: Label, position: int) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO labels (name, layer, colour, shortcut, description, position) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO labels (name, layer, colour, shortcut, description, position) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET layer = excluded.layer, "
+            "colour = excluded.colour, shortcut = excluded.shortcut, description = excluded.description, "
+            "position = excluded.position",
             (label.name, label.layer, label.colour, label.shortcut, label.description, position),
         )
         for attribute_position, attribute in enumerate(label.attributes):
             self.conn.execute(
-                'INSERT OR REPLACE INTO label_attributes (label, name, "values", description, position) '
-                "VALUES (?, ?, ?, ?, ?)",
+                'INSERT INTO label_attributes (label, name, "values", description, position) '
+                'VALUES (?, ?, ?, ?, ?) ON CONFLICT (label, name) DO UPDATE SET "values" = excluded."values", '
+                "description = excluded.description, position = excluded.position",
                 (
                     label.name,
                     attribute.name,
@@ -133,11 +141,12 @@ class Project:
         row = self.conn.execute("SELECT id FROM annotators WHERE name = ?", (name,)).fetchone()
         if row is None:
             with self.transaction():
+                # DO NOTHING, not an update: on a server, people may add annotators, not change them
                 row = self.conn.execute(
                     "INSERT INTO annotators (name, kind, created_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(name) DO UPDATE SET name = name RETURNING id",
+                    "ON CONFLICT(name) DO NOTHING RETURNING id",
                     (name, kind, now()),
-                ).fetchone()
+                ).fetchone() or self.conn.execute("SELECT id FROM annotators WHERE name = ?", (name,)).fetchone()
         self._annotator_ids[name] = row[0]
         return row[0]
 
@@ -146,7 +155,7 @@ class Project:
         the document first, people before models, the most spans first (then in the whole
         project): the pair review mode proposes."""
         rows = self.conn.execute(
-            "SELECT a.name, sum(s.document_id IS ?) AS here, count(s.id) AS everywhere "
+            "SELECT a.name, count(CASE WHEN s.document_id = ? THEN 1 END) AS here, count(s.id) AS everywhere "
             "FROM annotators a LEFT JOIN spans s ON s.annotator_id = a.id AND s.status != 'rejected' "
             "WHERE a.kind NOT IN ('rule', 'gold') GROUP BY a.id "
             "ORDER BY here > 0 DESC, a.kind = 'model', here DESC, everywhere DESC, a.name",
@@ -172,5 +181,5 @@ class Project:
                 self.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
             else:
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, dump_json(value))
+                    self.SETTING_UPSERT, (key, dump_json(value))
                 )

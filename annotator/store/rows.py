@@ -63,11 +63,11 @@ class SpanRow(NamedTuple):
 #: The one statement that inserts a :class:`SpanRow` (then its note and two time stamps),
 #: skipping a span already there (same document, annotator, offsets and label).
 SPAN_ROW_INSERT = (
-    "INSERT OR IGNORE INTO spans ("
+    "INSERT INTO spans ("
     + ", ".join('"end"' if name == "end" else name for name in SpanRow._fields)
     + ", note, created_at, updated_at) VALUES ("
     + ", ".join("?" * (len(SpanRow._fields) + 3))
-    + ")"
+    + ") ON CONFLICT DO NOTHING"
 )
 
 

@@ -22,8 +22,7 @@ from annotator.store.rows import (
 class Selections:
     """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
 
-    @staticmethod
-    def _span_selection(selection: Selection) -> tuple[str, list[Any]]:
+    def _span_selection(self, selection: Selection) -> tuple[str, list[Any]]:
         """SQL conditions over spans s, labels l, annotators a and documents d."""
         clauses, params = [], []
         statuses = ["accepted"] + (["rejected"] if selection.include_rejected else [])
@@ -46,16 +45,15 @@ class Selections:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")
                 params += list(values)
         for name, value in selection.attributes:
-            clauses.append("json_extract(s.attributes, ?) = ?")
+            clauses.append(self.sql.json_path_equals("s.attributes"))
             params += ["$." + json.dumps(name), value]
-        document_where, document_params = Selections._document_selection(selection)
+        document_where, document_params = self._document_selection(selection)
         if document_where:
             clauses.append(document_where)
             params += document_params
         return " AND ".join(clauses), params
 
-    @staticmethod
-    def _document_selection(selection: Selection) -> tuple[str, list[Any]]:
+    def _document_selection(self, selection: Selection) -> tuple[str, list[Any]]:
         clauses, params = [], []
         if selection.document_statuses:
             marks = ",".join("?" * len(selection.document_statuses))
@@ -65,7 +63,7 @@ class Selections:
             clauses.append("d.published LIKE ? ESCAPE '\\'")
             params.append(like_prefix(selection.published))
         if selection.document_ids:
-            clauses.append("d.id IN (SELECT value FROM json_each(?))")
+            clauses.append(f"d.id IN ({self.sql.ids})")
             params.append(json.dumps(list(selection.document_ids)))
         return " AND ".join(clauses), params
 

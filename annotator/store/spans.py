@@ -47,7 +47,7 @@ class Spans:
     def spans_by_id(self, span_ids: Iterable[int]) -> dict[int, Span]:
         """The spans of these ids that exist, read in one query (an action's touched spans)."""
         rows = self.conn.execute(
-            SPAN_SELECT + " WHERE spans.id IN (SELECT value FROM json_each(?))", (json.dumps(list(span_ids)),)
+            SPAN_SELECT + f" WHERE spans.id IN ({self.sql.ids})", (json.dumps(list(span_ids)),)
         )
         return {row[0]: span_from_row(row) for row in rows}
 
@@ -102,7 +102,7 @@ class Spans:
         live = (
             'SELECT spans.start, spans."end" FROM spans JOIN labels ON labels.name = spans.label '
             "WHERE spans.document_id = ? AND spans.annotator_id = ? AND labels.layer = ? "
-            "AND spans.status != 'rejected' AND spans.id IS NOT ? "
+            f"AND spans.status != 'rejected' AND spans.id {self.sql.is_not} ? "
         )
         head = (document_id, annotator_id, layer, ignore_span_id)
         others = self.conn.execute(
@@ -213,10 +213,13 @@ class Spans:
                 status=before.status if status is None else status,
                 updated_at=stamp,
             )
-            self.conn.execute(
-                'UPDATE spans SET start = ?, "end" = ?, label = ?, attributes = ?, note = ?, status = ?, '
-                "updated_at = ? WHERE id = ?",
-                (after.start, after.end, after.label, stored, after.note, after.status, stamp, span_id),
+            self._wrote_one(
+                self.conn.execute(
+                    'UPDATE spans SET start = ?, "end" = ?, label = ?, attributes = ?, note = ?, status = ?, '
+                    "updated_at = ? WHERE id = ?",
+                    (after.start, after.end, after.label, stored, after.note, after.status, stamp, span_id),
+                ),
+                f"span {span_id} ({before.annotator}'s)",
             )
             self._log(
                 "update span",
@@ -238,7 +241,9 @@ class Spans:
                 "SELECT id FROM links WHERE head_id = ? OR tail_id = ?", (span_id, span_id)
             ).fetchall():
                 self.delete_link(link_id, annotator)
-            self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+            self._wrote_one(
+                self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,)), f"span {span_id} ({before.annotator}'s)"
+            )
             self._log("delete span", before.document_id, span_id, span_state(before), None, annotator, "span")
             self._touch_document(before.document_id, annotator)
 
@@ -250,10 +255,32 @@ class Spans:
         transaction.
         """
         stamp = now()
+        if self.server:
+            return self._copy_spans(rows, stamp)
         # rowcount counts this statement's rows only (total_changes would also count what the
         # full-text index writes to its own tables meanwhile)
         tail = ("", stamp, stamp)
         return self.conn.executemany(SPAN_ROW_INSERT, (row + tail for row in rows)).rowcount
+
+    def _copy_spans(self, rows: Iterable[SpanRow], stamp: str) -> int:
+        """:meth:`insert_spans` on a server: the rows COPYed into a temporary table, then one
+        INSERT ... SELECT that skips those already there (one statement, not one per row:
+        a round trip each would be most of an import's time, and each would notify)."""
+        conn = self.conn
+        fields = ", ".join('"end"' if name == "end" else name for name in SpanRow._fields)
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS span_rows (ord BIGINT GENERATED ALWAYS AS IDENTITY, "
+            'document_id BIGINT, start INTEGER, "end" INTEGER, label TEXT, annotator_id BIGINT, origin TEXT, '
+            "origin_detail TEXT, status TEXT, attributes TEXT)"
+        )
+        conn.execute("TRUNCATE span_rows")
+        if not conn.copy_rows("span_rows", fields, rows):
+            return 0
+        return conn.execute(
+            f"INSERT INTO spans ({fields}, note, created_at, updated_at) SELECT {fields}, '', ?, ? "
+            "FROM span_rows ORDER BY ord ON CONFLICT DO NOTHING",
+            (stamp, stamp),
+        ).rowcount
 
     def insert_span_returning(self, row: tuple, note: str = "") -> tuple[int, int]:
         """Insert one span of an import (row as for :meth:`insert_spans`): ``(id, 1)``, or the
@@ -282,7 +309,7 @@ class Spans:
         rows = self.conn.execute(
             'SELECT s.document_id, s.start, s."end", s.label FROM spans s JOIN annotators a ON a.id = s.annotator_id '
             f"WHERE s.label IN ({','.join('?' * len(layers))}) AND s.status = 'accepted' "
-            f"AND s.document_id IN (SELECT value FROM json_each(?)) AND a.kind IN {sql_list(DECIDERS)}",
+            f"AND s.document_id IN ({self.sql.ids}) AND a.kind IN {sql_list(DECIDERS)}",
             (*layers, json.dumps(list(document_ids))),
         )
         for document_id, start, end, label in rows:

@@ -21,7 +21,7 @@ class Suggestions:
         # annotator_id IN (...) lets the identity index find the offsets directly
         rows = self.conn.execute(
             "SELECT id, label FROM spans WHERE document_id = ? AND annotator_id IN (SELECT id FROM annotators) "
-            "AND start = ? AND \"end\" = ? AND +status = 'suggested' ORDER BY id",
+            f"AND start = ? AND \"end\" = ? AND {self.sql.unindexed.format('status')} = 'suggested' ORDER BY id",
             (document_id, start, end),
         ).fetchall()
         if label is None:
@@ -105,13 +105,13 @@ class Suggestions:
                 'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, attributes, '
                 "note, suggestion_id, created_at, updated_at) "
                 "SELECT s.document_id, s.start, s.\"end\", s.label, ?, s.origin, 'accepted', s.attributes, '', "
-                "s.id, ?, ? FROM spans s WHERE s.id IN (SELECT value FROM json_each(?)) "
+                f"s.id, ?, ? FROM spans s WHERE s.id IN ({self.sql.ids}) "
                 "RETURNING suggestion_id, id",
                 (annotator_id, stamp, stamp, ids),
             ).fetchall()
         )
         self.conn.execute(
-            "UPDATE spans SET status = 'accepted', updated_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+            f"UPDATE spans SET status = 'accepted', updated_at = ? WHERE id IN ({self.sql.ids})",
             (stamp, ids),
         )
         changes: list[Change] = []
@@ -129,17 +129,17 @@ class Suggestions:
             }
             changes.append(Change("span", suggestion.id, state, {**state, "status": "accepted"}))
             changes.append(Change("span", decision_id, None, decision))
-        # The history's rows in two statements, their JSON made by SQLite (the same states as
-        # the recorded changes; json_object writes them without spaces)
-        state = (
-            "json_object('id', s.id, 'document_id', s.document_id, 'start', s.start, 'end', s.\"end\", "
+        # The history's rows in two statements, their JSON made by the database (the same
+        # states as the recorded changes)
+        state = self.sql.json_object(
+            "'id', s.id, 'document_id', s.document_id, 'start', s.start, 'end', s.\"end\", "
             "'label', s.label, 'annotator', a.name, 'origin', s.origin, 'status', {status}, "
-            "'attributes', json(s.attributes), 'note', s.note, 'origin_detail', s.origin_detail, "
-            "'suggestion_id', s.suggestion_id)"
+            f"'attributes', {self.sql.as_json('s.attributes')}, 'note', s.note, 'origin_detail', s.origin_detail, "
+            "'suggestion_id', s.suggestion_id"
         )
         rows = (
             "FROM spans s JOIN annotators a ON a.id = s.annotator_id "
-            "WHERE s.id IN (SELECT value FROM json_each(?)) ORDER BY s.id"
+            f"WHERE s.id IN ({self.sql.ids}) ORDER BY s.id"
         )
         self.conn.execute(
             "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
@@ -167,9 +167,9 @@ class Suggestions:
         rows = self.conn.execute(
             "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
             "FROM links JOIN annotators ON annotators.id = links.annotator_id "
-            "WHERE (head_id IN (SELECT value FROM json_each(?1)) OR tail_id IN (SELECT value FROM json_each(?1))) "
-            f"AND (annotators.name = ?2 OR annotators.kind IN {sql_list(MACHINES)}) ORDER BY links.id",
-            (json.dumps(list(moved)), annotator),
+            f"WHERE (head_id IN ({self.sql.ids}) OR tail_id IN ({self.sql.ids})) "
+            f"AND (annotators.name = ? OR annotators.kind IN {sql_list(MACHINES)}) ORDER BY links.id",
+            (json.dumps(list(moved)), json.dumps(list(moved)), annotator),
         ).fetchall()
         analyst_id = self.annotator_id(annotator)
 

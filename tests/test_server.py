@@ -1,0 +1,222 @@
+"""A team's project on a real PostgreSQL server (started by the tests, tests/postgres.py):
+creating it and letting people in from the command line, moving a project exactly between a
+file and a server both ways, every command on a server project, and the roles as a hostile
+analyst would try them, refused by the server itself."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from annotator.cli import cli
+from annotator.errors import RefusedByServer, StoreError
+from annotator.store import Store
+from annotator.store.pg_schema import TABLES
+from tests.conftest import SAMPLES
+
+TEXT = "Kim Jong-un dijo, según la agencia KCNA, que «nadie podrá detenernos»."
+
+
+def run(*args: str, input: str | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fails(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@pytest.fixture
+def team(pg_server):
+    """A project made by `annotator server init`, with an analyst (ana, and pedro) and a
+    reviewer (rosa), each with their password in the PGPASSFILE the tests use."""
+    name = f"team_{next(pg_server.databases)}"
+    url = pg_server.url(name)
+    run("server", "init", url)
+    for user, role in (("ana", "analyst"), ("pedro", "analyst"), ("rosa", "reviewer")):
+        password = f"{user}-secret"
+        run("server", "add-user", url, user, "--role", role, "--password", input=f"{password}\n{password}\n")
+        pg_server.add_password(user, password)
+    yield pg_server, name, url
+    pg_server.admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def as_user(server, name: str, user: str) -> str:
+    return server.url(name, user=user)
+
+
+def rows_of(conn, table: str, columns: list[str]) -> list[tuple]:
+    names = ", ".join(f'"{c}"' for c in columns)
+    rows = conn.execute(f'SELECT {names} FROM "{table}"').fetchall()
+    return sorted((tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows), key=repr)
+
+
+def file_columns(conn, table: str) -> list[str]:
+    return [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+def worked_file(path):
+    """A project file with every kind of row: documents with meta, tokens, suggestions,
+    decisions, links, document labels, notes, statuses, history."""
+    run("--db", str(path), "--annotator", "ana", "import", str(SAMPLES))
+    with Store(path) as store:
+        first, second = store.document_ids()[:2]
+        quote = store.add_span(first, 0, 20, "QUOTE", "ana")
+        kcna = store.add_span(first, 30, 34, "ORG", "ana")
+        store.add_link(quote.id, kcna.id, "speaker", "ana")
+        store.set_document_label(first, "stance", "critical", "ana")
+        model = store.annotator_id("es_core_news_sm", "model")
+        store.insert_spans([(second, 0, 5, "LOC", model, "model", "", "suggested", "{}")])
+        suggestion = store.suggestion_at(second, 0, 5)
+        store.accept_suggestion(suggestion, "ana", label="ORG")
+        store.set_document_status(first, "done", "ana")
+        store.set_document_note(first, "revisar «KCNA»", "ana")
+        store.set_document_tags(first, ["corea", "ñandú"], "ana")
+        store.set_tokens(first, [0, 4], [3, 11], "es")
+    return path
+
+
+def test_a_project_goes_to_a_server_and_comes_back_exactly(tmp_path, team):
+    server, name, url = team
+    original = worked_file(tmp_path / "ana.db")
+    out = run("push", str(original), url)
+    assert "Pushed" in out and "documents" in out
+    pulled = tmp_path / "pulled.db"
+    run("pull", url, str(pulled))
+    a, b = sqlite3.connect(original), sqlite3.connect(pulled)
+    for table in TABLES:
+        columns = file_columns(a, table)
+        assert rows_of(a, table, columns) == rows_of(b, table, columns), table
+    assert rows_of(a, "spans", ["id"]), "the file had spans"
+    # the pulled file is a whole project: search (its own index rebuilt), undo history
+    with Store(pulled) as store:
+        assert store.search("KCNA")
+    # and the other way: work done on the server, pulled, pushed to a new project, is the same
+    with Store(as_user(server, name, "ana")) as store:
+        document_id = store.document_ids()[2]
+        store.add_span(document_id, 0, 4, "ORG", "ana")
+    second = tmp_path / "second.db"
+    run("pull", url, str(second))
+    copy_name = f"copy_{next(server.databases)}"
+    copy_url = server.url(copy_name)
+    run("server", "init", copy_url)
+    run("push", str(second), copy_url)
+    with psycopg.connect(url) as left, psycopg.connect(copy_url) as right:
+        for table in TABLES:
+            columns = file_columns(b, table)
+            assert rows_of(left, table, columns) == rows_of(right, table, columns), table
+    server.admin_execute(f"DROP DATABASE {copy_name} WITH (FORCE)")
+
+
+def test_push_refuses_a_server_project_with_work_and_pull_an_existing_file(tmp_path, team):
+    _server, _name, url = team
+    original = worked_file(tmp_path / "ana.db")
+    run("push", str(original), url)
+    assert "already holds documents" in fails("push", str(original), url)
+    assert "exists" in fails("pull", url, str(original))
+
+
+def test_every_command_works_on_a_server_project(tmp_path, team):
+    server, name, _url = team
+    url = as_user(server, name, "ana")
+    names = ("01-pionyang-pacto.txt", "02-seul-alerta.txt", "03-moscu-cereal.txt")
+    run("--db", url, "import", *(str(SAMPLES / n) for n in names))
+    with Store(url) as store:
+        assert len(store.document_ids()) == 3
+        assert {a["name"] for a in store.annotators()} <= {"ana", "import"}
+    out = run("--db", url, "search", "pacto", "militar")
+    assert "Pionyang defiende" in out and "1 article" in out
+    # accents ignored, as in a project file
+    assert "Pionyang defiende" in run("--db", url, "search", "Moscu")
+    assert run("--db", url, "search", "Moscu") == run("--db", url, "search", "Moscú")
+    target = tmp_path / "out.jsonl"
+    run("--db", url, "export", "--format", "jsonl", "--out", str(target), "--include-suggestions")
+    assert target.read_text(encoding="utf-8").count("\n") == 3
+    out = run("--db", url, "backup")
+    assert "Backed up to" in out
+    backups = run("--db", url, "backup", "--list").split()
+    with Store(backups[-1]) as copy:
+        assert len(copy.document_ids()) == 3
+
+
+def test_an_analyst_works_through_the_store_and_decisions_are_theirs(team):
+    server, name, _url = team
+    with Store(as_user(server, name, "ana")) as store:
+        document_id, _ = store.add_document(TEXT, "Kim")
+        model = store.annotator_id("es_core_news_sm", "model")
+        store.insert_spans([(document_id, 0, 11, "PER", model, "model", "", "suggested", "{}")])
+        decision = store.accept_suggestion(store.suggestion_at(document_id, 0, 11), "ana")
+        assert decision.annotator == "ana"
+        store.add_span(document_id, 35, 39, "ORG", "ana")
+        store.set_document_status(document_id, "done", "ana")
+        assert store.history()[-1]["annotator"] == "ana"
+    with Store(as_user(server, name, "pedro")) as store:
+        # pedro sees ana's work, and annotates the same article on his own
+        assert {s.annotator for s in store.spans(document_id)} >= {"ana"}
+        store.add_span(document_id, 35, 39, "ORG", "pedro")
+        assert len([s for s in store.spans(document_id) if s.label == "ORG"]) == 2
+
+
+def test_a_hostile_analyst_is_refused_by_the_server(team):
+    server, name, url = team
+    with Store(as_user(server, name, "rosa")) as store:
+        document_id, _ = store.add_document(TEXT, "Kim")
+        roses = store.add_span(document_id, 0, 11, "PER", "rosa")
+        store.annotator_id("gold", "gold")
+        gold = store.add_span(document_id, 35, 39, "ORG", "gold")  # a reviewer writes gold
+    with Store(as_user(server, name, "ana")) as store:
+        conn = store.conn
+        # another's span: through the store, and in raw SQL
+        with pytest.raises(RefusedByServer):
+            store.update_span(roses.id, "ana", label="ORG")
+        for sql in (
+            f"UPDATE spans SET label = 'LOC' WHERE id = {roses.id}",
+            f"DELETE FROM spans WHERE id = {roses.id}",
+        ):
+            conn.execute(sql)  # row-level security: the row is not hers, so nothing matches
+        assert store.span(roses.id).label == "PER"
+        rosa_id = store.annotator_id("rosa")
+        with pytest.raises(RefusedByServer):
+            conn.execute(
+                'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, created_at, '
+                "updated_at) VALUES (?, 12, 16, 'PER', ?, 'manual', 'accepted', 'n', 'n')",
+                (document_id, rosa_id),
+            )
+        # gold
+        with pytest.raises(RefusedByServer):
+            store.add_span(document_id, 0, 3, "PER", "gold")
+        conn.execute(f"UPDATE spans SET status = 'rejected' WHERE id = {gold.id}")
+        assert store.span(gold.id).status == "accepted"
+        # a name that is not hers
+        with pytest.raises(RefusedByServer):
+            store.add_span(document_id, 0, 3, "PER", "someone-else")
+        # the schema and the project's settings
+        for sql in (
+            "ALTER TABLE spans ADD COLUMN x TEXT",
+            "DROP TABLE history",
+            "INSERT INTO labels (name, layer, colour) VALUES ('X', 'entities', '#000')",
+            "UPDATE settings SET value = '{}'",
+            "DELETE FROM history",
+            "DELETE FROM documents",
+            "ALTER TABLE spans DISABLE ROW LEVEL SECURITY",
+        ):
+            with pytest.raises((RefusedByServer, sqlite3.DatabaseError)):
+                with store.transaction():
+                    conn.execute(sql)
+        with pytest.raises(StoreError):
+            store.add_label("THREAT", "analysis")
+        assert store.span(roses.id).label == "PER" and len(store.document_ids()) == 1
+    # another project's rows: ana may not even connect to it
+    other = f"other_{next(server.databases)}"
+    run("server", "init", server.url(other))
+    with pytest.raises(StoreError, match="permission denied|not allowed|cannot connect"):
+        Store(as_user(server, other, "ana"))
+    server.admin_execute(f"DROP DATABASE {other} WITH (FORCE)")
+    assert "ana" in run("server", "users", url) and "reviewer" in run("server", "users", url)

