@@ -744,6 +744,7 @@ BENCHMARKS: dict[str, Callable[[int], dict]] = {
     # on the generated 100,000-article project (bench/generate.py, built once into bench/.cache)
     "server_import": _server("server_import"),
     "server_export": _server("server_export"),
+    "team_load": lambda rounds: __import__("bench.team_load", fromlist=["x"]).bench_team_load(rounds),
     "list_open": _scale("list_open"),
     "list_filter": _scale("list_filter"),
     "search": _scale("search"),

@@ -220,3 +220,43 @@ def test_a_hostile_analyst_is_refused_by_the_server(team):
         Store(as_user(server, other, "ana"))
     server.admin_execute(f"DROP DATABASE {other} WITH (FORCE)")
     assert "ana" in run("server", "users", url) and "reviewer" in run("server", "users", url)
+
+
+def test_the_whole_flow_on_a_server_project_by_the_command_line(tmp_path, team):
+    """Pre-annotation with the real model, two analysts, a colleague's file merged in, agreement,
+    review, tag-all, segments, stats, every export format: as on a project file."""
+    server, name, url = team
+    ana, pedro = as_user(server, name, "ana"), as_user(server, name, "pedro")
+    run("--db", ana, "import", str(SAMPLES / "01-pionyang-pacto.txt"), str(SAMPLES / "07-kcna-satellite.txt"))
+    assert "suggestion" in run("--db", ana, "preannotate")
+    with Store(ana) as store:
+        first = store.document_ids()[0]
+        kcna = store.document(first).text.index("KCNA")
+        store.add_span(first, kcna, kcna + 4, "ORG", "ana")
+        store.set_document_status(first, "done", "ana")
+    with Store(pedro) as store:
+        store.add_span(first, kcna, kcna + 4, "ORG", "pedro")
+        store.add_span(first, 0, 8, "LOC", "pedro")
+    # a colleague outside the server sends a file: merged in under her name
+    maria = tmp_path / "maria.db"
+    run("--db", str(maria), "--annotator", "maria", "import", str(SAMPLES / "01-pionyang-pacto.txt"))
+    with Store(maria) as store:
+        store.add_span(store.document_ids()[0], kcna, kcna + 4, "ORG", "maria")
+    out = run("--db", url, "merge", str(maria))  # the admin merges (maria is not a login here)
+    assert "maria" in out
+    with Store(url) as store:
+        assert any(s.annotator == "maria" for s in store.spans(first))
+    assert "F1" in run("--db", ana, "agreement", "--a", "ana", "--b", "pedro")
+    assert "LOC" in run("--db", ana, "review", "--a", "ana", "--b", "pedro")
+    tagged = run("--db", ana, "tag-all", "escudo", "--label", "MISC", "--yes")
+    assert tagged.startswith("2 untagged occurrence(s)"), tagged
+    assert run("--db", ana, "tag-all", "escudo", "--label", "MISC", "--yes").startswith("0 untagged")
+    assert "KCNA" in run("--db", ana, "segments", "--label", "ORG")
+    assert "ana" in run("--db", ana, "stats")
+    for format_name, out in (("csv", "x.csv"), ("json", "x.json"), ("jsonl", "x.jsonl"), ("spacy", "x.spacy"),
+                             ("conll", "x.conll"), ("brat", "brat"), ("qdpx", "x.qdpx")):  # fmt: skip
+        target = tmp_path / out
+        one = ["--annotator", "ana"] if format_name in ("spacy", "conll", "brat") else []  # one person's layer
+        run("--db", ana, "export", "--format", format_name, "--out", str(target), *one)
+        assert target.exists() and (target.is_dir() or target.stat().st_size > 0), format_name
+    assert "KCNA" in (tmp_path / "x.csv").read_text(encoding="utf-8")

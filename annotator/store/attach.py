@@ -62,7 +62,8 @@ class Attach:
         project's tables, the colleague's, and the merge's own."""
         if not self.server:
             return sql
-        return sql.replace("main.", "public.").replace("other.", "pg_temp.other_").replace("temp.", "pg_temp.")
+        # temp. first: the other tables' new names contain "temp." themselves
+        return sql.replace("temp.", "pg_temp.").replace("other.", "pg_temp.other_").replace("main.", "public.")
 
     def _merge(self, report: Any, annotator: str) -> None:
         conn = _Translating(self.conn, self._merge_sql)
