@@ -34,6 +34,9 @@ sys.path.insert(0, str(REPO))
 ANALYSTS = 10
 IMPORTERS = 2
 OVERLAP = 2
+#: Seconds a simulated analyst waits between two actions (a person reads first: this pace is
+#: several times a real analyst's, a thousand actions a minute for the team).
+THINK = (0.2, 0.8)
 
 
 def _analyst(project: str, name: str, seconds: float, out: str, seed: int) -> None:
@@ -43,9 +46,11 @@ def _analyst(project: str, name: str, seconds: float, out: str, seed: int) -> No
     latencies: dict[str, list[float]] = {}
     acknowledged: list[int] = []
     errors: list[str] = []
+    conflicts = 0
     store = Store(project)
 
     def timed(kind: str, action):  # noqa: ANN001, ANN202
+        time.sleep(rng.uniform(*THINK))
         started = time.perf_counter()
         result = action()
         latencies.setdefault(kind, []).append((time.perf_counter() - started) * 1000)
@@ -64,7 +69,11 @@ def _analyst(project: str, name: str, seconds: float, out: str, seed: int) -> No
                     decision = timed("accept", lambda s=suggestion: store.accept_suggestion(s.id, name))
                     acknowledged.append(decision.id)
                 except Exception as e:  # noqa: BLE001 - an overlap with her own decision
-                    if "overlap" not in str(e):
+                    if "not an undecided suggestion" in str(e):
+                        # the article's other analyst decided this suggestion first: a
+                        # suggestion's fate is shared (the window refreshes, and says so)
+                        conflicts += 1
+                    elif "overlap" not in str(e):
                         raise
             text_length = len(store.document(document_id).text)
             start = rng.randrange(0, max(1, text_length - 20))
@@ -78,7 +87,9 @@ def _analyst(project: str, name: str, seconds: float, out: str, seed: int) -> No
         except Exception as e:  # noqa: BLE001 - counted, the run goes on
             errors.append(f"{type(e).__name__}: {e}")
     store.close()
-    Path(out).write_text(json.dumps({"latencies": latencies, "acknowledged": acknowledged, "errors": errors}))
+    Path(out).write_text(
+        json.dumps({"latencies": latencies, "acknowledged": acknowledged, "errors": errors, "conflicts": conflicts})
+    )
 
 
 def _importer(project: str, name: str, seconds: float, out: str, seed: int) -> None:
@@ -129,6 +140,7 @@ def _reviewer(project: str, name: str, seconds: float, out: str, seed: int) -> N
                 time.sleep(0.2)
                 continue
             document_id = rng.choice(rows)[0]
+            time.sleep(rng.uniform(*THINK))
             started = time.perf_counter()
             spans = [s for s in store.spans(document_id) if s.status == "accepted" and s.annotator != "gold"]
             latencies.setdefault("open", []).append((time.perf_counter() - started) * 1000)
@@ -195,6 +207,8 @@ def summarise(results: dict) -> dict:
         "p99_ms": pct(analyst_times, 99),
         "p95_by_action_ms": {kind: pct(ts, 95) for kind, ts in sorted(by_kind.items())},
         "errors": len(errors),
+        "suggestion_conflicts": sum(r.get("conflicts", 0) for r in results.values()),
+        "think_s": list(THINK),
         "first_errors": errors[:3],
         "imported": sum(r.get("imported", 0) for r in results.values()),
         "gold_written": len(results.get("rosa", {}).get("acknowledged", [])),

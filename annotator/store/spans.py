@@ -199,7 +199,11 @@ class Spans:
             new_end = before.end if end is None else end
             new_label = before.label if label is None else label
             annotator_id = self.annotator_id(before.annotator)
-            self._check_span(before.document_id, new_start, new_end, new_label, annotator_id, span_id)
+            placed = (new_start, new_end, new_label) != (before.start, before.end, before.label)
+            if placed or (before.status == "rejected" and status not in (None, "rejected")):
+                # a live span that stays where it is cannot start to clash (a status or a note
+                # changes): checked only when it moves, is relabelled, or comes back to life
+                self._check_span(before.document_id, new_start, new_end, new_label, annotator_id, span_id)
             stamp = now()
             stored = dump_json(before.attributes if attributes is None else attributes)
             after = replace(
