@@ -22,6 +22,7 @@ import argparse
 import json
 import multiprocessing
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -280,7 +281,7 @@ def bench_team_load(rounds: int, seconds: float = 60.0, documents: int = 100_000
             figures |= check(admin, results)
         # the same team on one shared project file, for comparison
         shared = workdir / "shared.db"
-        shared.write_bytes(source.read_bytes())
+        shutil.copyfile(source, shared)
         with Store(shared) as store:
             store.set_overlap(OVERLAP)
         (workdir / "file").mkdir()
@@ -290,6 +291,7 @@ def bench_team_load(rounds: int, seconds: float = 60.0, documents: int = 100_000
             file_checks = check(store, file_results)
     finally:
         server.destroy()
+        shutil.rmtree(workdir, ignore_errors=True)
     ok = figures["errors"] == 0 and figures["acknowledged_missing"] == 0 and not figures["accepted_without_decision"]
     return report(
         "team_load",

@@ -54,3 +54,18 @@ def test_an_analyst_by_keys_and_a_colleague_live(qtbot, team, tmp_path):  # noqa
     assert [row["annotator"] for row in store.assignments()] == ["ana"]
     window.close()
     store.close()
+
+
+def test_a_password_in_a_url_is_never_kept_nor_shown(qtbot, tmp_path):
+    from annotator.store.postgres import redacted, without_password
+
+    url = "postgresql://ana:s3cr%40t@db.example.org:5432/newsdesk"
+    assert "s3cr" not in redacted(url) and redacted(url).startswith("postgresql://ana:***@db.example.org")
+    assert without_password(url) == "postgresql://ana@db.example.org:5432/newsdesk"
+    with Store(":memory:") as store:
+        window = shown_window(qtbot, store, tmp_path / "settings.ini")
+        window._remember_recent(url)
+        window.settings.sync()
+        assert "s3cr" not in (tmp_path / "settings.ini").read_text()
+        assert window.settings.value("projects/recent")[0] == without_password(url)
+        window.close()

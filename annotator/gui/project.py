@@ -115,6 +115,10 @@ class ProjectFlows:
         return redacted(path) if is_server_url(path) else str(path)
 
     def _remember_recent(self, path: Path | str) -> None:
+        from annotator.store.postgres import is_server_url, without_password
+
+        if is_server_url(path):  # never a password in the settings file
+            path = without_password(str(path))
         recent = [p for p in self.settings.value("projects/recent", []) or [] if p != str(path)]
         self.settings.setValue("projects/recent", [str(path), *recent][:MAX_RECENT])
         self._update_recent_menu()

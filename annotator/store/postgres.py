@@ -43,9 +43,15 @@ def title(url: str) -> str:
     return f"{params.get('dbname', '?')} @ {'local socket' if host.startswith('/') else host}"
 
 
+def without_password(url: str) -> str:
+    """The URL as kept in a list of recent projects: a password written in it is left out
+    (libpq finds it in ~/.pgpass)."""
+    return re.sub(r"(://[^/:@]*):[^/]*@", r"\1@", url)
+
+
 def redacted(url: str) -> str:
     """The URL as shown to people: a password written in it is replaced by ***."""
-    return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+    return re.sub(r"(://[^/:@]*:)[^/]*@", r"\1***@", url)
 
 
 @lru_cache(maxsize=4096)
