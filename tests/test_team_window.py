@@ -42,6 +42,7 @@ def test_an_analyst_by_keys_and_a_colleague_live(qtbot, team, tmp_path):  # noqa
     qtbot.waitUntil(lambda: window.side.document_note.text() == "fuente dudosa", timeout=10_000)
     qtbot.waitUntil(lambda: any(s.start == 46 for s in window.view.spans.values()), timeout=10_000)
     assert "pedro changed this article" in window.message.text()
+    assert window.side.document_note.toolTip().startswith("Last set by pedro")  # whose note stands
     qtbot.waitUntil(lambda: window.documents.model.rows[window.documents.model.row_of(second)].get("status") == "done",
                     timeout=10_000)  # fmt: skip
     # her own decision is still shown as hers, and selected work was not lost
@@ -69,3 +70,15 @@ def test_a_password_in_a_url_is_never_kept_nor_shown(qtbot, tmp_path):
         assert "s3cr" not in (tmp_path / "settings.ini").read_text()
         assert window.settings.value("projects/recent")[0] == without_password(url)
         window.close()
+
+
+def test_shared_fields_say_whose_value_stands(store):
+    document_id, _ = store.add_document("Texto de prueba sobre Seúl.", "T")
+    store.set_document_status(document_id, "done", "ana")
+    store.set_document_note(document_id, "revisar", "pedro")
+    changes = store.shared_field_changes(document_id)
+    assert changes["status"][0] == "ana" and changes["note"][0] == "pedro" and "tags" not in changes
+    store.set_document_status(document_id, "in_progress", "pedro")  # the last writer wins
+    assert store.document(document_id).status == "in_progress"
+    assert store.shared_field_changes(document_id)["status"][0] == "pedro"
+    assert [h["annotator"] for h in store.history(document_id) if h["action"] == "set status"] == ["ana", "pedro"]

@@ -37,6 +37,7 @@ class Annotate:
             document.text, document.status, document.note, self.store.schema, document.tags
         )
         self.show_document_labels()
+        self.side.show_field_changes(self.store.shared_field_changes(document_id))
         self.side.show_span(None, [])
         self.show_arcs([])
         self._update_counts()
@@ -101,6 +102,7 @@ class Annotate:
                     document.text, document.status, document.note, self.store.schema, document.tags
                 )
                 self.show_document_labels()
+                self.side.show_field_changes(self.store.shared_field_changes(self.document_id))
             # the side panel follows the selected span's changes; the article does not scroll
             # back to it (it may be far from where the action happened)
             self.select_span(self.view.selected_id, reveal=False)

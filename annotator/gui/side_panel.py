@@ -257,6 +257,17 @@ class SidePanel(QWidget):
             )
         self._updating = False
 
+    def show_field_changes(self, changes: dict[str, tuple[str, str]]) -> None:
+        """Who last set the article's status, note and tags, and when (colleagues share them:
+        the last one written stands), as the fields' tooltips."""
+        for field, widget in (
+            ("status", self.status_combo),
+            ("note", self.document_note),
+            ("tags", self.document_tags),
+        ):
+            who = changes.get(field)
+            widget.setToolTip(f"Last set by {who[0]}, {who[1][:16].replace('T', ' ')} UTC" if who else "")
+
     def set_document_labels(self, schema: Schema, values: dict[str, Any]) -> None:
         """Show the article's document labels (the analyst's ``values``); the widgets are made
         once per schema, then only their values change."""

@@ -418,12 +418,17 @@ class Documents:
     def _touch_document(self, document_id: int, annotator: str) -> None:
         """A decision was made: the document is at least "in progress" (a logged change, so
         that undoing the first decision brings "new" back)."""
-        status = self.conn.execute("SELECT status FROM documents WHERE id = ?", (document_id,)).fetchone()[0]
-        if status == "new":
-            self.conn.execute(
-                "UPDATE documents SET status = 'in_progress', updated_at = ? WHERE id = ?",
-                (now(), document_id),
-            )
+        stamp = now()
+        # one statement in the usual case (already begun); each is conditional, so two people's
+        # first decisions at once log the change once
+        if self.conn.execute(
+            "UPDATE documents SET updated_at = ? WHERE id = ? AND status != 'new'", (stamp, document_id)
+        ).rowcount:
+            return
+        if self.conn.execute(
+            "UPDATE documents SET status = 'in_progress', updated_at = ? WHERE id = ? AND status = 'new'",
+            (stamp, document_id),
+        ).rowcount:
             self._log(
                 "set status",
                 document_id,
@@ -434,8 +439,6 @@ class Documents:
                 "document",
                 document_id,
             )
-        else:
-            self.conn.execute("UPDATE documents SET updated_at = ? WHERE id = ?", (now(), document_id))
 
     def existing_documents(self, document_ids: Sequence[int]) -> list[int]:
         """Those of ``document_ids`` that are documents of this project, in the order given."""

@@ -202,6 +202,27 @@ class History:
             params,
         ).fetchall()
 
+    #: The history's actions on the fields of an article everyone shares (last writer wins).
+    SHARED_FIELDS = {"set status": "status", "set note": "note", "set tags": "tags"}
+
+    def shared_field_changes(self, document_id: int) -> dict[str, tuple[str, str]]:
+        """Who last changed each shared field of a document (status, note, tags), and when:
+        ``{field: (annotator, at)}``. On a server, colleagues write them in turn: the window
+        shows whose value stands."""
+        found: dict[str, tuple[str, str]] = {}
+        for action, annotator, at, after in self.conn.execute(
+            "SELECT action, annotator, at, after FROM history WHERE document_id = ? "
+            "AND action IN ('set status', 'set note', 'set tags', 'undo document', 'redo document') ORDER BY id",
+            (document_id,),
+        ):
+            if action in self.SHARED_FIELDS:
+                found[self.SHARED_FIELDS[action]] = (annotator, at)
+                continue
+            for field in json.loads(after or "{}"):  # an undo or redo puts these fields back
+                if field in ("status", "note", "tags"):
+                    found[field] = (annotator, at)
+        return found
+
     def history(self, document_id: int | None = None) -> list[dict[str, Any]]:
         where, params = ("WHERE document_id = ?", [document_id]) if document_id is not None else ("", [])
         rows = self._dicts(f"SELECT * FROM history {where} ORDER BY id", params)
