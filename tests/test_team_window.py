@@ -5,6 +5,8 @@ next article."""
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
@@ -82,3 +84,28 @@ def test_shared_fields_say_whose_value_stands(store):
     assert store.document(document_id).status == "in_progress"
     assert store.shared_field_changes(document_id)["status"][0] == "pedro"
     assert [h["annotator"] for h in store.history(document_id) if h["action"] == "set status"] == ["ana", "pedro"]
+
+
+def test_the_window_says_when_the_server_goes_and_comes_back(qtbot, pg_server, server_url, tmp_path):
+    """The server restarted under an open window: the status bar says the connection was lost,
+    then that it is back; the next decision goes through on a new connection."""
+    store = Store(server_url)
+    document_id, _ = store.add_document(TEXT, "Kim")
+    window = shown_window(qtbot, store, tmp_path / "settings.ini", annotator="ana", document_id=document_id)
+    qtbot.waitUntil(lambda: window.listener is not None and window.listener.thread.isRunning(), timeout=5000)
+    time.sleep(0.5)  # the listener is listening
+    messages: list[str] = []
+    window.listener.status.connect(messages.append)
+    pg_server.stop("fast")
+    qtbot.waitUntil(lambda: any("lost" in m for m in messages), timeout=15_000)
+    assert "trying again" in window.message.text()
+    pg_server.resume()
+    qtbot.waitUntil(lambda: any(m.startswith("Reconnected") for m in messages), timeout=30_000)
+    assert window.message.text().startswith("Reconnected")
+    # the window's own connection comes back with the next action
+    window.select_span(None)
+    window.perform(lambda: window.editor.create_span(document_id, 0, 11, "PER"))
+    with Store(server_url) as other:
+        assert [(s.start, s.annotator) for s in other.spans(document_id)] == [(0, "ana")]
+    window.close()
+    store.close()

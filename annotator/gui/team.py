@@ -81,13 +81,15 @@ class TeamFlows:
         here = self.document_id
         if here is None or self.reviewing or (documents is not None and here not in documents):
             return
-        self._reload_open_document(change.get("by") or "a colleague")
+        # after a reconnection, what changed meanwhile is unknown: redrawn, the message
+        # saying "reconnected" kept
+        self._reload_open_document(None if change.get("op") == "RECONNECT" else change.get("by") or "a colleague")
 
-    def _reload_open_document(self, by: str) -> None:
+    def _reload_open_document(self, by: str | None) -> None:
         try:
             self.store.document(self.document_id)
         except AnnotatorError:
-            self.say(f"{by} removed this article", error=True)
+            self.say(f"{by or 'A colleague'} removed this article", error=True)
             return
         selected = self.view.selected_id
         scroll = self.view.verticalScrollBar().value()
@@ -95,7 +97,7 @@ class TeamFlows:
         self.view.verticalScrollBar().setValue(scroll)
         if selected is not None and selected in self.view.spans:
             self.select_span(selected, reveal=False)
-        if by != self.editor.annotator:
+        if by is not None and by != self.editor.annotator:
             self.say(f"{by} changed this article: it is shown as it is now")
 
     def open_next_assignment(self) -> None:
