@@ -459,7 +459,7 @@ def review(obj: Context, a: str, b: str, gold: str, show_all: bool) -> None:
     store = obj.store()
     for name in (a, b):
         if store.annotator_kind(name) is None:
-            raise click.ClickException(f"no annotator named {name!r} in {store.path}")
+            raise click.ClickException(f"no annotator named {name!r} in {store.shown_path}")
     total = open_count = 0
     labels = store.all_document_labels((a, b, gold))
     for document_id in store.document_ids():
@@ -701,7 +701,7 @@ def delete(obj: Context, document_ids: tuple[int, ...], yes: bool) -> None:
     missing = sorted(set(document_ids) - set(known))
     if missing:
         raise click.ClickException(
-            f"no document {', '.join(map(str, missing))} in {obj.db_path}; nothing removed"
+            f"no document {', '.join(map(str, missing))} in {store.shown_path}; nothing removed"
         )
     if not yes and not click.confirm(
         f"Remove {len(known)} document(s) and their annotations?", default=False

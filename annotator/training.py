@@ -102,7 +102,7 @@ def training_selection(store: Store, annotator: str | None = None, gold: bool = 
             else [a["name"] for a in store.annotators() if a["kind"] == "gold"]
         )
         if annotator and store.annotator_kind(annotator) is None:
-            raise TrainingError(f"no annotator named {annotator!r} in {store.path}")
+            raise TrainingError(f"no annotator named {annotator!r} in {store.shown_path}")
         ids: set[int] = set()
         for name in names:
             ids |= set(store.document_ids_where(annotator=name))

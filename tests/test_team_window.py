@@ -30,6 +30,7 @@ def test_an_analyst_by_keys_and_a_colleague_live(qtbot, team, tmp_path):  # noqa
     store = Store(ana_url)
     window = shown_window(qtbot, store, tmp_path / "settings.ini", annotator=store.server_user, document_id=first)
     assert window.editor.annotator == "ana" and "@" in window.windowTitle()
+    assert not window.act_name.isEnabled()  # her name is her login
     # Ana accepts the first suggestion by keys: Tab to it, Enter
     QTest.keyClick(window.view, Qt.Key.Key_Tab)
     QTest.keyClick(window.view, Qt.Key.Key_Return)
@@ -68,6 +69,9 @@ def test_a_password_in_a_url_is_never_kept_nor_shown(qtbot, tmp_path):
     with Store(":memory:") as store:
         window = shown_window(qtbot, store, tmp_path / "settings.ini")
         window._remember_recent(url)
+        window.store.server, window.store.path = True, url  # as if opened from that URL
+        window.settings.setValue(window._last_document_key(), 3)
+        window.store.server, window.store.path = False, ":memory:"
         window.settings.sync()
         assert "s3cr" not in (tmp_path / "settings.ini").read_text()
         assert window.settings.value("projects/recent")[0] == without_password(url)

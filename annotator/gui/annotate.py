@@ -43,7 +43,7 @@ class Annotate:
         self._update_counts()
         if self.documents.current_id() != document_id:
             self.documents.select(document_id, emit=False)
-        self.settings.setValue(f"documents/{self.store.path}", document_id)
+        self.settings.setValue(self._last_document_key(), document_id)
 
     def _update_counts(self) -> None:
         self.undecided.setText(f"{self.session.undecided} undecided")
@@ -538,7 +538,7 @@ class Annotate:
         self.say(f"{verb}: {edit.description} — saved")
 
     def save(self) -> None:
-        self.say(f"Everything is saved: each decision was written to {self.store.path} as you made it")
+        self.say(f"Everything is saved: each decision was written to {self._project_name(self.store.path)} as you made it")
 
     def step_document(self, step: int) -> None:
         target = self.documents.neighbour(self.document_id, step)

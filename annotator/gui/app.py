@@ -143,7 +143,7 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, TeamFlows, Backgro
 
     def open_last_document(self) -> None:
         """Open the article open when this project was last closed (else the first)."""
-        last = self.settings.value(f"documents/{self.store.path}")
+        last = self.settings.value(self._last_document_key())
         self.open_or_first(int(last) if last is not None else None)
 
     def open_or_first(self, document_id: int | None) -> None:
@@ -259,10 +259,20 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, TeamFlows, Backgro
         self.settings.setValue("view/suggestions_first", self.act_suggestions_first.isChecked())
         self.settings.setValue("view/all_links", self.act_all_links.isChecked())
         if self.document_id is not None:
-            self.settings.setValue(f"documents/{self.store.path}", self.document_id)
+            self.settings.setValue(self._last_document_key(), self.document_id)
         self.settings.sync()
 
+    def _last_document_key(self) -> str:
+        """Where the settings keep the article last open in this project (a server URL
+        without any password written in it)."""
+        from annotator.store.postgres import without_password
+
+        return f"documents/{without_password(self.store.path) if self.store.server else self.store.path}"
+
     def _set_title(self) -> None:
+        # on a server, one's name is one's login (the server refuses any other)
+        self.act_name.setEnabled(not self.store.server)
+        self.act_name.setToolTip("On a server project, your name is your login" if self.store.server else "")
         if self.store.server:
             from annotator.store.postgres import redacted, title
 

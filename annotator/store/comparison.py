@@ -35,7 +35,7 @@ class Comparison:
         for side, name in (("a", a), ("b", b)):
             kind = self.annotator_kind(name)
             if kind is None:
-                raise StoreError(f"no annotator named {name!r} in {self.path}")
+                raise StoreError(f"no annotator named {name!r} in {self.shown_path}")
             sides[side] = (name, kind in MACHINES)
         layer_join, layer_clause, layer_params = (
             ("JOIN labels l ON l.name = s.label", "AND l.layer = ?", [layer]) if layer else ("", "", [])

@@ -231,6 +231,15 @@ class Connection:
             )
 
     @property
+    def shown_path(self) -> str:
+        """The project as messages name it: its file, or its server URL without a password."""
+        if self.server:
+            from annotator.store.postgres import redacted
+
+            return redacted(self.path)
+        return self.path
+
+    @property
     def server_user(self) -> str:
         """The name this connection has on the server (a server project only)."""
         return self.conn.raw.info.user
