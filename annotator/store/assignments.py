@@ -77,13 +77,13 @@ class Assignments:
             return row[0]
         overlap = self.overlap()
         with self.transaction():
-            # two people asking at once never take the same last place: the article's row is
-            # locked while its count goes up (on a server, others pass over it meanwhile)
+            if self.server:  # two people asking at once never take the same last place
+                self.conn.execute("SELECT pg_advisory_xact_lock(4243)")
             for taken in range(overlap - 1, -1, -1):
                 row = self.conn.execute(
                     "SELECT d.id FROM documents d WHERE d.assigned = ? AND d.status IN ('new', 'in_progress') "
                     "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.document_id = d.id AND a.annotator_id = ?) "
-                    f"ORDER BY d.id LIMIT 1{self.sql.claim}",
+                    "ORDER BY d.id LIMIT 1",
                     (taken, annotator_id),
                 ).fetchone()
                 if row is not None:

@@ -26,9 +26,6 @@ class SQLite:
     is_not = "IS NOT"
     #: A column the planner must not look up by its index (SQLite: a unary +).
     unindexed = "+{}"
-    #: Taking a row for oneself while others take theirs (SQLite's write lock already
-    #: serialises writers; PostgreSQL locks the row and passes over those others hold).
-    claim = ""
 
     def json_object(self, pairs: str) -> str:
         """A JSON object of ``'key', value, ...`` pairs, written without spaces."""
@@ -102,7 +99,6 @@ class PostgreSQL(SQLite):
     least = "least"
     is_not = "IS DISTINCT FROM"
     unindexed = "{}"
-    claim = " FOR UPDATE OF d SKIP LOCKED"
 
     def json_object(self, pairs: str) -> str:
         return f"json_build_object({pairs})"
