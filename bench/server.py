@@ -27,15 +27,18 @@ DOCUMENTS, PER_DOCUMENT = 20_000, 25
 
 
 def _server() -> Server:
+    """A server started for the run, with an empty project to copy each fresh one from."""
     server = Server().start()
     server.counter = iter(range(1000))
+    server.admin_execute("CREATE DATABASE template_project")
+    Store(server.url("template_project")).close()
     return server
 
 
-def _fresh(server: Server, admin) -> str:
+def _fresh(server: Server) -> str:
     name = f"bench_{next(server.counter)}"
-    admin.execute(f"DROP DATABASE IF EXISTS {name}")
-    admin.execute(f"CREATE DATABASE {name} TEMPLATE template_project")
+    server.admin_execute(f"DROP DATABASE IF EXISTS {name}")
+    server.admin_execute(f"CREATE DATABASE {name} TEMPLATE template_project")
     return server.url(name)
 
 
@@ -48,12 +51,9 @@ def bench_server_import(rounds: int) -> dict:
     records = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
     stamp = now()
     server = _server()
-    admin = psycopg.connect(server.url(), autocommit=True)
-    admin.execute("CREATE DATABASE template_project")
-    Store(server.url("template_project")).close()
 
     def bare() -> float:
-        url = _fresh(server, admin)
+        url = _fresh(server)
         with psycopg.connect(url) as conn:
             annotator_id = conn.execute(
                 "INSERT INTO annotators (name, kind, created_at) VALUES ('import', 'import', %s) RETURNING id",
@@ -87,7 +87,7 @@ def bench_server_import(rounds: int) -> dict:
         return elapsed
 
     def project() -> float:
-        url = _fresh(server, admin)
+        url = _fresh(server)
         with Store(url) as store:
             started = time.perf_counter()
             result = import_paths(store, [source])
@@ -98,7 +98,6 @@ def bench_server_import(rounds: int) -> dict:
     try:
         bare_time, project_time = median_times(rounds, bare, project)
     finally:
-        admin.close()
         server.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
     return report(
@@ -120,10 +119,7 @@ def bench_server_export(rounds: int) -> dict:
     source = workdir / "articles.jsonl"
     total = make_import_file(source, DOCUMENTS, PER_DOCUMENT)
     server = _server()
-    admin = psycopg.connect(server.url(), autocommit=True)
-    admin.execute("CREATE DATABASE template_project")
-    Store(server.url("template_project")).close()
-    url = _fresh(server, admin)
+    url = _fresh(server)
     with Store(url) as store:
         import_paths(store, [source], annotator="ana")
     counter = iter(range(1000))
@@ -159,7 +155,6 @@ def bench_server_export(rounds: int) -> dict:
     finally:
         raw.close()
         store.close()
-        admin.close()
         server.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
     return report(
