@@ -260,3 +260,57 @@ def test_the_whole_flow_on_a_server_project_by_the_command_line(tmp_path, team):
         run("--db", ana, "export", "--format", format_name, "--out", str(target), *one)
         assert target.exists() and (target.is_dir() or target.stat().st_size > 0), format_name
     assert "KCNA" in (tmp_path / "x.csv").read_text(encoding="utf-8")
+
+
+def test_the_full_text_table_follows_documents_and_work_leaves_it_alone(server_url):
+    """The server's full-text index is a table of its own, filled as documents come in: taking
+    an article, touching it and marking it done do not rewrite its entry (they used to recompute
+    the article's words at every update); searching ignores accents; a deleted article goes."""
+    with Store(server_url) as store:
+        first, _ = store.add_document("El Consejo de Seguridad se reunió en Pionyang.", "Reunión")
+        second, _ = store.add_document("Seúl respondió a la agencia KCNA.", "Respuesta")
+
+        def entry(document_id):
+            return store.conn.execute(
+                "SELECT xmin::text FROM document_search WHERE document_id = ?", (document_id,)
+            ).fetchone()
+
+        before = entry(first)
+        assert before is not None and entry(second) is not None
+        store.set_overlap(1)
+        assert store.next_assignment("ana") == first
+        store.add_span(first, 3, 10, "ORG", "ana")  # touches the article (in progress)
+        store.set_document_status(first, "done", "ana")
+        assert store.document(first).status == "done"
+        assert entry(first) == before  # the same row version: never rewritten
+        assert [hit["document_id"] for hit in store.search("reunio pionyang")] == [first]
+        assert [hit["document_id"] for hit in store.search("seul")] == [second]
+        store.delete_documents([second], "ana")
+        assert entry(second) is None and store.search("seul") == []
+
+
+def test_a_server_project_of_format_9_is_brought_up_to_date(pg_server):
+    """A server project made before the full-text table: opening it moves the index into the
+    table (its documents searchable as before) and drops the old expression index."""
+    from annotator.store.pg_schema import PG_MIGRATIONS, SERVER_SCHEMA_VERSION
+
+    name = f"old_{next(pg_server.databases)}"
+    pg_server.admin_execute(f"CREATE DATABASE {name}")
+    try:
+        with psycopg.connect(pg_server.url(name), autocommit=True) as conn:
+            version = 0
+            while version < 9:
+                version, script = PG_MIGRATIONS[version][0], PG_MIGRATIONS[version][1]
+                conn.execute(script)
+            conn.execute("INSERT INTO annotator_meta (key, value) VALUES ('version', '9')")
+            conn.execute(
+                "INSERT INTO documents (title, text, text_length, sha256, created_at, updated_at) "
+                "VALUES ('Vieja', 'Pionyang acusó a Seúl.', 22, 'x', 'then', 'then')"
+            )
+        with Store(pg_server.url(name)) as store:
+            assert store.version == SERVER_SCHEMA_VERSION == 10
+            assert [hit["title"] for hit in store.search("seul")] == ["Vieja"]
+            indexes = {r[0] for r in store.conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'documents'")}
+            assert "documents_search" not in indexes
+    finally:
+        pg_server.admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

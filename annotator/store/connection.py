@@ -98,10 +98,12 @@ class Connection:
         self.server = True
         self.conn = PgConnection(self.path)
         try:
+            from annotator.store.pg_schema import SERVER_SCHEMA_VERSION
+
             version = read_version(self.conn, self.path)
-            check_version(version, SCHEMA_VERSION, self.path)
+            check_version(version, SERVER_SCHEMA_VERSION, self.path)
             self._created = version == 0
-            if version < SCHEMA_VERSION:
+            if version < SERVER_SCHEMA_VERSION:
                 self._migrate_server(version)
             if self._created:
                 from annotator.schema import load_schema
@@ -114,7 +116,7 @@ class Connection:
         self.created = self._created
 
     def _migrate_server(self, version: int) -> None:
-        from annotator.store.pg_schema import PG_MIGRATIONS
+        from annotator.store.pg_schema import PG_MIGRATIONS, SERVER_SCHEMA_VERSION
 
         conn = self.conn
         with self.transaction():
@@ -123,7 +125,7 @@ class Connection:
             from annotator.store.postgres import read_version
 
             current = read_version(conn, self.path)
-            while current < SCHEMA_VERSION:
+            while current < SERVER_SCHEMA_VERSION:
                 target, script = PG_MIGRATIONS[current]
                 conn.execute(script)
                 conn.execute(

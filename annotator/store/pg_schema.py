@@ -237,7 +237,39 @@ PG_MIGRATIONS: dict[int, tuple[int, str]] = {
         REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION annotator_notify('document_id');
     """,
     ),
+    # The full-text index in a table of its own, filled when documents come in (a document's
+    # title and text never change): taking an article, marking it done or touching it rewrote
+    # the article's row, and an index on an expression of the row recomputed the article's
+    # words and queued them in the index at every such update (a hundred thousand articles, a
+    # team at work: the queue's flushes were the slowest actions). With room left in each
+    # page (fillfactor), those updates can stay on their page.
+    9: (
+        10,
+        """
+    CREATE TABLE document_search (
+        document_id BIGINT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+        vector tsvector NOT NULL
+    );
+    INSERT INTO document_search (document_id, vector)
+        SELECT id, to_tsvector('annotator'::regconfig, title || ' ' || text) FROM documents;
+    CREATE INDEX document_search_vector ON document_search USING gin (vector);
+    DROP INDEX documents_search;
+    CREATE FUNCTION documents_search_insert() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+        SET search_path = public, pg_temp AS $$
+    BEGIN
+        INSERT INTO document_search (document_id, vector)
+            SELECT id, to_tsvector('annotator'::regconfig, title || ' ' || text) FROM added;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER documents_search_insert AFTER INSERT ON documents REFERENCING NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION documents_search_insert();
+    ALTER TABLE documents SET (fillfactor = 90);
+    """,
+    ),
 }
+#: The schema version of a server project (a file's is SCHEMA_VERSION: a server's may have
+#: steps of its own, such as its full-text table).
+SERVER_SCHEMA_VERSION = max(target for target, _ in PG_MIGRATIONS.values())
 
 #: Every table of a server project (the order a copy fills them in: referenced tables first).
 TABLES = (
