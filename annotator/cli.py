@@ -331,7 +331,11 @@ def preannotate(obj: Context, model: str | None, redo: bool, n_process: int, bat
 )
 @click.option("--annotator", "annotators", multiple=True, help="Only these annotators' spans (repeatable).")
 @click.option("--gold", is_flag=True, help="The adjudicated gold set.")
-@click.option("--include-suggestions", is_flag=True, help="Also undecided model suggestions.")
+@click.option(
+    "--include-suggestions",
+    is_flag=True,
+    help="Also the suggestions still undecided (for the annotators named, else for everybody).",
+)
 @click.option("--include-rejected", is_flag=True, help="Also rejected spans.")
 @click.option("--label", "labels", multiple=True, help="Only these labels (repeatable).")
 @click.option(

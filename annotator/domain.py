@@ -171,7 +171,9 @@ class Selection:
 
     By default, accepted spans of people (annotators of kind human, import or gold).
     ``annotators`` names exactly whose spans; ``gold`` takes the adjudicated set;
-    ``include_suggestions`` adds undecided suggestions, ``include_rejected`` rejected spans;
+    ``include_suggestions`` adds the suggestions still undecided for those annotators (else
+    for the gold set, else for every person: no one has decided them), ``include_rejected``
+    rejected spans;
     ``labels``, ``layers`` and ``document_statuses`` narrow further (empty: no narrowing);
     ``attributes`` keeps spans whose attributes have these (name, value) pairs, and
     ``published`` documents whose publication date begins so (``2024-05``): the filters of

@@ -55,6 +55,21 @@ class Edit:
             )
         }
 
+    def fate_candidates(self, annotator: str) -> tuple[set[int], set[tuple[int, int, str]]]:
+        """What this action may have settled or unsettled for ``annotator``: the suggestions
+        their changed spans name, and the places (start, end, label) those spans stood."""
+        ids: set[int] = set()
+        keys: set[tuple[int, int, str]] = set()
+        for change in self.changes:
+            if change.kind != "span":
+                continue
+            for state in (change.before, change.after):
+                if state is not None and state["annotator"] == annotator:
+                    if state.get("suggestion_id") is not None:
+                        ids.add(state["suggestion_id"])
+                    keys.add((state["start"], state["end"], state["label"]))
+        return ids, keys
+
     def span_states(self, undone: bool = False) -> dict[int, dict[str, Any] | None]:
         """Each touched span's state once the action is done (``undone``: once it is undone),
         None for a span that no longer exists: what a view needs, without reading it back."""
@@ -221,7 +236,7 @@ class Editor:
         ``snap`` is False. If it is exactly an undecided suggestion, that suggestion is taken."""
         if snap:
             start, end = snap_to_tokens(start, end, *self.tokens(document_id))
-        suggestion = self.store.suggestion_at(document_id, start, end, label)
+        suggestion = self.store.suggestion_at(document_id, start, end, label, self.annotator)
         if suggestion is not None:
             return self.accept(suggestion, label=label)
         return self._run(
@@ -280,7 +295,8 @@ class Editor:
         return self._change(span_id, "set note", note=note)
 
     def delete(self, span_id: int) -> None:
-        """Delete a decision; on an undecided suggestion, reject it (its fate is kept)."""
+        """Delete a decision (one taken from a suggestion becomes its rejection, so that the
+        suggestion does not come back); on an undecided suggestion, reject it."""
         span = self.store.span(span_id)
         if span.status == "suggested":
             self.reject(span_id)

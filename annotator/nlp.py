@@ -4,8 +4,9 @@ Suggestions are stored under an annotator named after the pipeline (``es_core_ne
 or ``rules-es`` when no model is installed), with status ``suggested`` and origin ``model`` or
 ``rule``; the attribution rules (quotes, their speakers, claims, source phrases) add theirs
 and the links between them under the same name. Running again adds nothing twice (the store's identity index) and never changes a
-decision: a suggestion an analyst rejected stays rejected, and no suggestion is added where the
-analyst already decided something that overlaps it in an exclusive layer.
+decision: a suggestion someone has decided is kept (their decision or rejection names it), and
+no suggestion is added where the analyst already decided something that overlaps it in an
+exclusive layer.
 """
 
 from __future__ import annotations

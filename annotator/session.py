@@ -84,6 +84,31 @@ class OpenDocument:
             shown[span_id] = span_from_state(state, layer_of(state["label"])) if seen else None
         return shown
 
+    def settled(
+        self,
+        undecided: dict[int, Span],
+        changed: dict[int, Span | None],
+        examined: set[int] | None = None,
+    ) -> dict[int, Span | None]:
+        """The suggestions an action settled or unsettled for the analyst, as changes to add to
+        ``changed`` before :meth:`apply` (a suggestion itself does not change when a person
+        decides it: their decision or rejection names it). ``undecided`` are the suggestions
+        still undecided for them, read after the action: among ``examined`` (ids), else all
+        the article's."""
+        out: dict[int, Span | None] = {}
+        shown = (
+            (*self.spans.items(), *changed.items())
+            if examined is None
+            else [(i, changed[i] if i in changed else self.spans.get(i)) for i in examined]
+        )
+        for span_id, span in shown:
+            if span is not None and span.status == "suggested" and span_id not in undecided:
+                out[span_id] = None
+        for span_id, span in undecided.items():
+            if span_id not in self.spans and changed.get(span_id) is None:
+                out[span_id] = span
+        return out
+
     def apply(self, changed: dict[int, Span | None]) -> list[Span]:
         """Take an action's changes (span id -> the span now, or None when it left the view):
         the order is kept by bisection (one sort for many changes), listeners are told of every

@@ -5,7 +5,7 @@ Every change a person makes is in the history with its time. Between two consecu
 of one person, the time counts as work on the document of the second, unless it is longer than
 the idle gap (a coffee, a meeting, the night): then the second change starts a new stretch,
 which is credited :data:`FIRST_ACTION_SECONDS`. Changes less than a second apart are one action
-(accepting a suggestion writes two rows: its fate and the decision). Machines (pre-annotation,
+(accepting a suggestion may also move or copy its links). Machines (pre-annotation,
 imports) are not people and are left out.
 """
 

@@ -25,8 +25,15 @@ from annotator.gui.find_panel import FindPanel, PagedModel  # noqa: E402
 from annotator.store import Store, connect, fts_query  # noqa: E402
 from bench.generate import cached_project  # noqa: E402
 
-COUNTS = """
-    (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id),
+#: Whose list it is: the window counts the suggestions still undecided for its analyst.
+VIEWER = "ana"
+COUNTS = f"""
+    (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id
+     AND NOT EXISTS (SELECT 1 FROM spans f WHERE f.suggestion_id = s.id
+                     AND f.annotator_id = (SELECT id FROM annotators WHERE name = '{VIEWER}'))
+     AND NOT EXISTS (SELECT 1 FROM spans f WHERE f.document_id = s.document_id
+                     AND f.annotator_id = (SELECT id FROM annotators WHERE name = '{VIEWER}')
+                     AND f.start = s.start AND f."end" = s."end" AND f.label = s.label)),
     (SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id
      WHERE s.status = 'accepted' AND s.document_id = d.id AND a.kind NOT IN ('model', 'rule'))
 """
@@ -77,6 +84,7 @@ def _bare_list(conn, where: str, params: list) -> list:
 def _shown_list(app: QApplication, store: Store) -> DocumentList:
     """The document list as the window shows it (its size there), filled and on screen."""
     widget = DocumentList(store)
+    widget.model.viewer = lambda: VIEWER
     widget.resize(330, 800)
     widget.show()
     widget.apply_filters()

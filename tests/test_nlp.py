@@ -74,8 +74,14 @@ def test_rerun_adds_nothing_and_keeps_every_decision(store, spanish_pipeline):
     assert report.suggestions == 0
     after = {s.id: (s.start, s.end, s.label, s.status) for s in store.spans(document_id)}
     assert set(after) == set(first) | {s[0] for s in decisions_before}
-    assert after[rejected.id][3] == "rejected"
-    assert after[kim.id][3] == "accepted"
+    # the suggestions stay the team's; ana's decision and rejection name them, and a rerun adds
+    # nothing where she has decided
+    assert after[rejected.id][3] == after[kim.id][3] == "suggested"
+    assert not store.is_undecided(rejected.id, "ana") and not store.is_undecided(kim.id, "ana")
+    assert {s.suggestion_id: s.status for s in store.spans(document_id, annotator="ana") if s.suggestion_id} == {
+        kim.id: "accepted",
+        rejected.id: "rejected",
+    }
     assert [
         (s.id, s.start, s.end, s.label, s.status) for s in store.spans(document_id, annotator="ana")
     ] == decisions_before

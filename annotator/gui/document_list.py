@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -95,6 +96,8 @@ class DocumentTableModel(QAbstractTableModel):
         #: Review mode: agreement (exact F1) per document; the list then starts with the worst.
         self.scores: dict[int, float] | None = None
         self._scored_ids: list[int] = []
+        #: Whose undecided suggestions the counts are (the window's analyst; None: everybody's).
+        self.viewer: Callable[[], str | None] = lambda: None
 
     def _label_columns(self) -> None:
         """The schema's document labels as optional, sortable columns (this list's own copies
@@ -156,7 +159,7 @@ class DocumentTableModel(QAbstractTableModel):
             self._more = stop < len(ids)
             if through is not None:
                 return [{"id": i, "key": (None, i), "agreement": self.scores.get(i)} for i in wanted]
-            found = {row["id"]: row for row in self.store.document_rows(ids=wanted, labels=self.shown_labels)} if wanted else {}
+            found = {row["id"]: row for row in self.store.document_rows(ids=wanted, labels=self.shown_labels, viewer=self.viewer())} if wanted else {}
             rows = [found[i] for i in wanted if i in found]
             for row in rows:
                 row["agreement"] = self.scores.get(row["id"])
@@ -173,7 +176,7 @@ class DocumentTableModel(QAbstractTableModel):
             limit=limit,
             through=through,
             keys_only=through is not None,
-            labels=self.shown_labels,
+            labels=self.shown_labels, viewer=self.viewer(),
         )
         if through is None:
             self._more = limit is not None and len(rows) == limit
@@ -212,7 +215,7 @@ class DocumentTableModel(QAbstractTableModel):
         row = self._row_of.get(document_id, -1)
         if row < 0:
             return
-        fresh = self.store.document_rows(document_id=document_id, labels=self.shown_labels)
+        fresh = self.store.document_rows(document_id=document_id, labels=self.shown_labels, viewer=self.viewer())
         if fresh:
             fresh[0]["agreement"] = self.rows[row].get("agreement")
             fresh[0]["key"] = self.rows[row]["key"]  # where it sorts in this list, for the next page
@@ -223,7 +226,7 @@ class DocumentTableModel(QAbstractTableModel):
         """Read titles and counts of the key-only rows around ``row`` (a screen or two)."""
         begin, end = max(0, row - self.PAGE), min(len(self.rows), row + self.PAGE)
         wanted = {self.rows[r]["id"]: r for r in range(begin, end) if "title" not in self.rows[r]}
-        for fresh in self.store.document_rows(ids=list(wanted), labels=self.shown_labels):
+        for fresh in self.store.document_rows(ids=list(wanted), labels=self.shown_labels, viewer=self.viewer()):
             old = self.rows[wanted[fresh["id"]]]
             fresh["key"] = old["key"]
             if "agreement" in old:

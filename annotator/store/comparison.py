@@ -97,14 +97,20 @@ class Comparison:
         counts = dict.fromkeys(("accepted", "relabelled", "resized", "rejected", "undecided", "missed"), 0)
         for status, decision_start, decision_end, decision_label, start, end, label in self.conn.execute(
             """
-            SELECT m.status, d.start, d."end", d.label, m.start, m."end", m.label
+            SELECT COALESCE(d.status, x.status, m.status), COALESCE(d.start, x.start),
+                   COALESCE(d."end", x."end"), COALESCE(d.label, x.label), m.start, m."end", m.label
             FROM spans m JOIN annotators ma ON ma.id = m.annotator_id
-            LEFT JOIN spans d ON d.suggestion_id = m.id
-                AND d.annotator_id = (SELECT id FROM annotators WHERE name = ?)
+            LEFT JOIN spans d ON d.suggestion_id = m.id AND d.annotator_id = (SELECT id FROM annotators WHERE name = ?)
+            LEFT JOIN spans x ON d.id IS NULL AND x.document_id = m.document_id
+                AND x.annotator_id = (SELECT id FROM annotators WHERE name = ?)
+                AND x.start = m.start AND x."end" = m."end" AND x.label = m.label
             WHERE ma.name = ?
             """,
-            (analyst, model),
+            (analyst, analyst, model),
         ):
+            # the analyst's decision or rejection naming the suggestion, else their span with
+            # its place and label (both settle it: rows.undecided); else what the project
+            # settled before fates were each person's (then an acceptance was someone's)
             if status == "suggested":
                 counts["undecided"] += 1
             elif status == "rejected" or decision_start is None:

@@ -10,12 +10,15 @@ from typing import Any
 from annotator.domain import DOCUMENT_STATUSES, MACHINES, Document, text_sha256
 from annotator.errors import InvalidSpanError, StoreError
 from annotator.store.rows import (
+    ANY_PERSON,
     DOCUMENT_COLUMNS,
+    PERSON,
     document_from_row,
     dump_json,
     now,
     pack_offsets,
     sql_list,
+    undecided,
     unpack_offsets,
 )
 
@@ -133,10 +136,11 @@ class Documents:
         ids: Sequence[int] | None = None,
         keys_only: bool = False,
         labels: Sequence[str] = (),
+        viewer: str | None = None,
     ) -> list[dict[str, Any]]:
         """One row per document for lists: id, title, published, status, lang, text_length, ``suggested``
-        (undecided suggestions), ``decided`` (accepted spans of people, not of models) and
-        ``key`` (where the row sorts).
+        (suggestions undecided for ``viewer``, else for everybody), ``decided`` (accepted spans
+        of people, not of models) and ``key`` (where the row sorts).
 
         Filters: document status; documents with a live span of ``label``; documents where
         ``annotator`` has a span; ``text`` found by the full-text index in the title or the
@@ -182,14 +186,14 @@ class Documents:
             f"""
                 SELECT d.id, d.title, d.published, d.status, d.lang, d.text_length, {value} AS sort_value,
                        {self._document_label_columns(labels)}
-                       (SELECT count(*) FROM spans s WHERE s.status = 'suggested' AND s.document_id = d.id)
-                           AS suggested,
+                       (SELECT count(*) FROM spans s WHERE s.document_id = d.id
+                        AND {undecided('s', PERSON if viewer is not None else ANY_PERSON)}) AS suggested,
                        (SELECT count(*) FROM spans s JOIN annotators a ON a.id = s.annotator_id
                         WHERE s.status = 'accepted' AND s.document_id = d.id AND a.kind NOT IN {sql_list(MACHINES)})
                            AS decided
                 FROM documents d {tail}
                 """,
-            params,
+            [*((viewer, viewer) if viewer is not None else ()), *params],
         )
         for row in rows:
             row["key"] = (row.pop("sort_value"), row["id"])
@@ -515,8 +519,9 @@ class Documents:
 
     def replace_suggestions(self, document_id: int, annotator_id: int) -> int:
         """Remove the undecided suggestions of the other models in a document, before a newer
-        model's go in: a decision is never touched, nor a suggestion linked by a person or to a
-        person's decision (an analyst's work); the older pipeline's other links go with its
+        model's go in: a decision is never touched, nor a suggestion someone has decided (their
+        acceptance or rejection names it), nor one linked by a person or to a person's decision
+        (an analyst's work); the older pipeline's other links go with its
         suggestions. Returns how many went. Call inside the pre-annotation's transaction."""
         people = f"(SELECT id FROM annotators WHERE kind NOT IN {sql_list(MACHINES)})"
         kept = (
@@ -526,6 +531,7 @@ class Documents:
         return self.conn.execute(
             "DELETE FROM spans WHERE document_id = ? AND status = 'suggested' AND annotator_id != ? "
             "AND annotator_id IN (SELECT id FROM annotators WHERE kind = 'model') "
+            "AND NOT EXISTS (SELECT 1 FROM spans fate WHERE fate.suggestion_id = spans.id) "
             f"AND {kept.format(this='head_id', other='tail_id')} AND {kept.format(this='tail_id', other='head_id')}",
             (document_id, annotator_id),
         ).rowcount

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from annotator.domain import Document, Link, Span, query_terms
+from annotator.domain import PEOPLE, Document, Link, Span, query_terms
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
@@ -174,3 +174,28 @@ def fts_query(text: str) -> str:
 def like_prefix(text: str) -> str:
     """A LIKE pattern (ESCAPE '\\') for values beginning with ``text``, taken literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def undecided(suggestion: str, deciders: str) -> str:
+    """The one rule of who has settled a suggestion, as SQL: true when the suggestion
+    ``suggestion`` (an alias of spans) is still undecided for every annotator whose id the
+    subquery ``deciders`` gives. A suggestion is shared; its fate is each person's own: a
+    person settles it by a row of theirs that names it (an accepted decision, possibly
+    relabelled or resized, or a rejection) or that stands on the same characters with the same
+    label. A suggestion settled for the whole project (status accepted or rejected: projects
+    written before fates were each person's) is undecided for nobody."""
+    s = suggestion
+    return (
+        f"{s}.status = 'suggested' "
+        f"AND NOT EXISTS (SELECT 1 FROM spans fate WHERE fate.suggestion_id = {s}.id "
+        f"AND fate.annotator_id IN ({deciders})) "
+        f"AND NOT EXISTS (SELECT 1 FROM spans same WHERE same.document_id = {s}.document_id "
+        f"AND same.annotator_id IN ({deciders}) AND same.start = {s}.start "
+        f'AND same."end" = {s}."end" AND same.label = {s}.label)'
+    )
+
+
+#: ``deciders`` for :func:`undecided`: the person named by the parameter.
+PERSON = "SELECT id FROM annotators WHERE name = ?"
+#: ``deciders`` for :func:`undecided`: any person (undecided by everybody).
+ANY_PERSON = f"SELECT id FROM annotators WHERE kind IN {sql_list(PEOPLE)}"

@@ -9,12 +9,14 @@ from typing import Any
 
 from annotator.domain import PEOPLE, Document, Selection, Span
 from annotator.store.rows import (
+    ANY_PERSON,
     DOCUMENT_COLUMNS,
     document_from_row,
     like_prefix,
     span_columns,
     span_from_row,
     sql_list,
+    undecided,
     unpack_offsets,
 )
 
@@ -37,9 +39,16 @@ class Selections:
         else:
             people = f"a.kind IN {sql_list(PEOPLE)} AND s.status IN ({marks})"
             params += statuses
-        clauses.append(
-            f"(({people}) OR s.status = 'suggested')" if selection.include_suggestions else f"({people})"
-        )
+        if selection.include_suggestions:
+            # the suggestions still undecided for the selection's people
+            if selection.annotators:
+                deciders = f"SELECT id FROM annotators WHERE name IN ({names})"
+                params += [*selection.annotators] * 2
+            else:
+                deciders = "SELECT id FROM annotators WHERE kind = 'gold'" if selection.gold else ANY_PERSON
+            clauses.append(f"(({people}) OR ({undecided('s', deciders)}))")
+        else:
+            clauses.append(f"({people})")
         for column, values in (("s.label", selection.labels), ("l.layer", selection.layers)):
             if values:
                 clauses.append(f"{column} IN ({','.join('?' * len(values))})")

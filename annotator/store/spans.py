@@ -12,6 +12,7 @@ from typing import Any
 from annotator.domain import DECIDERS, EXCLUSIVE_LAYERS, Span, check_no_overlap, check_offsets, overlaps
 from annotator.errors import InvalidSpanError, StoreError
 from annotator.store.rows import (
+    PERSON,
     SPAN_ROW_INSERT,
     SPAN_SELECT,
     SpanRow,
@@ -20,6 +21,7 @@ from annotator.store.rows import (
     span_from_row,
     span_state,
     sql_list,
+    undecided,
 )
 
 
@@ -27,16 +29,56 @@ class Spans:
     """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
 
     def working_spans(self, document_id: int, annotator: str) -> list[Span]:
-        """What an analyst works on in a document: their own live decisions and every undecided
-        suggestion, in offset order."""
+        """What an analyst works on in a document: their own live decisions and every
+        suggestion still undecided for them (:func:`~annotator.store.rows.undecided`), in
+        offset order."""
         return [
             span_from_row(r)
             for r in self.conn.execute(
                 SPAN_SELECT + " WHERE spans.document_id = ? AND ((annotators.name = ? AND spans.status != "
-                "'rejected') OR spans.status = 'suggested') ORDER BY spans.start, spans.\"end\", spans.id",
-                (document_id, annotator),
+                f"'rejected') OR ({undecided('spans', PERSON)})) ORDER BY spans.start, spans.\"end\", spans.id",
+                (document_id, annotator, annotator, annotator),
             )
         ]
+
+    def undecided_suggestions(self, document_id: int, annotator: str) -> dict[int, Span]:
+        """The suggestions of a document still undecided for ``annotator``, by id."""
+        rows = self.conn.execute(
+            SPAN_SELECT + f" WHERE spans.document_id = ? AND {undecided('spans', PERSON)}",
+            (document_id, annotator, annotator),
+        )
+        return {row[0]: span_from_row(row) for row in rows}
+
+    def suggestions_near(
+        self, document_id: int, annotator: str, ids: Iterable[int], keys: Iterable[tuple[int, int, str]]
+    ) -> dict[int, tuple[Span, bool]]:
+        """The suggestions of a document that these ids name or that stand at these places
+        (start, end, label), each with whether it is undecided for ``annotator``: what an
+        action of theirs may have settled or unsettled (read by index, however long the
+        article)."""
+        select = (
+            SPAN_SELECT.replace(" FROM spans ", f", ({undecided('spans', PERSON)}) FROM spans ", 1)
+            + " WHERE spans.document_id = ? AND spans.status = 'suggested' AND "
+        )
+        found: dict[int, tuple[Span, bool]] = {}
+        ids = list(ids)
+        queries = [("spans.id IN (" + self.sql.ids + ")", (json.dumps(ids),))] if ids else []
+        # each place through the index on (label, status, document, start)
+        queries += [('spans.label = ? AND spans.start = ? AND spans."end" = ?', (label, start, end)) for start, end, label in keys]
+        for where, params in queries:
+            for row in self.conn.execute(select + where, (annotator, annotator, document_id, *params)):
+                found[row[0]] = (span_from_row(row), bool(row[-1]))
+        return found
+
+    def is_undecided(self, suggestion_id: int, annotator: str) -> bool:
+        """Whether a suggestion is still undecided for ``annotator``."""
+        return (
+            self.conn.execute(
+                f"SELECT 1 FROM spans s WHERE s.id = ? AND {undecided('s', PERSON)}",
+                (suggestion_id, annotator, annotator),
+            ).fetchone()
+            is not None
+        )
 
     def span(self, span_id: int) -> Span:
         row = self.conn.execute(SPAN_SELECT + " WHERE spans.id = ?", (span_id,)).fetchone()
@@ -82,9 +124,11 @@ class Spans:
         label: str,
         annotator_id: int,
         ignore_span_id: int | None = None,
+        live: bool = True,
     ) -> None:
         """The rules a decision must keep: offsets inside the text, known label, no overlap in
-        an exclusive layer with the same annotator's other live spans."""
+        an exclusive layer with the same annotator's other live spans (a rejection, not
+        ``live``, is not in the way of anything)."""
         if label not in self.schema.labels:
             raise InvalidSpanError(f"unknown label {label!r}")
         length = self.conn.execute(
@@ -94,7 +138,7 @@ class Spans:
             raise StoreError(f"no document with id {document_id}")
         check_offsets(start, end, length[0])
         layer = self.schema.layer_of(label)
-        if layer not in EXCLUSIVE_LAYERS:
+        if layer not in EXCLUSIVE_LAYERS or not live:
             return
         # Only spans that could overlap, two index ranges whatever the document's length: those
         # starting inside ours, and the last one starting before ours (the others before it
@@ -131,10 +175,24 @@ class Spans:
         actor: str | None = None,
     ) -> Span:
         """Create one span of ``annotator`` as one action, logged as done by ``actor`` (default:
-        the annotator; a reviewer writing into a gold set). Raises InvalidSpanError / OverlapError."""
+        the annotator; a reviewer writing into a gold set). Raises InvalidSpanError / OverlapError.
+
+        Where the annotator has rejected the same label on the same characters (a suggestion
+        they turned down), a live span brings that rejection back to life instead: one row
+        per annotator, place and label."""
         annotator_id = self.annotator_id(annotator)
         with self.transaction():
-            self._check_span(document_id, start, end, label, annotator_id)
+            if status != "rejected":
+                rejected = self.conn.execute(
+                    'SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? '
+                    "AND label = ? AND status = 'rejected'",
+                    (document_id, annotator_id, start, end, label),
+                ).fetchone()
+                if rejected is not None:
+                    return self.update_span(
+                        rejected[0], actor or annotator, status=status, attributes=attributes or {}, note=note
+                    )
+            self._check_span(document_id, start, end, label, annotator_id, live=status != "rejected")
             stamp, stored = now(), dump_json(attributes or {})
             try:
                 span_id = self.conn.execute(
@@ -238,13 +296,22 @@ class Spans:
         return after
 
     def delete_span(self, span_id: int, annotator: str) -> None:
-        """Delete a span and, first, its links (each logged, so that undo restores them)."""
+        """Delete a span and, first, its links (each logged, so that undo restores them). A
+        person's decision taken from a suggestion that is still there becomes their rejection
+        of it instead: the suggestion's fate is kept, and it does not come back."""
         with self.transaction():
             before = self.span(span_id)
             for (link_id,) in self.conn.execute(
                 "SELECT id FROM links WHERE head_id = ? OR tail_id = ?", (span_id, span_id)
             ).fetchall():
                 self.delete_link(link_id, annotator)
+            if before.suggestion_id is not None and before.status == "accepted":
+                suggestion = self.conn.execute(
+                    "SELECT 1 FROM spans WHERE id = ? AND status = 'suggested'", (before.suggestion_id,)
+                ).fetchone()
+                if suggestion is not None:
+                    self.update_span(span_id, annotator, status="rejected")
+                    return
             self._wrote_one(
                 self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,)), f"span {span_id} ({before.annotator}'s)"
             )

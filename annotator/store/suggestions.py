@@ -14,16 +14,21 @@ from annotator.store.rows import link_state, now, span_state, sql_list
 class Suggestions:
     """Part of :class:`annotator.store.Store` (which composes every part over one connection)."""
 
-    def suggestion_at(self, document_id: int, start: int, end: int, label: str | None = None) -> int | None:
-        """The id of an undecided suggestion with exactly these offsets, if there is one; with
-        ``label``, one of that label first, else one of its layer (a suggestion of the other
-        layer on the same characters is not the one meant: an ORG is not taken as a SOURCE)."""
+    def suggestion_at(
+        self, document_id: int, start: int, end: int, label: str | None = None, annotator: str | None = None
+    ) -> int | None:
+        """The id of a suggestion with exactly these offsets that is undecided (for
+        ``annotator`` if given), if there is one; with ``label``, one of that label first, else
+        one of its layer (a suggestion of the other layer on the same characters is not the one
+        meant: an ORG is not taken as a SOURCE)."""
         # annotator_id IN (...) lets the identity index find the offsets directly
         rows = self.conn.execute(
-            "SELECT id, label FROM spans WHERE document_id = ? AND annotator_id IN (SELECT id FROM annotators) "
-            f"AND start = ? AND \"end\" = ? AND {self.sql.unindexed.format('status')} = 'suggested' ORDER BY id",
+            "SELECT s.id, s.label FROM spans s WHERE s.document_id = ? AND s.annotator_id IN (SELECT id FROM annotators) "
+            f"AND s.start = ? AND s.\"end\" = ? AND {self.sql.unindexed.format('s.status')} = 'suggested' ORDER BY s.id",
             (document_id, start, end),
         ).fetchall()
+        if annotator is not None and rows:  # the few found, each checked (not the article's every suggestion)
+            rows = [row for row in rows if self.is_undecided(row[0], annotator)]
         if label is None:
             return rows[0][0] if rows else None
         if label not in self.schema.labels:
@@ -35,12 +40,10 @@ class Suggestions:
 
     def accept_suggestion(self, suggestion_id: int, annotator: str, **changes: Any) -> Span:
         """The analyst takes a suggestion (optionally relabelled or resized by ``changes``): a
-        decision of ``annotator`` is created, and the suggestion keeps its fate as 'accepted'."""
+        decision of ``annotator`` that names it is created. The suggestion itself is not
+        touched: it is the team's, and each person decides it for themselves."""
         with self.transaction():
-            suggestion = self.span(suggestion_id)
-            if suggestion.status != "suggested":
-                raise StoreError(f"span {suggestion_id} is not an undecided suggestion")
-            self.update_span(suggestion_id, annotator, status="accepted")
+            suggestion = self._undecided(suggestion_id, annotator)
             decision = self.add_span(
                 suggestion.document_id,
                 changes.get("start", suggestion.start),
@@ -53,6 +56,13 @@ class Suggestions:
             )
             self._carry_links({suggestion_id: decision.id}, decision.document_id, annotator)
         return decision
+
+    def _undecided(self, suggestion_id: int, annotator: str) -> Span:
+        """The suggestion, if it is still undecided for ``annotator``; else StoreError."""
+        suggestion = self.span(suggestion_id)
+        if not self.is_undecided(suggestion_id, annotator):
+            raise StoreError(f"span {suggestion_id} is not an undecided suggestion for {annotator}")
+        return suggestion
 
     def accept_all_suggestions(self, document_id: int, annotator: str) -> tuple[int, int]:
         """Accept every undecided suggestion of a document as one action: ``(accepted, left)``.
@@ -76,7 +86,8 @@ class Suggestions:
                     continue
                 key = (span.start, span.end, span.label)
                 if key in have:
-                    self.update_span(span.id, annotator, status="accepted")
+                    # another suggestion of the same label on the same characters (two
+                    # pipelines agreeing): the decision taken from the first settles it
                     accepted += 1
                     continue
                 taken = occupied.setdefault(span.layer, Occupied(span.layer))
@@ -92,8 +103,8 @@ class Suggestions:
 
     def _accept_many(self, suggestions: list[Span], annotator: str) -> None:
         """:meth:`accept_suggestion` for many suggestions of one document, checked by the caller
-        (valid spans already, no clash): a few statements, whatever their number, and the
-        same rows, history and recorded changes as one by one."""
+        (valid spans already, no clash, undecided for the analyst): a few statements, whatever
+        their number, and the same rows, history and recorded changes as one by one."""
         if not suggestions:
             return
         document_id = suggestions[0].document_id
@@ -110,10 +121,6 @@ class Suggestions:
                 (annotator_id, stamp, stamp, ids),
             ).fetchall()
         )
-        self.conn.execute(
-            f"UPDATE spans SET status = 'accepted', updated_at = ? WHERE id IN ({self.sql.ids})",
-            (stamp, ids),
-        )
         changes: list[Change] = []
         for suggestion in suggestions:
             state = span_state(suggestion)
@@ -127,9 +134,8 @@ class Suggestions:
                 "origin_detail": "",
                 "suggestion_id": suggestion.id,
             }
-            changes.append(Change("span", suggestion.id, state, {**state, "status": "accepted"}))
             changes.append(Change("span", decision_id, None, decision))
-        # The history's rows in two statements, their JSON made by the database (the same
+        # The history's rows in one statement, their JSON made by the database (the same
         # states as the recorded changes)
         state = self.sql.json_object(
             "'id', s.id, 'document_id', s.document_id, 'start', s.start, 'end', s.\"end\", "
@@ -143,12 +149,6 @@ class Suggestions:
         )
         self.conn.execute(
             "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
-            f"SELECT ?, ?, 'update span', s.document_id, s.id, {state.format(status=repr('suggested'))}, "
-            f"{state.format(status=repr('accepted'))} {rows}",
-            (stamp, annotator, ids),
-        )
-        self.conn.execute(
-            "INSERT INTO history (at, annotator, action, document_id, span_id, before, after) "
             f"SELECT ?, ?, 'add span', s.document_id, s.id, NULL, {state.format(status='s.status')} {rows}",
             (stamp, annotator, json.dumps(list(decision_of.values()))),
         )
@@ -159,22 +159,33 @@ class Suggestions:
 
     def _carry_links(self, moved: dict[int, int], document_id: int, annotator: str) -> None:
         """The links drawn to suggestions follow the decisions that replace them (``moved``:
-        suggestion id -> decision id; accepted, relabelled, resized): the analyst's own links,
-        and those a pipeline proposed (whose other end, if already accepted, goes to the
-        analyst's decision too), which become the analyst's once both ends are the analyst's
-        decisions. Each move is logged so that undo puts it back; a link the decision already
-        has is not doubled (the old one is removed, logged)."""
+        suggestion id -> decision id; accepted, relabelled, resized). The analyst's own links
+        move. A link a pipeline proposed between spans that are not the analyst's (the team's
+        suggestions, a colleague's decisions) stays for the others, and the analyst gets a copy
+        between their decisions (theirs once both ends are their decisions, the pipeline's
+        until then); a pipeline's link already on one of the analyst's spans moves, and becomes
+        theirs once both ends are. Each move and copy is logged, so that undo puts it back; a
+        link the decision already has is not doubled (a moved one is removed, logged)."""
         rows = self.conn.execute(
-            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at "
+            "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, "
+            "h.annotator_id = ? OR t.annotator_id = ? "
             "FROM links JOIN annotators ON annotators.id = links.annotator_id "
+            "JOIN spans h ON h.id = links.head_id JOIN spans t ON t.id = links.tail_id "
             f"WHERE (head_id IN ({self.sql.ids}) OR tail_id IN ({self.sql.ids})) "
             f"AND (annotators.name = ? OR annotators.kind IN {sql_list(MACHINES)}) ORDER BY links.id",
-            (json.dumps(list(moved)), json.dumps(list(moved)), annotator),
+            (
+                self.annotator_id(annotator),
+                self.annotator_id(annotator),
+                json.dumps(list(moved)),
+                json.dumps(list(moved)),
+                annotator,
+            ),
         ).fetchall()
         analyst_id = self.annotator_id(annotator)
 
-        def decided(span_id: int) -> tuple[int, bool]:
-            """The analyst's decision that stands for a span, and whether there is one."""
+        def decided(span_id: int) -> tuple[int, bool | None]:
+            """The analyst's decision that stands for a span, and whether there is one (None:
+            a suggestion the analyst has refused)."""
             if span_id in moved:
                 return moved[span_id], True
             decision = self.conn.execute(
@@ -183,19 +194,32 @@ class Suggestions:
             ).fetchone()
             if decision is not None:
                 return decision[0], True
-            own = self.conn.execute(
-                "SELECT 1 FROM spans WHERE id = ? AND annotator_id = ? AND status = 'accepted'", (span_id, analyst_id)
+            own, suggested = self.conn.execute(
+                "SELECT annotator_id = ? AND status = 'accepted', status = 'suggested' FROM spans WHERE id = ?",
+                (analyst_id, span_id),
             ).fetchone()
-            return span_id, own is not None
+            if suggested and not self.is_undecided(span_id, annotator):
+                return span_id, None
+            return span_id, bool(own)
 
-        for row in rows:
+        for *row, on_analysts in rows:
             link = Link(*row)
             (head, head_decided), (tail, tail_decided) = decided(link.head_id), decided(link.tail_id)
+            if None in (head_decided, tail_decided):
+                # an end the analyst refused: no link of theirs goes to it
+                if link.annotator == annotator or on_analysts:
+                    self.delete_link(link.id, annotator)
+                continue
             owner = annotator if link.annotator == annotator or (head_decided and tail_decided) else link.annotator
             taken = self.conn.execute(
                 "SELECT 1 FROM links WHERE head_id = ? AND tail_id = ? AND label = ? AND id != ?",
                 (head, tail, link.label, link.id),
             ).fetchone()
+            if link.annotator != annotator and not on_analysts:
+                # the pipeline's link between the team's spans: the analyst's copy
+                if not taken:
+                    self._copy_link(link, head, tail, owner, document_id, annotator)
+                continue
             if taken:
                 self.delete_link(link.id, annotator)
                 continue
@@ -215,18 +239,42 @@ class Suggestions:
                 link.id,
             )
 
+    def _copy_link(self, link: Link, head: int, tail: int, owner: str, document_id: int, annotator: str) -> None:
+        """A copy of a pipeline's link between other spans, logged as added by ``annotator``."""
+        stamp = now()
+        link_id = self.conn.execute(
+            "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (head, tail, link.label, self.annotator_id(owner), stamp),
+        ).fetchone()[0]
+        copy = Link(link_id, head, tail, link.label, owner, stamp)
+        self._log("add link", document_id, head, None, link_state(copy, document_id), annotator, "link", link_id)
+
     def reject_suggestion(self, suggestion_id: int, annotator: str) -> Span:
-        """The analyst refuses a suggestion: its fate is kept, and the links the analyst drew
-        to it, or a pipeline proposed, go (logged, so that undo brings them back): a link never
-        points at a span its author no longer sees."""
+        """The analyst refuses a suggestion: the refusal is a row of theirs (status rejected,
+        naming the suggestion), which stays for the team. The links the analyst drew to it go,
+        and a pipeline's links from it to the analyst's own spans (each logged, so that undo
+        brings them back): a link never points at a span its author no longer sees."""
         with self.transaction():
-            suggestion = self.span(suggestion_id)
-            if suggestion.status != "suggested":
-                raise StoreError(f"span {suggestion_id} is not an undecided suggestion")
+            suggestion = self._undecided(suggestion_id, annotator)
             machines = {
                 name for name, kind in self.conn.execute("SELECT name, kind FROM annotators") if kind in MACHINES
             }
+            analyst_id = self.annotator_id(annotator)
             for link in self.links_of(suggestion_id):
-                if link.annotator == annotator or link.annotator in machines:
+                other = link.tail_id if link.head_id == suggestion_id else link.head_id
+                on_analysts = self.conn.execute(
+                    "SELECT 1 FROM spans WHERE id = ? AND annotator_id = ?", (other, analyst_id)
+                ).fetchone()
+                if link.annotator == annotator or (link.annotator in machines and on_analysts):
                     self.delete_link(link.id, annotator)
-            return self.update_span(suggestion_id, annotator, status="rejected")
+            return self.add_span(
+                suggestion.document_id,
+                suggestion.start,
+                suggestion.end,
+                suggestion.label,
+                annotator,
+                origin=suggestion.origin,
+                status="rejected",
+                attributes=suggestion.attributes,
+                suggestion_id=suggestion_id,
+            )
