@@ -17,6 +17,9 @@ class SQLite:
     other = "other"
     #: Ids of a JSON list parameter, as a subquery: ``id IN ({ids})``.
     ids = "SELECT value FROM json_each(?)"
+    #: ``column {in_ids}``: the column is one of the ids of a JSON list (one parameter), found
+    #: by the column's index even on either side of an OR.
+    in_ids = "IN (SELECT value FROM json_each(?))"
     #: Sorting without regard to case.
     nocase = "{} COLLATE NOCASE"
     #: Of two values, the larger and the smaller.
@@ -94,6 +97,9 @@ class PostgreSQL(SQLite):
     main = "public"
     other = "pg_temp"
     ids = "SELECT jsonb_array_elements_text(?::jsonb)::bigint"
+    # an array computed once: PostgreSQL then reads each side of an OR by its index (IN with
+    # a subquery on both sides read the whole table)
+    in_ids = "= ANY(ARRAY(SELECT jsonb_array_elements_text(?::jsonb)::bigint))"
     nocase = "lower({})"
     greatest = "greatest"
     least = "least"

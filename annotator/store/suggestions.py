@@ -171,7 +171,7 @@ class Suggestions:
             "h.annotator_id = ? OR t.annotator_id = ? "
             "FROM links JOIN annotators ON annotators.id = links.annotator_id "
             "JOIN spans h ON h.id = links.head_id JOIN spans t ON t.id = links.tail_id "
-            f"WHERE (head_id IN ({self.sql.ids}) OR tail_id IN ({self.sql.ids})) "
+            f"WHERE (head_id {self.sql.in_ids} OR tail_id {self.sql.in_ids}) "
             f"AND (annotators.name = ? OR annotators.kind IN {sql_list(MACHINES)}) ORDER BY links.id",
             (
                 self.annotator_id(annotator),

@@ -175,6 +175,9 @@ def push(file: Path, url: str, progress: Callable[[str, int], None] = lambda _t,
                             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                             f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
                         )
+                # the planner's statistics of the tables just filled (without them, taking the
+                # next article read every unassigned one: 5 ms instead of 0.1 on 3,000)
+                conn.execute("ANALYZE")
     finally:
         source.close()
     return copied
