@@ -38,6 +38,26 @@ def test_each_article_goes_to_k_people_and_next_resumes_the_unfinished(store):
     assert assigned == {ids[0]: 2, ids[1]: 2, ids[2]: 0}
 
 
+def test_an_article_one_person_finished_still_goes_to_its_second(store):
+    """Overlap 2: Ana finishes an article first (its shared status becomes done); Bea is still
+    dealt it, since it has one of its two people. An article finished before anyone was
+    assigned is not dealt out."""
+    ids = articles(store, 3)
+    store.set_document_status(ids[2], "done", "ana")  # finished before the team split the work
+    store.set_overlap(2)
+    assert store.next_assignment("ana") == ids[0]
+    store.set_document_status(ids[0], "done", "ana")
+    assert store.next_assignment("bea") == ids[0]
+    assert store.next_assignment("ana") == ids[1]
+    store.set_document_status(ids[1], "done", "ana")
+    store.set_document_status(ids[0], "done", "bea")
+    assert store.next_assignment("bea") == ids[1]
+    store.set_document_status(ids[1], "done", "bea")
+    assert store.next_assignment("bea") is None and store.next_assignment("carla") is None
+    assigned = dict(store.conn.execute("SELECT id, assigned FROM documents").fetchall())
+    assert assigned == {ids[0]: 2, ids[1]: 2, ids[2]: 0}
+
+
 def test_explicit_assignments_and_the_end_of_the_queue(store):
     ids = articles(store, 2)
     assert store.assign(ids, "ana", by="rosa") == 2

@@ -64,9 +64,9 @@ class Assignments:
 
     def next_assignment(self, annotator: str) -> int | None:
         """The next article for ``annotator``: their oldest unfinished assignment, else a new one
-        taken now (an unfinished article given to fewer than ``overlap`` people and not to
-        them, those already begun by others first, so that each reaches its K people soon),
-        else None when every article has its people."""
+        taken now (an article given to fewer than ``overlap`` people and not to them, those
+        already given to others first, so that each reaches its K people soon, even once one
+        of them has marked it done), else None when every article has its people."""
         annotator_id = self.annotator_id(annotator)
         row = self.conn.execute(
             "SELECT document_id FROM assignments WHERE annotator_id = ? AND done_at IS NULL "
@@ -80,8 +80,12 @@ class Assignments:
             if self.server:  # two people asking at once never take the same last place
                 self.conn.execute("SELECT pg_advisory_xact_lock(4243)")
             for taken in range(overlap - 1, -1, -1):
+                # an article someone was given stays open to its other places when they finish
+                # it (its shared status says done); one finished before anyone was given it,
+                # or reviewed, is not dealt out
+                open_statuses = "('new', 'in_progress', 'done')" if taken else "('new', 'in_progress')"
                 row = self.conn.execute(
-                    "SELECT d.id FROM documents d WHERE d.assigned = ? AND d.status IN ('new', 'in_progress') "
+                    f"SELECT d.id FROM documents d WHERE d.assigned = ? AND d.status IN {open_statuses} "
                     "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.document_id = d.id AND a.annotator_id = ?) "
                     "ORDER BY d.id LIMIT 1",
                     (taken, annotator_id),
