@@ -231,3 +231,17 @@ def test_accept_all_writes_the_same_states_to_history_as_undo_records(tmp_path):
         editor.undo()
         assert [s.status for s in store.spans(document_id)] == ["suggested"] * 3
         assert len(store.working_spans(document_id, "ana")) == 3
+
+
+def test_tagging_what_one_rejected_brings_the_rejection_back_to_life(store, editor, document):
+    """Ana turns down the ORG on "Consejo de Seguridad", then tags ORG there herself: her
+    rejection becomes her decision (one row of hers per place and label), and undo turns it
+    down again."""
+    consejo = suggestion(store, document, "ORG")
+    assert (consejo.start, consejo.end) == CONSEJO
+    rejection = editor.reject(consejo.id)
+    span = editor.create_span(document, *CONSEJO, "ORG")
+    assert (span.id, span.status, span.suggestion_id) == (rejection.id, "accepted", consejo.id)
+    assert [s.status for s in store.spans(document, annotator="ana")] == ["accepted"]
+    editor.undo()
+    assert store.span(rejection.id).status == "rejected" and not store.is_undecided(consejo.id, "ana")
