@@ -64,26 +64,20 @@ class Links:
                     link_id,
                 )
                 return link
-            stamp = now()
             try:
-                link_id = self.conn.execute(
-                    "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) "
-                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                    (head_id, tail_id, label, self.annotator_id(annotator), stamp),
-                ).fetchone()[0]
+                return self._insert_link(head_id, tail_id, label, annotator, head.document_id, actor or annotator)
             except sqlite3.IntegrityError as e:
                 raise InvalidSpanError(f"link {head_id} -> {tail_id} ({label}) cannot be stored: {e}") from e
-            link = Link(link_id, head_id, tail_id, label, annotator, stamp)
-            self._log(
-                "add link",
-                head.document_id,
-                head_id,
-                None,
-                link_state(link, head.document_id),
-                actor or annotator,
-                "link",
-                link_id,
-            )
+
+    def _insert_link(self, head_id: int, tail_id: int, label: str, owner: str, document_id: int, actor: str) -> Link:
+        """Write a link of ``owner``, logged as added by ``actor`` (checked by the caller)."""
+        stamp = now()
+        link_id = self.conn.execute(
+            "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (head_id, tail_id, label, self.annotator_id(owner), stamp),
+        ).fetchone()[0]
+        link = Link(link_id, head_id, tail_id, label, owner, stamp)
+        self._log("add link", document_id, head_id, None, link_state(link, document_id), actor, "link", link_id)
         return link
 
     def delete_link(self, link_id: int, annotator: str) -> None:

@@ -166,6 +166,7 @@ class Suggestions:
         until then); a pipeline's link already on one of the analyst's spans moves, and becomes
         theirs once both ends are. Each move and copy is logged, so that undo puts it back; a
         link the decision already has is not doubled (a moved one is removed, logged)."""
+        analyst_id = self.annotator_id(annotator)
         rows = self.conn.execute(
             "SELECT links.id, head_id, tail_id, links.label, annotators.name, links.created_at, "
             "h.annotator_id = ? OR t.annotator_id = ? "
@@ -173,15 +174,8 @@ class Suggestions:
             "JOIN spans h ON h.id = links.head_id JOIN spans t ON t.id = links.tail_id "
             f"WHERE (head_id {self.sql.in_ids} OR tail_id {self.sql.in_ids}) "
             f"AND (annotators.name = ? OR annotators.kind IN {sql_list(MACHINES)}) ORDER BY links.id",
-            (
-                self.annotator_id(annotator),
-                self.annotator_id(annotator),
-                json.dumps(list(moved)),
-                json.dumps(list(moved)),
-                annotator,
-            ),
+            (analyst_id, analyst_id, json.dumps(list(moved)), json.dumps(list(moved)), annotator),
         ).fetchall()
-        analyst_id = self.annotator_id(annotator)
 
         def decided(span_id: int) -> tuple[int, bool | None]:
             """The analyst's decision that stands for a span, and whether there is one (None:
@@ -218,7 +212,7 @@ class Suggestions:
             if link.annotator != annotator and not on_analysts:
                 # the pipeline's link between the team's spans: the analyst's copy
                 if not taken:
-                    self._copy_link(link, head, tail, owner, document_id, annotator)
+                    self._insert_link(head, tail, link.label, owner, document_id, annotator)
                 continue
             if taken:
                 self.delete_link(link.id, annotator)
@@ -238,16 +232,6 @@ class Suggestions:
                 "link",
                 link.id,
             )
-
-    def _copy_link(self, link: Link, head: int, tail: int, owner: str, document_id: int, annotator: str) -> None:
-        """A copy of a pipeline's link between other spans, logged as added by ``annotator``."""
-        stamp = now()
-        link_id = self.conn.execute(
-            "INSERT INTO links (head_id, tail_id, label, annotator_id, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (head, tail, link.label, self.annotator_id(owner), stamp),
-        ).fetchone()[0]
-        copy = Link(link_id, head, tail, link.label, owner, stamp)
-        self._log("add link", document_id, head, None, link_state(copy, document_id), annotator, "link", link_id)
 
     def reject_suggestion(self, suggestion_id: int, annotator: str) -> Span:
         """The analyst refuses a suggestion: the refusal is a row of theirs (status rejected,
