@@ -111,6 +111,46 @@ def test_csv_rows_match_the_database_exactly(project, tmp_path):
     assert json.loads(quote["links"])[0]["label"] == "speaker"
 
 
+def test_csv_lines_are_those_the_csv_module_writes(project, tmp_path):
+    """The table export joins rows itself where nothing needs quoting: its bytes must be the
+    csv module's, for cells with commas, quotes and line breaks in titles, texts and notes."""
+    import io
+    import random
+
+    from annotator.formats.writing import CsvLines
+
+    rng = random.Random(3)
+    alphabet = ["a", "ñ", ",", '"', "\r", "\n", " ", "=", "", "'", "🚀"]
+    lines = CsvLines()
+    for _ in range(3000):
+        cells = [
+            rng.choice([rng.randint(-5, 10**6), "".join(rng.choices(alphabet, k=rng.randint(0, 5)))])
+            for _ in range(rng.randint(2, 6))
+        ]
+        expected = io.StringIO()
+        csv.writer(expected).writerow(cells)
+        assert lines.part(cells) + "\r\n" == expected.getvalue(), cells
+
+    text = 'Kim, "el líder", habló\r\nen Pionyang.'
+    document_id, _ = project.add_document(text, 'Kim, "el líder"\nhoy', lang="es")
+    editor = Editor(project, "ana")
+    across = editor.create_span(document_id, text.index("habló"), text.index("Pionyang"), "QUOTE")
+    editor.set_note(across.id, 'dijo "no", y\nse fue')
+    editor.create_span(document_id, 0, 3, "PER")
+    exported(project, tmp_path, "csv", "out.csv")
+    written = (tmp_path / "out.csv").read_bytes().decode("utf-8")
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    again = io.StringIO()
+    csv.writer(again).writerows(rows)
+    assert written == again.getvalue()
+    mine = [r for r in rows if r[0] == str(document_id)]
+    assert [(r[1], r[8], r[13]) for r in mine] == [
+        ('Kim, "el líder"\nhoy', "Kim", ""),
+        ('Kim, "el líder"\nhoy', "habló\r\nen", 'dijo "no", y\nse fue'),
+    ]
+
+
 def test_csv_neutralises_formulas_unless_raw(project, tmp_path):
     exported(project, tmp_path, "csv", "safe.csv")
     exported(project, tmp_path, "csv", "raw.csv", raw=True)

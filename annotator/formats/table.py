@@ -11,7 +11,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from annotator.domain import MAX_TEXT_CHARS, Selection
+from annotator.domain import MAX_TEXT_CHARS, Link, Selection
 from annotator.formats.reading import (
     LineError,
     ReadResult,
@@ -21,7 +21,14 @@ from annotator.formats.reading import (
     read_bytes,
     title_from_text,
 )
-from annotator.formats.writing import ExportReport, Progress, csv_cell, label_owners, links_among_ids
+from annotator.formats.writing import (
+    CsvLines,
+    ExportReport,
+    Progress,
+    csv_cell,
+    label_owners,
+    links_among_ids,
+)
 from annotator.store import Store
 
 CSV_COLUMNS = {"text", "title", "id", "url", "date", "lang", "source"}
@@ -106,6 +113,26 @@ class CsvExporter:
         self.raw = raw
         self.documents = documents
 
+    @staticmethod
+    def _outgoing(rows: list[tuple], links: list[Link] | None, text: str) -> dict[int, list[dict[str, Any]]]:
+        """The links among a document's rows, by head span id, as the ``links`` cell lists them."""
+        if not links:
+            return {}
+        by_id = {row[0]: row for row in rows}
+        outgoing: dict[int, list[dict[str, Any]]] = {}
+        for link in links_among_ids(set(by_id), {row[13]: row[0] for row in rows if row[13] is not None}, links):
+            tail = by_id[link.tail_id]
+            outgoing.setdefault(link.head_id, []).append(
+                {
+                    "label": link.label,
+                    "tail_start": tail[5],
+                    "tail_end": tail[6],
+                    "tail_label": tail[4],
+                    "tail_text": text[tail[5] : tail[6]],
+                }
+            )
+        return outgoing
+
     def write(
         self,
         store: Store,
@@ -117,9 +144,9 @@ class CsvExporter:
         raw = self.raw
         links_by_document = store.links_by_document()
         documents = store.selected_document_texts(selection)
+        lines, cells = CsvLines(), {}  # cells: a label's or an annotator's cell, as written
         with open(out, "w", encoding=self.encoding, newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(self.COLUMNS)
+            csv.writer(f).writerow(self.COLUMNS)
             # rows straight from SQL, the span's text sliced here once per document (substr in
             # SQL re-read a long text for every span); the document stream follows the spans'
             for document_id, group in groupby(store.selected_span_rows(selection), key=lambda row: row[1]):
@@ -129,49 +156,32 @@ class CsvExporter:
                     document = next(documents)
                 _id, title, sha256, text = document
                 report.documents += 1
-                by_id = {row[0]: row for row in rows}
-                links = links_among_ids(
-                    set(by_id), {row[13]: row[0] for row in rows if row[13] is not None},
-                    links_by_document.get(document_id, []),
-                )
-                outgoing: dict[int, list[dict[str, Any]]] = {}
-                for link in links:
-                    tail = by_id[link.tail_id]
-                    outgoing.setdefault(link.head_id, []).append(
-                        {
-                            "label": link.label,
-                            "tail_start": tail[5],
-                            "tail_end": tail[6],
-                            "tail_label": tail[4],
-                            "tail_text": text[tail[5] : tail[6]],
-                        }
-                    )
-                title_cell, annotators = csv_cell(title, raw), {}
-                for row in rows:
-                    span_id, _d, annotator, layer, label, start, end, attributes = row[:8]
-                    name = annotators.get(annotator)
-                    if name is None:
-                        name = annotators[annotator] = csv_cell(annotator, raw)
-                    writer.writerow(
-                        (
-                            document_id,
-                            title_cell,
-                            sha256,
-                            name,
-                            layer,
-                            csv_cell(label, raw),  # a label a file brought may start with "-"
-                            start,
-                            end,
-                            csv_cell(text[start:end], raw),
-                            csv_cell(attributes, raw),
-                            json.dumps(outgoing[span_id], ensure_ascii=False) if span_id in outgoing else "[]",
-                            row[8],
-                            row[9],
-                            csv_cell(row[10], raw),
-                            row[11],
-                            row[12],
+                outgoing = self._outgoing(rows, links_by_document.get(document_id), text)
+                head = lines.part((document_id, csv_cell(title, raw), sha256)) + ","
+                written = []
+                for span_id, _d, annotator, layer, label, start, end, attributes, *rest in rows:
+                    written.append(
+                        head
+                        + lines.part(
+                            (
+                                cells.get(annotator) or cells.setdefault(annotator, csv_cell(annotator, raw)),
+                                layer,
+                                cells.get(label) or cells.setdefault(label, csv_cell(label, raw)),
+                                start,
+                                end,
+                                csv_cell(text[start:end], raw),
+                                attributes if attributes == "{}" else csv_cell(attributes, raw),
+                                json.dumps(outgoing[span_id], ensure_ascii=False) if span_id in outgoing else "[]",
+                                rest[0],
+                                rest[1],
+                                csv_cell(rest[2], raw),
+                                rest[3],
+                                rest[4],
+                            )
                         )
                     )
+                written.append("")
+                f.write("\r\n".join(written))
                 report.spans += len(rows)
         report.paths.append(out)
         if self.documents:
