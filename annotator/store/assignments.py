@@ -100,11 +100,10 @@ class Assignments:
 
     def finish_assignment(self, document_id: int, annotator: str, done: bool = True) -> None:
         """Mark ``annotator``'s assignment of the document finished (or not), if they have one."""
-        if self.annotator_kind(annotator) is None:
-            return
         self.conn.execute(
-            "UPDATE assignments SET done_at = ? WHERE document_id = ? AND annotator_id = ?",
-            (now() if done else None, document_id, self.annotator_id(annotator)),
+            "UPDATE assignments SET done_at = ? WHERE document_id = ? "
+            "AND annotator_id = (SELECT id FROM annotators WHERE name = ?)",
+            (now() if done else None, document_id, annotator),
         )
 
     def assignments(self, annotator: str | None = None) -> list[dict[str, Any]]:

@@ -83,6 +83,14 @@ class Documents:
             raise StoreError(f"no document with id {document_id}")
         return document_from_row(row)
 
+    def _document_field(self, document_id: int, column: str) -> Any:
+        """One field of a document as stored (``status``, ``note``: what a change logs as
+        before), without reading its text."""
+        row = self.conn.execute(f"SELECT {column} FROM documents WHERE id = ?", (document_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no document with id {document_id}")
+        return row[0]
+
     def document_texts(self, document_ids: Sequence[int]) -> dict[int, str]:
         marks = ",".join("?" * len(document_ids))
         return dict(
@@ -278,7 +286,7 @@ class Documents:
         if status not in DOCUMENT_STATUSES:
             raise StoreError(f"unknown document status {status!r} (one of {', '.join(DOCUMENT_STATUSES)})")
         with self.transaction():
-            before = self.document(document_id).status
+            before = self._document_field(document_id, "status")
             self.conn.execute(
                 "UPDATE documents SET status = ?, updated_at = ? WHERE id = ?", (status, now(), document_id)
             )
@@ -316,7 +324,7 @@ class Documents:
 
     def set_document_note(self, document_id: int, note: str, annotator: str) -> None:
         with self.transaction():
-            before = self.document(document_id).note
+            before = self._document_field(document_id, "note")
             self.conn.execute(
                 "UPDATE documents SET note = ?, updated_at = ? WHERE id = ?", (note, now(), document_id)
             )

@@ -199,3 +199,8 @@ def undecided(suggestion: str, deciders: str) -> str:
 PERSON = "SELECT id FROM annotators WHERE name = ?"
 #: ``deciders`` for :func:`undecided`: any person (undecided by everybody).
 ANY_PERSON = f"SELECT id FROM annotators WHERE kind IN {sql_list(PEOPLE)}"
+
+
+#: A span with, last, whether it is a suggestion undecided for a person (the person's name
+#: twice, first among the parameters).
+SPAN_SELECT_UNDECIDED = SPAN_SELECT.replace(" FROM spans ", f", ({undecided('spans', PERSON)}) FROM spans ", 1)

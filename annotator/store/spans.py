@@ -15,6 +15,7 @@ from annotator.store.rows import (
     PERSON,
     SPAN_ROW_INSERT,
     SPAN_SELECT,
+    SPAN_SELECT_UNDECIDED,
     SpanRow,
     dump_json,
     now,
@@ -56,10 +57,7 @@ class Spans:
         (start, end, label), each with whether it is undecided for ``annotator``: what an
         action of theirs may have settled or unsettled (read by index, however long the
         article)."""
-        select = (
-            SPAN_SELECT.replace(" FROM spans ", f", ({undecided('spans', PERSON)}) FROM spans ", 1)
-            + " WHERE spans.document_id = ? AND spans.status = 'suggested' AND "
-        )
+        select = SPAN_SELECT_UNDECIDED + " WHERE spans.document_id = ? AND spans.status = 'suggested' AND "
         found: dict[int, tuple[Span, bool]] = {}
         ids = list(ids)
         queries = [("spans.id IN (" + self.sql.ids + ")", (json.dumps(ids),))] if ids else []
@@ -125,39 +123,51 @@ class Spans:
         annotator_id: int,
         ignore_span_id: int | None = None,
         live: bool = True,
-    ) -> None:
+        rejected: bool = False,
+    ) -> int | None:
         """The rules a decision must keep: offsets inside the text, known label, no overlap in
         an exclusive layer with the same annotator's other live spans (a rejection, not
-        ``live``, is not in the way of anything)."""
+        ``live``, is not in the way of anything). One query (on a server, one round trip).
+
+        With ``rejected``: the id of the annotator's rejection of this label on these
+        characters, if there is one (nothing else is checked then: bringing it back to life
+        is an update, checked as such); else None."""
         if label not in self.schema.labels:
             raise InvalidSpanError(f"unknown label {label!r}")
-        length = self.conn.execute(
-            "SELECT text_length FROM documents WHERE id = ?", (document_id,)
-        ).fetchone()
+        layer = self.schema.layer_of(label)
+        parts, params = ["SELECT 0, text_length, 0 FROM documents WHERE id = ?"], [document_id]
+        if rejected:
+            parts.append(
+                'SELECT 1, id, 0 FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? '
+                "AND label = ? AND status = 'rejected'"
+            )
+            params += [document_id, annotator_id, start, end, label]
+        if layer in EXCLUSIVE_LAYERS and live:
+            # Only spans that could overlap, two index ranges whatever the document's length:
+            # those starting inside ours, and the last one starting before ours (the others
+            # before it end before it starts, since an annotator's spans of this layer never
+            # overlap).
+            others = (
+                'SELECT 2, spans.start, spans."end" FROM spans JOIN labels ON labels.name = spans.label '
+                "WHERE spans.document_id = ? AND spans.annotator_id = ? AND labels.layer = ? "
+                f"AND spans.status != 'rejected' AND spans.id {self.sql.is_not} ? "
+            )
+            parts.append(others + "AND spans.start >= ? AND spans.start < ?")
+            parts.append(f"SELECT * FROM ({others}AND spans.start < ? ORDER BY spans.start DESC LIMIT 1) before_ours")
+            head = [document_id, annotator_id, layer, ignore_span_id]
+            params += [*head, start, end, *head, start]
+        rows = self.conn.execute(" UNION ALL ".join(parts), params).fetchall()
+        length = next((value for kind, value, _e in rows if kind == 0), None)
         if length is None:
             raise StoreError(f"no document with id {document_id}")
-        check_offsets(start, end, length[0])
-        layer = self.schema.layer_of(label)
-        if layer not in EXCLUSIVE_LAYERS or not live:
-            return
-        # Only spans that could overlap, two index ranges whatever the document's length: those
-        # starting inside ours, and the last one starting before ours (the others before it
-        # end before it starts, since an annotator's spans of this layer never overlap).
-        live = (
-            'SELECT spans.start, spans."end" FROM spans JOIN labels ON labels.name = spans.label '
-            "WHERE spans.document_id = ? AND spans.annotator_id = ? AND labels.layer = ? "
-            f"AND spans.status != 'rejected' AND spans.id {self.sql.is_not} ? "
-        )
-        head = (document_id, annotator_id, layer, ignore_span_id)
-        others = self.conn.execute(
-            live + "AND spans.start >= ? AND spans.start < ?", (*head, start, end)
-        ).fetchall()
-        others += self.conn.execute(
-            live + "AND spans.start < ? ORDER BY spans.start DESC LIMIT 1", (*head, start)
-        ).fetchall()
-        clashing = [(s, e) for s, e in others if overlaps(s, e, start, end)]
+        revived = next((value for kind, value, _e in rows if kind == 1), None)
+        if revived is not None:
+            return revived
+        check_offsets(start, end, length)
+        clashing = [(s, e) for kind, s, e in rows if kind == 2 and overlaps(s, e, start, end)]
         if clashing:
             check_no_overlap([(start, end), *clashing], layer)
+        return None
 
     def add_span(
         self,
@@ -180,62 +190,75 @@ class Spans:
         Where the annotator has rejected the same label on the same characters (a suggestion
         they turned down), a live span brings that rejection back to life instead: one row
         per annotator, place and label."""
-        annotator_id = self.annotator_id(annotator)
+        self.annotator_id(annotator)  # a new annotator is kept even if the action fails
         with self.transaction():
-            if status != "rejected":
-                rejected = self.conn.execute(
-                    'SELECT id FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? '
-                    "AND label = ? AND status = 'rejected'",
-                    (document_id, annotator_id, start, end, label),
-                ).fetchone()
-                if rejected is not None:
-                    return self.update_span(
-                        rejected[0], actor or annotator, status=status, attributes=attributes or {}, note=note
-                    )
-            self._check_span(document_id, start, end, label, annotator_id, live=status != "rejected")
-            stamp, stored = now(), dump_json(attributes or {})
-            try:
-                span_id = self.conn.execute(
-                    'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, '
-                    "attributes, note, suggestion_id, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (
-                        document_id,
-                        start,
-                        end,
-                        label,
-                        annotator_id,
-                        origin,
-                        status,
-                        stored,
-                        note,
-                        suggestion_id,
-                        stamp,
-                        stamp,
-                    ),
-                ).fetchone()[0]
-            except sqlite3.IntegrityError as e:
-                raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
-            # what was written, without reading it back (the attributes as a read would give them)
-            span = Span(
-                span_id,
-                document_id,
-                start,
-                end,
-                label,
-                self.schema.layer_of(label),
-                annotator,
-                origin,
-                status,
-                json.loads(stored),
-                note,
-                "",
-                suggestion_id,
-                stamp,
-                stamp,
+            return self._add_span(
+                document_id, start, end, label, annotator, origin, status, attributes, note, suggestion_id, actor
             )
-            self._log("add span", document_id, span_id, None, span_state(span), actor or annotator, "span")
-            self._touch_document(document_id, annotator)
+
+    def _add_span(
+        self,
+        document_id: int,
+        start: int,
+        end: int,
+        label: str,
+        annotator: str,
+        origin: str,
+        status: str,
+        attributes: dict[str, Any] | None,
+        note: str,
+        suggestion_id: int | None,
+        actor: str | None,
+    ) -> Span:
+        """:meth:`add_span` inside the caller's transaction."""
+        annotator_id = self.annotator_id(annotator)
+        live = status != "rejected"
+        rejected = self._check_span(document_id, start, end, label, annotator_id, live=live, rejected=live)
+        if rejected is not None:
+            return self.update_span(rejected, actor or annotator, status=status, attributes=attributes or {}, note=note)
+        stamp, stored = now(), dump_json(attributes or {})
+        try:
+            span_id = self.conn.execute(
+                'INSERT INTO spans (document_id, start, "end", label, annotator_id, origin, status, '
+                "attributes, note, suggestion_id, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    document_id,
+                    start,
+                    end,
+                    label,
+                    annotator_id,
+                    origin,
+                    status,
+                    stored,
+                    note,
+                    suggestion_id,
+                    stamp,
+                    stamp,
+                ),
+            ).fetchone()[0]
+        except sqlite3.IntegrityError as e:
+            raise InvalidSpanError(f"span {start}-{end} {label} cannot be stored: {e}") from e
+        # what was written, without reading it back (the attributes as a read would give them)
+        span = Span(
+            span_id,
+            document_id,
+            start,
+            end,
+            label,
+            self.schema.layer_of(label),
+            annotator,
+            origin,
+            status,
+            json.loads(stored),
+            note,
+            "",
+            suggestion_id,
+            stamp,
+            stamp,
+        )
+        self._log("add span", document_id, span_id, None, span_state(span), actor or annotator, "span")
+        self._touch_document(document_id, annotator)
         return span
 
     def update_span(

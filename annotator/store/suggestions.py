@@ -8,7 +8,7 @@ from typing import Any
 
 from annotator.domain import MACHINES, Change, Link, Occupied, Span
 from annotator.errors import StoreError
-from annotator.store.rows import link_state, now, span_state, sql_list
+from annotator.store.rows import SPAN_SELECT_UNDECIDED, link_state, now, span_from_row, span_state, sql_list
 
 
 class Suggestions:
@@ -42,27 +42,35 @@ class Suggestions:
         """The analyst takes a suggestion (optionally relabelled or resized by ``changes``): a
         decision of ``annotator`` that names it is created. The suggestion itself is not
         touched: it is the team's, and each person decides it for themselves."""
+        self.annotator_id(annotator)
         with self.transaction():
             suggestion = self._undecided(suggestion_id, annotator)
-            decision = self.add_span(
+            decision = self._add_span(
                 suggestion.document_id,
                 changes.get("start", suggestion.start),
                 changes.get("end", suggestion.end),
                 changes.get("label", suggestion.label),
                 annotator,
-                origin=suggestion.origin,
-                attributes=changes.get("attributes", suggestion.attributes),
-                suggestion_id=suggestion_id,
+                suggestion.origin,
+                "accepted",
+                changes.get("attributes", suggestion.attributes),
+                "",
+                suggestion_id,
+                None,
             )
             self._carry_links({suggestion_id: decision.id}, decision.document_id, annotator)
         return decision
 
     def _undecided(self, suggestion_id: int, annotator: str) -> Span:
         """The suggestion, if it is still undecided for ``annotator``; else StoreError."""
-        suggestion = self.span(suggestion_id)
-        if not self.is_undecided(suggestion_id, annotator):
+        row = self.conn.execute(
+            SPAN_SELECT_UNDECIDED + " WHERE spans.id = ?", (annotator, annotator, suggestion_id)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"no span with id {suggestion_id}")
+        if not row[-1]:
             raise StoreError(f"span {suggestion_id} is not an undecided suggestion for {annotator}")
-        return suggestion
+        return span_from_row(row)
 
     def accept_all_suggestions(self, document_id: int, annotator: str) -> tuple[int, int]:
         """Accept every undecided suggestion of a document as one action: ``(accepted, left)``.
