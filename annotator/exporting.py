@@ -50,13 +50,15 @@ def export(
             f"{out} is {kind}; {format_name} writes {'a folder' if folder_output else 'a file'} there"
         )
     if folder_output:
-        exporter.write(store, selection, out, report, progress)
+        with store.snapshot():
+            exporter.write(store, selection, out, report, progress)
         return report
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     exporter.target = out
     try:
-        exporter.write(store, selection, partial, report, progress)
+        with store.snapshot():  # the project at one moment, while colleagues go on writing
+            exporter.write(store, selection, partial, report, progress)
         extra = [p for p in report.paths if p != partial]
         partial.replace(out)
         report.paths = [out, *extra]

@@ -543,3 +543,44 @@ def test_export_file_names_never_leave_the_chosen_folder(tmp_path):
         p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file() and p.suffix in (".txt", ".ann")
     )
     assert [str(p) for p in written] == ["deep/brat/doc-000001.ann", "deep/brat/doc-000001.txt"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_export_is_the_project_at_one_moment_while_a_colleague_writes(backend, tmp_path, request):
+    """A colleague adds an article, a span and marks one done while a CSV export (with its
+    documents file) is under way: the export is the project as it was when it began, its two
+    files agreeing; on a server its rows come through a cursor of the server's (streamed)."""
+    where = str(tmp_path / "team.db") if backend == "sqlite" else request.getfixturevalue("server_url")
+    with Store(where) as store, Store(where) as colleague:
+        ids = [store.add_document(f"Kim habló en Pionyang el día {n}.", f"Día {n}")[0] for n in range(40)]
+        for document_id in ids:
+            store.add_span(document_id, 0, 3, "PER", "ana")
+        seen: list[tuple[int, int]] = []
+        streams: list[int] = []
+
+        def progress(done: int, total: int) -> None:
+            seen.append((done, total))
+            if done == 1:
+                if store.server:
+                    streams.append(store.conn.execute("SELECT count(*) FROM pg_cursors").fetchone()[0])
+                new_id, _ = colleague.add_document("Seúl respondió a Pionyang.", "Nuevo")
+                colleague.add_span(new_id, 0, 4, "LOC", "bea")
+                colleague.add_span(ids[-1], 4, 9, "MISC", "bea")
+                colleague.set_document_status(ids[-1], "done", "bea")
+
+        report = export(store, "csv", tmp_path / "out.csv", Selection(), progress, documents=True)
+
+        def read(name: str) -> list[dict[str, str]]:
+            with open(tmp_path / name, encoding="utf-8", newline="") as f:
+                return list(csv.DictReader(f))
+
+        rows, documents = read("out.csv"), read("out.documents.csv")
+        assert report.spans == len(rows) == 40 and {r["annotator"] for r in rows} == {"ana"}
+        assert [d["title"] for d in documents] == [f"Día {n}" for n in range(40)]
+        assert {d["status"] for d in documents} == {"in_progress"}
+        assert seen[0] == (1, 40) and seen[-1] == (40, 40)
+        if store.server:
+            assert streams[0] >= 1
+        # the colleague's work is in the next export
+        report = export(store, "csv", tmp_path / "again.csv", Selection(), documents=True)
+        assert report.spans == 42 and read("again.documents.csv")[-1]["title"] == "Nuevo"

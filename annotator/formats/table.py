@@ -145,6 +145,7 @@ class CsvExporter:
         links_by_document = store.links_by_document()
         documents = store.selected_document_texts(selection)
         lines, cells = CsvLines(), {}  # cells: a label's or an annotator's cell, as written
+        total, passed = (store.count_selected_documents(selection), 0) if progress else (0, 0)
         with open(out, "w", encoding=self.encoding, newline="") as f:
             csv.writer(f).writerow(self.COLUMNS)
             # rows straight from SQL, the span's text sliced here once per document (substr in
@@ -152,8 +153,10 @@ class CsvExporter:
             for document_id, group in groupby(store.selected_span_rows(selection), key=lambda row: row[1]):
                 rows = list(group)
                 document = next(documents)
+                passed += 1
                 while document[0] != document_id:
                     document = next(documents)
+                    passed += 1
                 _id, title, sha256, text = document
                 report.documents += 1
                 outgoing = self._outgoing(rows, links_by_document.get(document_id), text)
@@ -183,6 +186,10 @@ class CsvExporter:
                 written.append("")
                 f.write("\r\n".join(written))
                 report.spans += len(rows)
+                if progress is not None:  # a cancel raised there stops the export
+                    progress(passed, total)
+            if progress is not None:
+                progress(total, total)
         report.paths.append(out)
         if self.documents:
             target = getattr(self, "target", out)

@@ -4,7 +4,7 @@ older project up to date, and transactions (one per user action)."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,6 +253,33 @@ class Connection:
 
             return read_version(self.conn, self.path)
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see the project at one moment, whatever colleagues write meanwhile (an
+        export of a live project); on a server, :meth:`stream` then fetches a large result a
+        few thousand rows at a time. Inside a transaction, that transaction's view."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        for statement in self.sql.snapshot:
+            conn.execute(statement)
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterable[Sequence[Any]]:
+        """The rows of a large read (an export's spans), in order: on a server inside a
+        :meth:`snapshot`, through a cursor of the server's (this process never holds the whole
+        result); elsewhere a cursor (SQLite's steps through the rows already)."""
+        if self.server and self.conn.in_transaction:
+            return self.conn.stream(sql, params)
+        return self.conn.execute(sql, params)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

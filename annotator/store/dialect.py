@@ -12,6 +12,8 @@ class SQLite:
     name = "sqlite"
     #: A write transaction (SQLite takes the write lock at once: no deadlock between two).
     begin = "BEGIN IMMEDIATE"
+    #: Reads that see the project at one moment (a read transaction of WAL: writers go on).
+    snapshot = ("BEGIN",)
     #: Schemas of this project and of a colleague's project while it is merged.
     main = "main"
     other = "other"
@@ -94,6 +96,8 @@ class SQLite:
 class PostgreSQL(SQLite):
     name = "postgresql"
     begin = "BEGIN"
+    # a snapshot is read whole: plans for every row, not for the first tenth (DECLARE's)
+    snapshot = ("BEGIN ISOLATION LEVEL REPEATABLE READ", "SET LOCAL cursor_tuple_fraction = 1.0")
     main = "public"
     other = "pg_temp"
     ids = "SELECT jsonb_array_elements_text(?::jsonb)::bigint"

@@ -77,6 +77,7 @@ class PgConnection:
         self._numeric_as_numbers()
         #: How many times the connection was made again after the server went away.
         self.reconnections = 0
+        self._streams = 0
 
     def _numeric_as_numbers(self) -> None:
         """sum() of integers is numeric in PostgreSQL: read it as int (or float), as SQLite gives."""
@@ -115,6 +116,21 @@ class PgConnection:
             cursor.execute(translate(sql), list(params))
         else:  # no parameters: the text as is (a migration's several statements)
             cursor.execute(sql)
+        return cursor
+
+    def stream(self, sql: str, params: Sequence[Any] | None = ()) -> Any:
+        """A cursor of the server's (DECLARE, then FETCH a few thousand rows at a time) over
+        ``sql``: for a large read inside a transaction, which closes it."""
+        self._streams += 1
+        cursor = self.raw.cursor(name=f"annotator_stream_{self._streams}")
+        cursor.itersize = 5000
+        try:
+            if params:
+                cursor.execute(translate(sql), list(params))
+            else:
+                cursor.execute(sql)
+        except Exception as e:
+            raise self._as_store_error(e) from e
         return cursor
 
     def _reconnect(self, cause: BaseException) -> None:

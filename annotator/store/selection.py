@@ -79,7 +79,7 @@ class Selections:
     def selected_spans(self, selection: Selection) -> Iterator[Span]:
         """The selected spans, streamed in document and offset order."""
         where, params = self._span_selection(selection)
-        rows = self.conn.execute(
+        rows = self.stream(
             f"SELECT {span_columns('s', 'l', 'a')} FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id "
             f'JOIN documents d ON d.id = s.document_id WHERE {where} ORDER BY s.document_id, s.start, s."end", s.id',
             params,
@@ -92,7 +92,7 @@ class Selections:
         status, note, created_at, updated_at, suggestion_id). Nothing parsed: a table export
         of 500,000 spans does not build 500,000 Span objects."""
         where, params = self._span_selection(selection)
-        return self.conn.execute(
+        return self.stream(
             'SELECT s.id, s.document_id, a.name, l.layer, s.label, s.start, s."end", s.attributes, s.origin, '
             "s.status, s.note, s.created_at, s.updated_at, s.suggestion_id "
             "FROM spans s JOIN labels l ON l.name = s.label JOIN annotators a ON a.id = s.annotator_id "
@@ -103,7 +103,7 @@ class Selections:
     def selected_document_texts(self, selection: Selection) -> Iterator[tuple[int, str, str, str]]:
         """(id, title, sha256, text) of the selected documents, streamed in id order."""
         where, params = self._document_selection(selection)
-        return self.conn.execute(
+        return self.stream(
             "SELECT d.id, d.title, d.sha256, d.text FROM documents d"
             + (f" WHERE {where}" if where else "")
             + " ORDER BY d.id",
@@ -116,7 +116,7 @@ class Selections:
         """The selected documents with their stored token boundaries (or None), streamed in id
         order: one query, whatever the size of the project."""
         where, params = self._document_selection(selection)
-        rows = self.conn.execute(
+        rows = self.stream(
             f"SELECT {', '.join('d.' + c.strip() for c in DOCUMENT_COLUMNS.split(','))}, t.offsets "
             f"FROM documents d LEFT JOIN tokens t ON t.document_id = d.id"
             + (f" WHERE {where}" if where else "")
