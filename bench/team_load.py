@@ -8,12 +8,17 @@ add, done), the actions done, errors (target 0), and the checks afterwards: ever
 client was told was saved is there, and the counts agree (each accepted suggestion has its
 decision, each article's count of people matches its assignments). Target: p95 <= 50 ms.
 
+The project is pushed once; the team then works three times (``--rounds``), each time on a
+fresh copy of it, and the round with the median p95 is reported with every round's p95 and
+how busy the machine was (busy and stolen shares of its CPU: these machines share a host,
+and the same code's p95 has moved from 12 to 60 ms within half an hour on it).
+
 For comparison, where it applies: the same analysts on one shared project file (SQLite, WAL):
 what a team sharing a file on a disk would get without a server (merging each one's file
 afterwards is measured by the ``merge`` benchmark).
 
     python bench/run.py team_load
-    python bench/team_load.py --seconds 20 --documents 5000     # a short run
+    python bench/team_load.py --seconds 20 --documents 5000 --rounds 1    # a short run
 """
 
 from __future__ import annotations
@@ -249,7 +254,30 @@ def check(store, results: dict) -> dict:
     }
 
 
+def _cpu() -> list[int]:
+    """The machine's CPU counters (Linux's /proc/stat), to say how busy a round's minute was."""
+    try:
+        return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return []
+
+
+def _machine(before: list[int]) -> dict:
+    """Busy and stolen (by other machines on the same host) shares of the CPU since ``before``."""
+    after = _cpu()
+    if not before or not after:
+        return {}
+    d = [b - a for a, b in zip(before, after, strict=False)]
+    total = sum(d) or 1
+    idle = d[3] + (d[4] if len(d) > 4 else 0)
+    steal = d[7] if len(d) > 7 else 0
+    return {"busy_pct": round(100 * (total - idle - steal) / total, 1), "steal_pct": round(100 * steal / total, 1)}
+
+
 def bench_team_load(rounds: int, seconds: float = 60.0, documents: int = 100_000) -> dict:
+    """The project pushed once; then ``rounds`` runs of the team, each on a fresh copy of it
+    (CREATE DATABASE ... TEMPLATE: the same articles, none taken yet). The round with the
+    median p95 is reported, with every round's p95 and how busy the machine was."""
     from annotator.store import Store
     from annotator.store.team import add_user, init_server, push
     from bench.generate import cached_project
@@ -259,46 +287,59 @@ def bench_team_load(rounds: int, seconds: float = 60.0, documents: int = 100_000
     source = cached_project(documents, long_article=False)
     server = Server().start()
     workdir = Path(tempfile.mkdtemp(prefix="bench-team-load-"))
+    names = [f"analyst{n}" for n in range(1, ANALYSTS + 1)] + [f"importer{n}" for n in range(1, IMPORTERS + 1)]
+    per_round: list[dict] = []
     try:
-        url = server.url("newsdesk")
-        init_server(url)
+        template = server.url("newsdesk")
+        init_server(template)
         started = time.perf_counter()
-        push(source, url)
+        push(source, template)
         push_s = time.perf_counter() - started
-        with Store(url) as admin:
+        with Store(template) as admin:
             admin.set_overlap(OVERLAP)
             admin.conn.execute("VACUUM ANALYZE")
-        # the push's gigabytes written out now, not by the checkpointer during the measured minute
+        # the push's gigabytes written out now, not by the checkpointer during a measured minute
         server.admin_execute("CHECKPOINT")
-        names = [f"analyst{n}" for n in range(1, ANALYSTS + 1)] + [f"importer{n}" for n in range(1, IMPORTERS + 1)]
-        for name in names:
-            add_user(url, name, "analyst", f"{name}-pw")
-            server.add_password(name, f"{name}-pw")
-        add_user(url, "rosa", "reviewer", "rosa-pw")
-        server.add_password("rosa", "rosa-pw")
-        project_for = {name: server.url("newsdesk", user=name) for name in [*names, "rosa"]}
-        results = run_team(project_for, seconds, workdir)
-        figures = summarise(results)
-        with Store(url) as admin:
-            figures |= check(admin, results)
+        for number in range(max(1, rounds)):
+            database = f"newsdesk_{number}"
+            server.admin_execute(f"CREATE DATABASE {database} TEMPLATE newsdesk STRATEGY FILE_COPY")
+            url = server.url(database)
+            for name in names:
+                add_user(url, name, "analyst", f"{name}-pw")
+                server.add_password(name, f"{name}-pw")
+            add_user(url, "rosa", "reviewer", "rosa-pw")
+            server.add_password("rosa", "rosa-pw")
+            project_for = {name: server.url(database, user=name) for name in [*names, "rosa"]}
+            (workdir / database).mkdir()
+            before = _cpu()
+            results = run_team(project_for, seconds, workdir / database)
+            figures = summarise(results) | {"machine": _machine(before)}
+            with Store(url) as admin:
+                figures |= check(admin, results)
+            per_round.append(figures)
+            print(f"  round {number + 1}: p95 {figures['p95_ms']} ms, machine {figures['machine']}", flush=True)
+            server.admin_execute(f"DROP DATABASE {database}")
         # the same team on one shared project file, for comparison
         shared = workdir / "shared.db"
         shutil.copyfile(source, shared)
         with Store(shared) as store:
             store.set_overlap(OVERLAP)
         (workdir / "file").mkdir()
-        file_results = run_team({name: str(shared) for name in project_for}, seconds, workdir / "file")
-        file_figures = summarise(file_results)
+        before = _cpu()
+        file_results = run_team({name: str(shared) for name in [*names, "rosa"]}, seconds, workdir / "file")
+        file_figures = summarise(file_results) | {"machine": _machine(before)}
         with Store(shared) as store:
             file_checks = check(store, file_results)
     finally:
         server.destroy()
         shutil.rmtree(workdir, ignore_errors=True)
-    ok = (
-        figures["errors"] == 0
-        and figures["acknowledged_missing"] == 0
-        and figures["suggestions_decided_twice_by_one_person"] == 0
-        and figures["suggestion_conflicts"] == 0
+    figures = sorted(per_round, key=lambda f: f["p95_ms"])[len(per_round) // 2]
+    ok = all(
+        f["errors"] == 0
+        and f["acknowledged_missing"] == 0
+        and f["suggestions_decided_twice_by_one_person"] == 0
+        and f["suggestion_conflicts"] == 0
+        for f in per_round
     )
     return report(
         "team_load",
@@ -306,6 +347,11 @@ def bench_team_load(rounds: int, seconds: float = 60.0, documents: int = 100_000
         1.0,
         **figures,
         consistent=ok,
+        rounds=len(per_round),
+        rounds_p95_ms=[f["p95_ms"] for f in per_round],
+        rounds_machine=[f["machine"] for f in per_round],
+        rounds_errors=sum(f["errors"] for f in per_round),
+        rounds_acknowledged_missing=sum(f["acknowledged_missing"] for f in per_round),
         seconds=seconds,
         documents=documents,
         push_s=round(push_s, 1),
@@ -317,8 +363,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of the team, each on a fresh copy")
     args = parser.parse_args()
-    print(json.dumps(bench_team_load(1, args.seconds, args.documents), indent=2))
+    print(json.dumps(bench_team_load(args.rounds, args.seconds, args.documents), indent=2))
 
 
 if __name__ == "__main__":
