@@ -483,6 +483,35 @@ def test_export_dialog_writes_the_file_and_opens_its_folder(
     assert window.message.text().startswith("Exported 1 span(s)")
 
 
+def test_a_csv_export_cancelled_from_the_dialog_leaves_no_file(qtbot, window, project, tmp_path):
+    """Cancel stops a CSV export too (it reported no progress, so Cancel did nothing until it
+    had written the whole file): the dialog says so and nothing is left under the name."""
+    for n in range(300):
+        document_id, _ = project.add_document(f"Kim habló en Pionyang, día {n}.", f"Día {n}", lang="es")
+        project.add_span(document_id, 0, 3, "PER", "ana")
+    window.show_export()
+    dialog = window.export_dialog
+    assert dialog.format_combo.currentData() == "csv"
+    out = tmp_path / "big.csv"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.done, timeout=30_000) as blocker:
+        dialog.export_button.click()
+        assert dialog.cancel_button.text() == "Cancel"
+        dialog.cancel_button.click()
+    assert isinstance(blocker.args[0], Exception) and "cancelled" in str(blocker.args[0])
+    assert dialog.result.text().startswith("Not exported: export cancelled")
+    assert list(tmp_path.glob("big.csv*")) == []
+    # and it can be run again, whole, into a folder whose long name wraps the summary
+    out = tmp_path / ("a-folder-with-a-long-name-" * 3) / ("and-another-one-" * 3) / "big.csv"
+    dialog.path_edit.setText(str(out))
+    with qtbot.waitSignal(dialog.done, timeout=30_000):
+        dialog.export_button.click()
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1 + 300
+    assert dialog.result.text().startswith("Exported 300 span(s)")
+    QApplication.processEvents()
+    assert dialog.result.height() >= dialog.result.heightForWidth(dialog.result.width())  # not cut
+
+
 def test_export_dialog_says_why_it_refused(qtbot, window, project, article, tmp_path):
     project.add_span(2, 0, 7, "LOC", "bea")
     project.add_span(article, 0, 3, "PER", "ana")
