@@ -261,7 +261,8 @@ def train(
     try:
         report = ExportReport("spacy")
         try:
-            FORMATS["spacy"].writer({"split": 1 - eval_split}).write(store, selection, work / "corpus", report)
+            with store.snapshot():  # the corpus as the project was at one moment (streamed on a server)
+                FORMATS["spacy"].writer({"split": 1 - eval_split}).write(store, selection, work / "corpus", report)
         except ExportError as e:
             raise TrainingError(str(e)) from e
         corpus = work / "corpus"
