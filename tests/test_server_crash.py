@@ -112,3 +112,28 @@ def test_a_server_restart_under_a_client(pg_server, server_url):
     with Store(server_url) as again:
         assert [s.start for s in again.spans(document_id)] == [0, 35]
     store.close()
+
+
+def test_an_export_cut_midway_by_the_server_says_so_and_leaves_no_file(pg_server, server_url, tmp_path):
+    """An export's rows come from a cursor of the server's, a few thousand at a time: a
+    connection cut between two fetches is said as every lost connection is (no traceback of
+    the driver's), the export leaves nothing under its name, and the next one goes through."""
+    from annotator.domain import Selection
+    from annotator.exporting import export
+
+    store = Store(server_url)
+    suggestions(store, documents=60, per_document=100)  # 6,000 rows: more than one fetch
+    cut: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        if not cut:
+            cut.append(store.conn.raw.info.backend_pid)
+            pg_server.admin_execute(f"SELECT pg_terminate_backend({cut[0]})")
+
+    out = tmp_path / "out.csv"
+    with pytest.raises(ConnectionLost, match="connection to the server lost"):
+        export(store, "csv", out, Selection(include_suggestions=True), progress)
+    assert cut and list(tmp_path.iterdir()) == []
+    report = export(store, "csv", out, Selection(include_suggestions=True))
+    assert report.spans == 6000 and store.conn.reconnections == 1
+    store.close()

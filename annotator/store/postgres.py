@@ -10,7 +10,7 @@ SQLite has them, and turned into psycopg's here (once per statement text).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -118,9 +118,10 @@ class PgConnection:
             cursor.execute(sql)
         return cursor
 
-    def stream(self, sql: str, params: Sequence[Any] | None = ()) -> Any:
-        """A cursor of the server's (DECLARE, then FETCH a few thousand rows at a time) over
-        ``sql``: for a large read inside a transaction, which closes it."""
+    def stream(self, sql: str, params: Sequence[Any] | None = ()) -> Iterator[Any]:
+        """The rows of ``sql`` through a cursor of the server's (DECLARE, then FETCH a few
+        thousand rows at a time): for a large read inside a transaction, which closes it. A
+        fetch that fails (the server lost midway) raises as :meth:`execute` does."""
         self._streams += 1
         cursor = self.raw.cursor(name=f"annotator_stream_{self._streams}")
         cursor.itersize = 5000
@@ -131,7 +132,13 @@ class PgConnection:
                 cursor.execute(sql)
         except Exception as e:
             raise self._as_store_error(e) from e
-        return cursor
+        return self._fetched(cursor)
+
+    def _fetched(self, cursor: Any) -> Iterator[Any]:
+        try:
+            yield from cursor
+        except Exception as e:
+            raise self._as_store_error(e) from e
 
     def _reconnect(self, cause: BaseException) -> None:
         import psycopg
@@ -196,8 +203,12 @@ class PgConnection:
 
     @property
     def in_transaction(self) -> bool:
+        """Whether a transaction is open; a lost connection holds none (the server rolled it
+        back), so that the next action connects again instead of failing for good."""
         from psycopg.pq import TransactionStatus
 
+        if self.raw.broken:
+            return False
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
     def close(self) -> None:
