@@ -173,7 +173,15 @@ class Spans:
             check_no_overlap([(start, end), *clashing], layer)
         return None
 
-    def add_span(
+    def add_span(self, document_id: int, start: int, end: int, label: str, annotator: str, **options: Any) -> Span:
+        """Create one span of ``annotator`` as one action (its own transaction): the options
+        (origin, status, attributes, note, suggestion_id, actor) and the rules are
+        :meth:`_add_span`'s, which an action already under way calls itself."""
+        self.annotator_id(annotator)  # a new annotator is kept even if the action fails
+        with self.transaction():
+            return self._add_span(document_id, start, end, label, annotator, **options)
+
+    def _add_span(
         self,
         document_id: int,
         start: int,
@@ -188,33 +196,13 @@ class Spans:
         suggestion_id: int | None = None,
         actor: str | None = None,
     ) -> Span:
-        """Create one span of ``annotator`` as one action, logged as done by ``actor`` (default:
-        the annotator; a reviewer writing into a gold set). Raises InvalidSpanError / OverlapError.
+        """Create one span of ``annotator``, logged as done by ``actor`` (default: the
+        annotator; a reviewer writing into a gold set), inside the caller's transaction.
+        Raises InvalidSpanError / OverlapError.
 
         Where the annotator has rejected the same label on the same characters (a suggestion
         they turned down), a live span brings that rejection back to life instead: one row
         per annotator, place and label."""
-        self.annotator_id(annotator)  # a new annotator is kept even if the action fails
-        with self.transaction():
-            return self._add_span(
-                document_id, start, end, label, annotator, origin, status, attributes, note, suggestion_id, actor
-            )
-
-    def _add_span(
-        self,
-        document_id: int,
-        start: int,
-        end: int,
-        label: str,
-        annotator: str,
-        origin: str,
-        status: str,
-        attributes: dict[str, Any] | None,
-        note: str,
-        suggestion_id: int | None,
-        actor: str | None,
-    ) -> Span:
-        """:meth:`add_span` inside the caller's transaction."""
         annotator_id = self.annotator_id(annotator)
         live = status != "rejected"
         rejected = self._check_span(document_id, start, end, label, annotator_id, live=live, rejected=live)

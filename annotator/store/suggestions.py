@@ -51,12 +51,9 @@ class Suggestions:
                 changes.get("end", suggestion.end),
                 changes.get("label", suggestion.label),
                 annotator,
-                suggestion.origin,
-                "accepted",
-                changes.get("attributes", suggestion.attributes),
-                "",
-                suggestion_id,
-                None,
+                origin=suggestion.origin,
+                attributes=changes.get("attributes", suggestion.attributes),
+                suggestion_id=suggestion_id,
             )
             self._carry_links({suggestion_id: decision.id}, decision.document_id, annotator)
         return decision
